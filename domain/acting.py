@@ -1,0 +1,63 @@
+"""Who may act on a step: the assignee, or their out-of-office substitute, recorded as acting on their behalf.
+
+A substitute can never act on a case in which they are themselves the subject or the requester: an
+out-of-office arrangement must not become a way to approve one's own request or sign one's own appraisal.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.errors import NotAllowed
+from domain.organisation import Organisation
+
+
+class Delegation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    absent: str
+    substitute: str
+    starts_on: date
+    ends_on: date
+    granted_by: str
+
+
+def local_date(organisation: Organisation, person_id: str, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(organisation.person(person_id).time_zone)).date()
+
+
+def acting_for(
+    *,
+    organisation: Organisation,
+    delegations: tuple[Delegation, ...],
+    parties: tuple[str, ...],
+    actor: str,
+    responsible: str,
+    now: datetime,
+    what: str,
+) -> str | None:
+    """`None` when the actor is the responsible person; the absent person's id when acting as substitute.
+
+    Raises NotAllowed with the rule's sentence otherwise."""
+    if actor == responsible:
+        return None
+    today = local_date(organisation, responsible, now)
+    for delegation in delegations:
+        if (
+            delegation.absent == responsible
+            and delegation.substitute == actor
+            and delegation.starts_on <= today <= delegation.ends_on
+        ):
+            if actor in parties:
+                raise NotAllowed(
+                    f"{organisation.person(actor).name} is the subject or requester of this case and cannot act "
+                    f"on it, even as {organisation.person(responsible).name}'s substitute (delegation rule).",
+                    rule="delegation",
+                )
+            return responsible
+    raise NotAllowed(
+        f"Only {organisation.person(responsible).name} ({responsible}), or their substitute while they are "
+        f"away, may {what}.",
+        rule="assignment",
+    )

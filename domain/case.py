@@ -1,0 +1,179 @@
+"""The shape every governance case shares: its state, its decider, and the three pure steps the workflow runs.
+
+    decide_command(decider, state, command, context) -> drafts   # or NotAllowed with a sentence
+    decide_timers(decider, state, context) -> drafts             # reminders, escalations, lapses that are due
+    evolve(decider, state, event) -> state
+
+A decider only states the rules of its own process. The common parts live here and in `timed_step`,
+`acting` and `task_management`: closed cases refuse commands, unknown people are refused, tasks are
+opened, reminded, escalated, extended, reassigned and delegated the same way in every process.
+
+After a command or a timer the decider may `react` to the new state (a vote that can no longer change
+closes, two reviews complete an assessment); reactions are folded into the same commit, so one accepted
+command is one atomic append to the audit trail.
+"""
+
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain import timed_step
+from domain.acting import Delegation
+from domain.commands import Command, EventDraft
+from domain.errors import NotAllowed
+from domain.events import DomainEvent
+from domain.organisation import Organisation
+
+CASE_CLOSED = "CaseClosed"
+MAX_REACTION_ROUNDS = 20
+
+
+class Context(BaseModel):
+    """What a decision may know about the world: the organisation and the instant, both given to it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    organisation: Organisation
+    now: datetime
+
+
+class CaseState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    kind: str
+    stage: str = "new"
+    version: int = 0
+    closed: bool = False
+    outcome: str | None = None
+    requester: str | None = None
+    subjects: tuple[str, ...] = ()
+    tasks: dict[str, timed_step.Task] = Field(default_factory=dict)
+    delegations: tuple[Delegation, ...] = ()
+
+    def task(self, task_id: str) -> timed_step.Task:
+        try:
+            return self.tasks[task_id]
+        except KeyError:
+            open_ids = ", ".join(self.tasks) or "none"
+            raise NotAllowed(
+                f"Case {self.case_id} has no open task '{task_id}' (open tasks: {open_ids}).", rule="task"
+            ) from None
+
+    def tasks_of_kind(self, kind: str) -> list[timed_step.Task]:
+        return [task for task in self.tasks.values() if task.kind == kind]
+
+
+State = TypeVar("State", bound=CaseState)
+
+
+class CaseDecider(Protocol[State]):
+    """One per case kind: the rules of that process and nothing else."""
+
+    kind: str
+
+    def decide(self, state: State, command: Command, context: Context) -> list[EventDraft]: ...
+
+    def evolve(self, state: State, event: DomainEvent) -> State: ...
+
+    def react(self, state: State, context: Context) -> list[EventDraft]: ...
+
+    def on_deadline(self, state: State, task: timed_step.Task, context: Context) -> list[EventDraft]: ...
+
+    def check_assignee(self, state: State, task: timed_step.Task, person: str, context: Context) -> None: ...
+
+    def stage_summary(self, state: State) -> dict[str, Any]: ...
+
+
+def provisional_event(state: CaseState, draft: EventDraft, now: datetime, number: int) -> DomainEvent:
+    """A draft as an event, so that a decision can see the state its earlier drafts lead to."""
+    return DomainEvent(
+        event_id=f"provisional-{state.case_id}-{state.version}-{number}",
+        stream_id=state.case_id,
+        occurred_at=now,
+        **draft.model_dump(),
+    )
+
+
+def evolve(decider: CaseDecider[State], state: State, event: DomainEvent) -> State:
+    tasks = timed_step.evolve_tasks(state.tasks, event.type, event.payload)
+    update: dict[str, Any] = {"version": state.version + 1, "tasks": tasks}
+    if event.type == "DelegationGranted":
+        update["delegations"] = (*state.delegations, Delegation.model_validate(event.payload))
+    if event.type == CASE_CLOSED:
+        update.update(closed=True, outcome=event.outcome, stage=event.payload.get("stage", "closed"))
+        # A closed case has nothing left to do; its leftover tasks were cancelled in the same commit.
+    return decider.evolve(state.model_copy(update=update), event)
+
+
+def with_reactions(
+    decider: CaseDecider[State], state: State, drafts: list[EventDraft], context: Context
+) -> list[EventDraft]:
+    produced = list(drafts)
+    current = state
+    for draft in drafts:
+        current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
+    for _ in range(MAX_REACTION_ROUNDS):
+        more = decider.react(current, context) if not current.closed else []
+        if not more:
+            return produced
+        for draft in more:
+            current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
+        produced.extend(more)
+    raise RuntimeError(f"{decider.kind} reactions did not settle after {MAX_REACTION_ROUNDS} rounds")
+
+
+def decide_command(decider: CaseDecider[State], state: State, command: Command, context: Context) -> list[EventDraft]:
+    """The events an accepted command produces, or NotAllowed with the sentence a person reads."""
+    from domain import task_management
+
+    organisation = context.organisation
+    if not organisation.has_person(command.actor):
+        raise NotAllowed(f"Unknown person '{command.actor}': not in the organisation file.", rule="organisation")
+    if state.closed:
+        raise NotAllowed(
+            f"Case {state.case_id} is closed ({state.outcome or state.stage}); it accepts no further actions.",
+            rule="closed",
+        )
+    if command.action in task_management.ACTIONS:
+        drafts = task_management.decide(decider, state, command, context)
+    else:
+        drafts = decider.decide(state, command, context)
+    return with_reactions(decider, state, drafts, context)
+
+
+def decide_timers(decider: CaseDecider[State], state: State, context: Context) -> list[EventDraft]:
+    """Reminders, escalations and lapses whose recorded instants have come, with what the lapses cause."""
+    if state.closed:
+        return []
+    produced: list[EventDraft] = []
+    current = state
+    for draft in timed_step.fired_timers(state.tasks, context.now):
+        if current.closed:
+            break
+        produced.append(draft)
+        current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
+        if draft.type == timed_step.DEADLINE_PASSED:
+            task = current.tasks.get(draft.payload["task_id"])
+            if task is not None:
+                consequences = decider.on_deadline(current, task, context)
+                for follow_up in consequences:
+                    current = evolve(
+                        decider, current, provisional_event(current, follow_up, context.now, len(produced))
+                    )
+                produced.extend(consequences)
+    return with_reactions(decider, state, produced, context) if produced else []
+
+
+def close_case(state: CaseState, *, actor: str, outcome: str, reason: str | None, stage: str) -> list[EventDraft]:
+    """Closing cancels what is still open, so nobody is reminded about a finished case."""
+    drafts = [timed_step.cancel_task(task, f"case closed: {outcome}") for task in state.tasks.values()]
+    drafts.append(
+        EventDraft(type=CASE_CLOSED, actor=actor, outcome=outcome, reason=reason, payload={"stage": stage})
+    )
+    return drafts
+
+
+def next_wake(state: CaseState) -> datetime | None:
+    return None if state.closed else timed_step.next_wake(state.tasks)

@@ -1,0 +1,282 @@
+"""The timed human step: a task for a person, with a due date, reminders before it and escalations after it.
+
+It is the building block every process shares (grants, policy reviews, the Strategic Plan, appraisals, Board
+procedures). Due dates and timer instants are computed once, when the step opens (by the calendar activity,
+from `domain.working_days`), and recorded in the step's event; timers later fire at those recorded instants.
+
+A task is `escalate` (the usual case: after the due date the assignee's supervisor, then the Director, are
+told) or `lapse` (the due date ends something: a vote closes, a no-objection period expires, an applicant's
+clock runs out); a lapsing task reports `DeadlinePassed` and its decider decides what that means.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.commands import EventDraft
+from domain.events import SYSTEM_ACTOR
+
+TASK_OPENED = "TaskOpened"
+TASK_COMPLETED = "TaskCompleted"
+TASK_CANCELLED = "TaskCancelled"
+REMINDER_SENT = "ReminderSent"
+ESCALATION_RAISED = "EscalationRaised"
+DEADLINE_PASSED = "DeadlinePassed"
+DEADLINE_EXTENDED = "DeadlineExtended"
+TASK_REASSIGNED = "TaskReassigned"
+
+#: Events whose payload carries a `schedule_request` the runtime resolves into a `schedule` before appending.
+SCHEDULED_EVENTS = frozenset({TASK_OPENED, DEADLINE_EXTENDED, TASK_REASSIGNED})
+
+OnDue = Literal["escalate", "lapse"]
+
+
+class ScheduleRequest(BaseModel):
+    """What the calendar needs to fix a step's due date and timer instants."""
+
+    model_config = ConfigDict(frozen=True)
+
+    assignee: str
+    kind: str
+    opened_at: datetime
+    due_at: datetime | None = Field(default=None, description="A fixed due instant; else counted in working days.")
+    working_days: int | None = Field(default=None, description="Overrides the step plan's working days.")
+    count_from: datetime | None = Field(
+        default=None, description="Count working days from here (an extension) instead of from opened_at."
+    )
+    officer: str | None = Field(default=None, description="The case officer, for escalations 'to: officer'.")
+    escalate: bool = True
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    level: int
+    at: datetime
+    to: str
+
+
+class TaskSchedule(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    due_at: datetime
+    reminders: list[datetime] = Field(default_factory=list)
+    escalations: list[Escalation] = Field(default_factory=list)
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    kind: str
+    title: str
+    assignee: str
+    action: str = Field(description="The `govern act` action that completes it.")
+    opened_at: datetime
+    on_due: OnDue = "escalate"
+    officer: str | None = None
+    schedule: TaskSchedule | None = None
+    reminders_sent: int = 0
+    escalations_sent: int = 0
+    lapsed: bool = False
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.schedule.due_at if self.schedule else None
+
+    def pending_instants(self) -> list[datetime]:
+        if self.schedule is None:
+            return []
+        instants = list(self.schedule.reminders[self.reminders_sent :])
+        if self.on_due == "escalate":
+            instants += [step.at for step in self.schedule.escalations[self.escalations_sent :]]
+        elif not self.lapsed:
+            instants.append(self.schedule.due_at)
+        return instants
+
+
+def open_task(
+    *,
+    task_id: str,
+    kind: str,
+    title: str,
+    assignee: str,
+    action: str,
+    opened_at: datetime,
+    actor: str = SYSTEM_ACTOR,
+    on_due: OnDue = "escalate",
+    due_at: datetime | None = None,
+    working_days: int | None = None,
+    officer: str | None = None,
+    reason: str | None = None,
+) -> EventDraft:
+    request = ScheduleRequest(
+        assignee=assignee,
+        kind=kind,
+        opened_at=opened_at,
+        due_at=due_at,
+        working_days=working_days,
+        officer=officer,
+        escalate=on_due == "escalate",
+    )
+    return EventDraft(
+        type=TASK_OPENED,
+        actor=actor,
+        reason=reason,
+        payload={
+            "task_id": task_id,
+            "kind": kind,
+            "title": title,
+            "assignee": assignee,
+            "action": action,
+            "on_due": on_due,
+            "officer": officer,
+            "schedule_request": request.model_dump(mode="json"),
+        },
+    )
+
+
+def complete_task(task: Task, actor: str, on_behalf_of: str | None = None, outcome: str | None = None) -> EventDraft:
+    return EventDraft(
+        type=TASK_COMPLETED,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        outcome=outcome or "done",
+        payload={"task_id": task.task_id, "assignee": task.assignee},
+    )
+
+
+def cancel_task(task: Task, reason: str, actor: str = SYSTEM_ACTOR) -> EventDraft:
+    return EventDraft(
+        type=TASK_CANCELLED, actor=actor, reason=reason, outcome="cancelled", payload={"task_id": task.task_id}
+    )
+
+
+def fired_timers(tasks: dict[str, Task], now: datetime) -> list[EventDraft]:
+    """Every reminder, escalation and lapse whose recorded instant has come, oldest first."""
+    fired: list[tuple[datetime, int, EventDraft]] = []
+    for order, task in enumerate(tasks.values()):
+        if task.schedule is None:
+            continue
+        for number, instant in enumerate(task.schedule.reminders[task.reminders_sent :], task.reminders_sent + 1):
+            if instant <= now:
+                fired.append((instant, order, _reminder(task, number, instant)))
+        if task.on_due == "escalate":
+            for step in task.schedule.escalations[task.escalations_sent :]:
+                if step.at <= now:
+                    fired.append((step.at, order, _escalation(task, step)))
+        elif not task.lapsed and task.schedule.due_at <= now:
+            fired.append((task.schedule.due_at, order, _lapse(task)))
+    fired.sort(key=lambda item: (item[0], item[1]))
+    return [draft for _, _, draft in fired]
+
+
+def next_wake(tasks: dict[str, Task]) -> datetime | None:
+    instants = [instant for task in tasks.values() for instant in task.pending_instants()]
+    return min(instants) if instants else None
+
+
+def _reminder(task: Task, number: int, instant: datetime) -> EventDraft:
+    assert task.schedule is not None
+    return EventDraft(
+        type=REMINDER_SENT,
+        actor=SYSTEM_ACTOR,
+        reason=f"reminder {number} of {len(task.schedule.reminders)} before the due date",
+        outcome="reminded",
+        payload={
+            "task_id": task.task_id,
+            "to": task.assignee,
+            "number": number,
+            "planned_at": instant.isoformat(),
+            "due_at": task.schedule.due_at.isoformat(),
+        },
+    )
+
+
+def _escalation(task: Task, step: Escalation) -> EventDraft:
+    assert task.schedule is not None
+    return EventDraft(
+        type=ESCALATION_RAISED,
+        actor=SYSTEM_ACTOR,
+        reason=f"'{task.title}' is overdue (was due {task.schedule.due_at.isoformat()})",
+        outcome="escalated",
+        payload={
+            "task_id": task.task_id,
+            "to": step.to,
+            "assignee": task.assignee,
+            "level": step.level,
+            "planned_at": step.at.isoformat(),
+            "due_at": task.schedule.due_at.isoformat(),
+        },
+    )
+
+
+def _lapse(task: Task) -> EventDraft:
+    assert task.schedule is not None
+    return EventDraft(
+        type=DEADLINE_PASSED,
+        actor=SYSTEM_ACTOR,
+        reason=f"the deadline of '{task.title}' has passed",
+        outcome="lapsed",
+        payload={"task_id": task.task_id, "assignee": task.assignee, "due_at": task.schedule.due_at.isoformat()},
+    )
+
+
+def evolve_tasks(tasks: dict[str, Task], event_type: str, payload: dict[str, Any]) -> dict[str, Task]:
+    """The open tasks after one event. Events that are not about tasks leave them as they are."""
+    if event_type == TASK_OPENED:
+        schedule = payload.get("schedule")
+        task = Task(
+            task_id=payload["task_id"],
+            kind=payload["kind"],
+            title=payload["title"],
+            assignee=payload["assignee"],
+            action=payload["action"],
+            opened_at=payload["schedule_request"]["opened_at"],
+            on_due=payload.get("on_due", "escalate"),
+            officer=payload.get("officer"),
+            schedule=TaskSchedule.model_validate(schedule) if schedule else None,
+        )
+        return {**tasks, task.task_id: task}
+    task_id = payload.get("task_id")
+    if task_id not in tasks:
+        return tasks
+    task = tasks[task_id]
+    if event_type in (TASK_COMPLETED, TASK_CANCELLED):
+        return {key: value for key, value in tasks.items() if key != task_id}
+    if event_type == REMINDER_SENT:
+        task = task.model_copy(update={"reminders_sent": payload["number"]})
+    elif event_type == ESCALATION_RAISED:
+        task = task.model_copy(update={"escalations_sent": payload["level"]})
+    elif event_type == DEADLINE_PASSED:
+        task = task.model_copy(update={"lapsed": True})
+    elif event_type in (DEADLINE_EXTENDED, TASK_REASSIGNED):
+        schedule = payload.get("schedule")
+        task = task.model_copy(
+            update={
+                "assignee": payload.get("to", task.assignee),
+                "schedule": TaskSchedule.model_validate(schedule) if schedule else task.schedule,
+                # A new schedule starts its reminders and escalations afresh, from the recorded instants.
+                "reminders_sent": _already_past(schedule, "reminders", payload),
+                "escalations_sent": _already_past(schedule, "escalations", payload),
+                "lapsed": False,
+            }
+        )
+    return {**tasks, task_id: task}
+
+
+def _already_past(schedule: dict[str, Any] | None, key: str, payload: dict[str, Any]) -> int:
+    """Instants of a new schedule that are already behind the change are not replayed as late reminders."""
+    if not schedule:
+        return 0
+    changed_at = payload["schedule_request"]["opened_at"]
+    instants = schedule[key]
+    changed = datetime.fromisoformat(changed_at) if isinstance(changed_at, str) else changed_at
+    count = 0
+    for item in instants:
+        at = item["at"] if isinstance(item, dict) else item
+        at = datetime.fromisoformat(at) if isinstance(at, str) else at
+        if at <= changed:
+            count += 1
+    return count
