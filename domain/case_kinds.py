@@ -1,0 +1,21 @@
+"""Which decider rules a case, from its id: `grant/2027-014` is a grant, `grant/2027-014/board/1` a Board
+decision. The projections use this to rebuild any case from its audit trail alone."""
+
+from domain.case import CaseDecider, CaseState
+from domain.errors import UnknownCase
+
+
+def decider_for(case_id: str) -> CaseDecider:
+    from domain.board_decision import BOARD_DECISION
+    from domain.grant import GRANT
+
+    parts = case_id.split("/")
+    if len(parts) >= 4 and parts[-2] == "board":
+        return BOARD_DECISION
+    if parts[0] == "grant" and len(parts) == 2:
+        return GRANT
+    raise UnknownCase(f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014).")
+
+
+def initial_state(case_id: str) -> CaseState:
+    return decider_for(case_id).initial_state(case_id)

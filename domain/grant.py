@@ -1,0 +1,1015 @@
+"""The rules of a Multi-Donor Fund grant, from submission to closure.
+
+Stages: screening (with an optional request for more information on the applicant's clock), reviewer
+assignment, conflict-of-interest declarations, two independent technical reviews, approval by the authority
+the delegation-of-authority matrix names for the USD amount (above the Director's limit: a Director
+endorsement, then a Board no-objection procedure), the grant agreement, disbursement in tranches gated by
+approved progress reports, the final report, closure. Rejection or withdrawal ends the case with its reason.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain import timed_step
+from domain.acting import acting_for
+from domain.case import CaseState, Context, close_case
+from domain.commands import Command, EventDraft, parse_fields
+from domain.delegation_of_authority import authorised_roles, role_title
+from domain.errors import NotAllowed
+from domain.events import SYSTEM_ACTOR, DomainEvent
+from domain.grant_application import GrantApplication
+
+KIND = "grant"
+REVIEWERS_NEEDED = 2
+
+SUBMITTED = "GrantSubmitted"
+SCREENED = "EligibilityScreened"
+INFORMATION_PROVIDED = "InformationProvided"
+REVIEWERS_ASSIGNED = "ReviewersAssigned"
+INTERESTS_DECLARED = "InterestsDeclared"
+REVIEW_SUBMITTED = "TechnicalReviewSubmitted"
+ROUTED = "ApprovalRouted"
+ENDORSED = "DirectorEndorsed"
+BOARD_REQUESTED = "BoardDecisionRequested"
+BOARD_RECORDED = "BoardDecisionRecorded"
+APPROVED = "GrantApproved"
+REJECTED = "GrantRejected"
+AGREEMENT_SIGNED = "GrantAgreementSigned"
+TRANCHE_RELEASED = "TrancheReleased"
+REPORT_SUBMITTED = "ProgressReportSubmitted"
+REPORT_REVIEWED = "ProgressReportReviewed"
+FINAL_SUBMITTED = "FinalReportSubmitted"
+FINAL_REVIEWED = "FinalReportReviewed"
+WITHDRAWN = "GrantWithdrawn"
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    score: int
+    recommendation: str
+
+
+class GrantState(CaseState):
+    kind: str = KIND
+    application: GrantApplication | None = None
+    amount_usd: Decimal | None = None
+    screener: str | None = None
+    reviewers: tuple[str, ...] = ()
+    recused: tuple[str, ...] = ()
+    reviews: dict[str, Review] = Field(default_factory=dict)
+    approver_role: str | None = None
+    authorised_roles: tuple[str, ...] = ()
+    needs_board: bool = False
+    band: str | None = None
+    endorsed_by: str | None = None
+    board_cases: tuple[str, ...] = ()
+    approved_by: str | None = None
+    tranches_released: int = 0
+    reports_approved: int = 0
+
+    @property
+    def officer(self) -> str | None:
+        return self.requester
+
+
+# -- command fields ---------------------------------------------------------------------------------------------
+class ScreenFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["eligible", "ineligible", "more-information"]
+
+
+class AssignReviewersFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewers: str = Field(description="Comma-separated person ids.")
+
+
+class DeclareFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conflict: bool
+
+
+class ReviewFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=1, le=5)
+    recommendation: Literal["approve", "reject", "revise"]
+
+
+class DecisionFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+
+
+class MeetingFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
+
+
+class SignFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    signed_on: date | None = None
+
+
+class ReportReviewFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "revise"]
+
+
+class ReleaseFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tranche: int | None = Field(default=None, ge=1)
+
+
+class NoFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def _name(context: Context, person: str) -> str:
+    return context.organisation.person(person).name
+
+
+def _usd(amount: Decimal) -> str:
+    return f"USD {amount:,.2f}".replace(".00", "")
+
+
+def _needs_reason(command: Command, why: str) -> str:
+    if not command.comment or not command.comment.strip():
+        raise NotAllowed(f"{why} needs a reason: give --comment.", rule="reason")
+    return command.comment.strip()
+
+
+def _task_for(state: GrantState, task_id: str, what: str) -> timed_step.Task:
+    task = state.tasks.get(task_id)
+    if task is None:
+        raise NotAllowed(
+            f"Grant {state.case_id} has no open step to {what} (stage: {state.stage}).", rule="stage"
+        )
+    return task
+
+
+def _acting(state: GrantState, context: Context, command: Command, task: timed_step.Task, what: str) -> str | None:
+    return acting_for(
+        organisation=context.organisation,
+        delegations=state.delegations,
+        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
+        actor=command.actor,
+        responsible=task.assignee,
+        now=context.now,
+        what=what,
+    )
+
+
+def _separation_of_duties(state: GrantState, context: Context, person: str, role_word: str) -> None:
+    """Whoever screened or reviewed an application cannot approve it; nobody approves their own request."""
+    if person == state.requester:
+        raise NotAllowed(
+            f"{_name(context, person)} submitted this application and cannot {role_word} it "
+            "(separation of duties: nobody approves their own request).",
+            rule="separation-of-duties",
+        )
+    if person == state.screener:
+        raise NotAllowed(
+            f"{_name(context, person)} screened this application and cannot {role_word} it (separation of duties).",
+            rule="separation-of-duties",
+        )
+    if person in state.reviewers or person in state.recused:
+        raise NotAllowed(
+            f"{_name(context, person)} was a technical reviewer of this application and cannot {role_word} it "
+            "(separation of duties).",
+            rule="separation-of-duties",
+        )
+
+
+def _authority_sentence(state: GrantState, context: Context) -> str:
+    holders = " or the ".join(role_title(role) for role in state.authorised_roles)
+    return f"Only the {holders} may approve grants {state.band} (delegation of authority)."
+
+
+def _holds_authority(state: GrantState, context: Context, person: str) -> bool:
+    return any(context.organisation.has_role(person, role) for role in state.authorised_roles)
+
+
+def _pick(context: Context, roles: tuple[str, ...], excluded: set[str]) -> str:
+    for role in roles:
+        for person in context.organisation.people_with_role(role):
+            if person.id not in excluded:
+                return person.id
+    raise NotAllowed(
+        "Nobody who holds the authority for this grant is free of a conflict with it; the Director must "
+        "reassign the approval (delegation of authority).",
+        rule="delegation-of-authority",
+    )
+
+
+def _open(context: Context, **kwargs: Any) -> EventDraft:
+    return timed_step.open_task(opened_at=context.now, **kwargs)
+
+
+# -- the decider ------------------------------------------------------------------------------------------------
+class GrantDecider:
+    kind = KIND
+
+    def initial_state(self, case_id: str) -> GrantState:
+        return GrantState(case_id=case_id)
+
+    # commands --------------------------------------------------------------------------------------------------
+    def decide(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        handler = _HANDLERS.get(command.action)
+        if handler is None:
+            known = ", ".join(sorted(_HANDLERS))
+            raise NotAllowed(f"Unknown action '{command.action}' for a grant; known actions: {known}.", rule="action")
+        if command.action != "submit" and state.application is None:
+            raise NotAllowed(f"Grant {state.case_id} has not been submitted.", rule="stage")
+        return handler(self, state, command, context)
+
+    def submit(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        if state.application is not None:
+            raise NotAllowed(f"Grant {state.case_id} was already submitted.", rule="stage")
+        application = validate_application(command.fields, context, case_id=state.case_id)
+        if command.actor != application.submitted_by:
+            raise NotAllowed(
+                f"The application names {application.submitted_by} as submitter, but {command.actor} submitted it.",
+                rule="submission",
+            )
+        route = context.organisation.approval_route(application.amount_usd)
+        return [
+            EventDraft(
+                type=SUBMITTED,
+                actor=command.actor,
+                actor_role="programme_officer",
+                on_behalf_of=None,
+                reason=command.comment,
+                outcome="submitted",
+                payload={
+                    "application": application.model_dump(mode="json"),
+                    "amount_usd": str(application.amount_usd),
+                    "fx_rate_to_usd": str(application.rate),
+                    "approver_role": route.approver_role,
+                    "authorised_roles": list(authorised_roles(context.organisation, application.amount_usd)),
+                    "needs_board": route.needs_board,
+                    "band": route.band,
+                },
+            ),
+            _open(
+                context,
+                task_id="screening",
+                kind="screening",
+                title=f"Screen the eligibility of '{application.title}'",
+                assignee=application.screening_officer,
+                action="screen",
+                officer=application.submitted_by,
+            ),
+        ]
+
+    def screen(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "screening", "screen")
+        fields = parse_fields(command, ScreenFields)
+        on_behalf = _acting(state, context, command, task, "screen this application")
+        reason = command.comment
+        if fields.outcome != "eligible":
+            reason = _needs_reason(command, f"Screening as {fields.outcome}")
+        drafts = [
+            EventDraft(
+                type=SCREENED,
+                actor=command.actor,
+                actor_role="programme_officer",
+                on_behalf_of=on_behalf,
+                reason=reason,
+                outcome=fields.outcome,
+                payload={"screener": on_behalf or command.actor},
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf, fields.outcome),
+        ]
+        assert state.application is not None
+        if fields.outcome == "ineligible":
+            return drafts + close_case(
+                state.model_copy(update={"tasks": {}}),
+                actor=command.actor,
+                outcome="ineligible",
+                reason=reason,
+                stage="closed",
+            )
+        if fields.outcome == "more-information":
+            return drafts + [
+                _open(
+                    context,
+                    task_id="more-information",
+                    kind="more_information",
+                    title=f"Provide the information requested for '{state.application.title}'",
+                    assignee=state.application.grantee_contact,
+                    action="provide-information",
+                    on_due="lapse",
+                    officer=state.requester,
+                    reason=reason,
+                )
+            ]
+        return drafts + [self._assign_reviewers_task(state, context, REVIEWERS_NEEDED)]
+
+    def _assign_reviewers_task(self, state: GrantState, context: Context, count: int) -> EventDraft:
+        head = _pick(context, ("head_of_programmes", "director"), set())
+        return _open(
+            context,
+            task_id="assign-reviewers",
+            kind="reviewer_assignment",
+            title=f"Name {count} independent technical reviewer{'s' if count > 1 else ''}",
+            assignee=head,
+            action="assign-reviewers",
+            officer=state.requester,
+        )
+
+    def provide_information(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "more-information", "provide information for")
+        parse_fields(command, NoFields)
+        on_behalf = _acting(state, context, command, task, "provide the requested information")
+        assert state.application is not None
+        return [
+            EventDraft(
+                type=INFORMATION_PROVIDED,
+                actor=command.actor,
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="provided",
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf),
+            _open(
+                context,
+                task_id="screening",
+                kind="screening",
+                title=f"Screen the eligibility of '{state.application.title}' with the new information",
+                assignee=state.screener or state.application.screening_officer,
+                action="screen",
+                officer=state.requester,
+            ),
+        ]
+
+    def assign_reviewers(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "assign-reviewers", "assign reviewers to")
+        fields = parse_fields(command, AssignReviewersFields)
+        on_behalf = _acting(state, context, command, task, "name the technical reviewers")
+        named = [part.strip() for part in fields.reviewers.split(",") if part.strip()]
+        needed = REVIEWERS_NEEDED - len(state.reviewers)
+        if len(named) != needed or len(set(named)) != len(named):
+            raise NotAllowed(
+                f"Name exactly {needed} different reviewer{'s' if needed > 1 else ''} (two independent technical "
+                "reviews).",
+                rule="independent-review",
+            )
+        organisation = context.organisation
+        for person in named:
+            if not organisation.has_person(person):
+                raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
+            if not organisation.person(person).staff:
+                raise NotAllowed(
+                    f"{_name(context, person)} is not Secretariat staff and cannot review applications.",
+                    rule="independent-review",
+                )
+            if person in state.reviewers:
+                raise NotAllowed(f"{_name(context, person)} is already a reviewer of this application.",
+                                 rule="independent-review")
+            if person in state.recused:
+                raise NotAllowed(
+                    f"{_name(context, person)} declared a conflict of interest on this case and cannot review it.",
+                    rule="conflict-of-interest",
+                )
+            if person in (state.requester, state.screener):
+                raise NotAllowed(
+                    f"{_name(context, person)} submitted or screened this application and cannot review it "
+                    "(separation of duties).",
+                    rule="separation-of-duties",
+                )
+        assert state.application is not None
+        drafts = [
+            EventDraft(
+                type=REVIEWERS_ASSIGNED,
+                actor=command.actor,
+                actor_role="head_of_programmes",
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="assigned",
+                payload={"reviewers": named},
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf),
+        ]
+        for person in named:
+            drafts.append(
+                _open(
+                    context,
+                    task_id=f"coi-{person}",
+                    kind="coi_declaration",
+                    title=f"Declare any conflict of interest with '{state.application.title}'",
+                    assignee=person,
+                    action="declare-interests",
+                    officer=state.requester,
+                )
+            )
+        return drafts
+
+    def declare_interests(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.tasks.get(f"coi-{command.actor}")
+        if task is None:
+            raise NotAllowed(
+                f"{_name(context, command.actor)} has no conflict-of-interest declaration to make on "
+                f"{state.case_id}: only its named reviewers declare, before they review.",
+                rule="conflict-of-interest",
+            )
+        fields = parse_fields(command, DeclareFields)
+        reason = _needs_reason(command, "Declaring a conflict of interest") if fields.conflict else command.comment
+        assert state.application is not None
+        drafts = [
+            EventDraft(
+                type=INTERESTS_DECLARED,
+                actor=command.actor,
+                actor_role="reviewer",
+                reason=reason,
+                outcome="conflict" if fields.conflict else "no-conflict",
+                payload={"reviewer": command.actor, "conflict": fields.conflict},
+            ),
+            timed_step.complete_task(task, command.actor, None, "declared"),
+        ]
+        if fields.conflict:
+            return drafts + [self._assign_reviewers_task(state, context, 1)]
+        return drafts + [
+            _open(
+                context,
+                task_id=f"review-{command.actor}",
+                kind="technical_review",
+                title=f"Technical review of '{state.application.title}'",
+                assignee=command.actor,
+                action="review",
+                officer=state.requester,
+            )
+        ]
+
+    def review(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.tasks.get(f"review-{command.actor}")
+        if task is None:
+            if command.actor in state.recused:
+                raise NotAllowed(
+                    f"{_name(context, command.actor)} declared a conflict of interest on this case and cannot "
+                    "review it.",
+                    rule="conflict-of-interest",
+                )
+            raise NotAllowed(
+                f"{_name(context, command.actor)} has no technical review open on {state.case_id} "
+                f"(stage: {state.stage}).",
+                rule="independent-review",
+            )
+        fields = parse_fields(command, ReviewFields)
+        return [
+            EventDraft(
+                type=REVIEW_SUBMITTED,
+                actor=command.actor,
+                actor_role="reviewer",
+                reason=command.comment,
+                outcome=fields.recommendation,
+                payload={"reviewer": command.actor, "score": fields.score, "recommendation": fields.recommendation},
+            ),
+            timed_step.complete_task(task, command.actor, None, fields.recommendation),
+        ]
+
+    def approve(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "approval", "approve")
+        fields = parse_fields(command, DecisionFields)
+        on_behalf = self._authorised_decider(state, command, context, task)
+        reason = command.comment if fields.decision == "approve" else _needs_reason(command, "Rejecting a grant")
+        completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
+        role = state.approver_role
+        if fields.decision == "reject":
+            return [
+                EventDraft(type=REJECTED, actor=command.actor, actor_role=role, on_behalf_of=on_behalf,
+                           reason=reason, outcome="rejected", payload={"by": command.actor}),
+                completed,
+                *close_case(state.model_copy(update={"tasks": {}}), actor=command.actor, outcome="rejected",
+                            reason=reason, stage="closed"),
+            ]
+        return [
+            EventDraft(type=APPROVED, actor=command.actor, actor_role=role, on_behalf_of=on_behalf, reason=reason,
+                       outcome="approved", payload={"by": command.actor, "band": state.band}),
+            completed,
+            self._agreement_task(state, context),
+        ]
+
+    def _authorised_decider(
+        self, state: GrantState, command: Command, context: Context, task: timed_step.Task
+    ) -> str | None:
+        """Authority first (the matrix), then separation of duties, then whose step it is."""
+        actor = command.actor
+        substitute_for = None
+        if not _holds_authority(state, context, actor):
+            substitute_for = _acting(state, context, command, task, "approve this grant") if any(
+                d.substitute == actor and d.absent == task.assignee for d in state.delegations
+            ) else None
+            if substitute_for is None:
+                raise NotAllowed(_authority_sentence(state, context), rule="delegation-of-authority")
+        _separation_of_duties(state, context, actor, "approve")
+        if substitute_for is None and actor != task.assignee:
+            # Another holder of the same authority may decide in the assignee's place; that is on the record.
+            return None
+        return substitute_for
+
+    def endorse(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "endorsement", "endorse")
+        fields = parse_fields(command, DecisionFields)
+        if not context.organisation.has_role(command.actor, "director"):
+            on_behalf = _acting(state, context, command, task, "endorse this grant for the Board")
+        else:
+            on_behalf = None
+        _separation_of_duties(state, context, command.actor, "endorse")
+        completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
+        if fields.decision == "reject":
+            reason = _needs_reason(command, "Declining to endorse a grant")
+            return [
+                EventDraft(type=REJECTED, actor=command.actor, actor_role="director", on_behalf_of=on_behalf,
+                           reason=reason, outcome="rejected", payload={"by": command.actor}),
+                completed,
+                *close_case(state.model_copy(update={"tasks": {}}), actor=command.actor, outcome="rejected",
+                            reason=reason, stage="closed"),
+            ]
+        assert state.application is not None and state.amount_usd is not None
+        board_case = f"{state.case_id}/board/{len(state.board_cases) + 1}"
+        return [
+            EventDraft(type=ENDORSED, actor=command.actor, actor_role="director", on_behalf_of=on_behalf,
+                       reason=command.comment, outcome="endorsed", payload={"by": command.actor}),
+            completed,
+            EventDraft(
+                type=BOARD_REQUESTED,
+                actor=command.actor,
+                actor_role="director",
+                on_behalf_of=on_behalf,
+                reason="grants above the Director's authority need a Board no-objection (delegation of authority)",
+                outcome="requested",
+                payload={
+                    "board_case": board_case,
+                    "procedure": "no_objection",
+                    "matter": f"Grant {state.case_id}: {_usd(state.amount_usd)} to {state.application.applicant} "
+                    f"for '{state.application.title}'",
+                },
+            ),
+        ]
+
+    def record_meeting_decision(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "board-meeting", "record the Board meeting's decision on")
+        fields = parse_fields(command, MeetingFields)
+        if not context.organisation.has_role(command.actor, "board_chair"):
+            on_behalf = _acting(state, context, command, task, "record the Board meeting's decision")
+        else:
+            on_behalf = None
+        return self._board_outcome(
+            state,
+            context,
+            actor=command.actor,
+            on_behalf_of=on_behalf,
+            outcome="approved" if fields.decision == "approve" else "rejected",
+            reference=fields.reference,
+            reason=command.comment,
+            completed=timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
+        )
+
+    def record_board_outcome(
+        self, state: GrantState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
+    ) -> list[EventDraft]:
+        """The child Board decision has closed; its outcome becomes a fact of the grant."""
+        return self._board_outcome(
+            state, context, actor=SYSTEM_ACTOR, on_behalf_of=None, outcome=outcome, reference=board_case,
+            reason=f"Board decision {board_case} closed: {outcome}", completed=None, tally=tally,
+        )
+
+    def _board_outcome(
+        self,
+        state: GrantState,
+        context: Context,
+        *,
+        actor: str,
+        on_behalf_of: str | None,
+        outcome: str,
+        reference: str,
+        reason: str | None,
+        completed: EventDraft | None,
+        tally: dict[str, Any] | None = None,
+    ) -> list[EventDraft]:
+        drafts = [
+            EventDraft(
+                type=BOARD_RECORDED,
+                actor=actor,
+                actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
+                on_behalf_of=on_behalf_of,
+                reason=reason,
+                outcome=outcome,
+                payload={"reference": reference, "tally": tally or {}},
+            )
+        ]
+        if completed is not None:
+            drafts.append(completed)
+        if outcome == "approved":
+            return drafts + [
+                EventDraft(type=APPROVED, actor=actor, actor_role="management_board", outcome="approved",
+                           reason=f"approved by the Management Board ({reference})", payload={"by": "board"}),
+                self._agreement_task(state, context),
+            ]
+        if outcome == "referred_to_meeting":
+            chair = context.organisation.board.chair
+            return drafts + [
+                _open(
+                    context,
+                    task_id="board-meeting",
+                    kind="board_meeting",
+                    title="Record the decision of the next Board meeting on this grant",
+                    assignee=chair,
+                    action="record-meeting-decision",
+                    officer=state.requester,
+                )
+            ]
+        return drafts + close_case(
+            state.model_copy(update={"tasks": {}}), actor=actor, outcome="rejected",
+            reason=reason or f"the Management Board did not approve ({outcome})", stage="closed",
+        )
+
+    def _agreement_task(self, state: GrantState, context: Context) -> EventDraft:
+        assert state.application is not None and state.requester is not None
+        return _open(
+            context,
+            task_id="agreement",
+            kind="agreement_signature",
+            title=f"Have the grant agreement for '{state.application.title}' signed",
+            assignee=state.requester,
+            action="sign-agreement",
+            officer=state.requester,
+        )
+
+    def sign_agreement(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "agreement", "sign the agreement of")
+        fields = parse_fields(command, SignFields)
+        on_behalf = _acting(state, context, command, task, "record the signed grant agreement")
+        drafts = [
+            EventDraft(type=AGREEMENT_SIGNED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
+                       outcome="signed",
+                       payload={"signed_on": (fields.signed_on or context.now.date()).isoformat()}),
+            timed_step.complete_task(task, command.actor, on_behalf),
+        ]
+        return drafts + self._release(state, context, 1, SYSTEM_ACTOR, None, "tranche 1 is released on signature")
+
+    def _release(
+        self, state: GrantState, context: Context, number: int, actor: str, on_behalf_of: str | None, reason: str
+    ) -> list[EventDraft]:
+        assert state.application is not None
+        tranches = state.application.tranches
+        tranche = tranches[number - 1]
+        drafts = [
+            EventDraft(
+                type=TRANCHE_RELEASED,
+                actor=actor,
+                actor_role="finance_officer" if actor != SYSTEM_ACTOR else None,
+                on_behalf_of=on_behalf_of,
+                reason=reason,
+                outcome="released",
+                payload={
+                    "tranche": number,
+                    "of": len(tranches),
+                    "amount": str(tranche.amount),
+                    "currency": state.application.currency,
+                },
+            )
+        ]
+        if number < len(tranches):
+            drafts.append(
+                _open(
+                    context,
+                    task_id=f"progress-report-{number}",
+                    kind="progress_report",
+                    title=f"Submit progress report {number} (releases tranche {number + 1})",
+                    assignee=state.application.grantee_contact,
+                    action="submit-report",
+                    working_days=tranche.report_due_working_days,
+                    officer=state.requester,
+                )
+            )
+        else:
+            drafts.append(
+                _open(
+                    context,
+                    task_id="final-report",
+                    kind="final_report",
+                    title="Submit the final report",
+                    assignee=state.application.grantee_contact,
+                    action="submit-final-report",
+                    working_days=state.application.final_report_working_days,
+                    officer=state.requester,
+                )
+            )
+        return drafts
+
+    def submit_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        number = state.reports_approved + 1
+        task = _task_for(state, f"progress-report-{number}", "submit a progress report for")
+        parse_fields(command, NoFields)
+        on_behalf = _acting(state, context, command, task, "submit this progress report")
+        assert state.requester is not None
+        return [
+            EventDraft(type=REPORT_SUBMITTED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
+                       outcome="submitted", payload={"report": number}),
+            timed_step.complete_task(task, command.actor, on_behalf),
+            _open(context, task_id=f"review-report-{number}", kind="report_review",
+                  title=f"Review progress report {number}", assignee=state.requester, action="review-report",
+                  officer=state.requester),
+        ]
+
+    def review_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        number = state.reports_approved + 1
+        task = _task_for(state, f"review-report-{number}", "review a progress report of")
+        fields = parse_fields(command, ReportReviewFields)
+        on_behalf = _acting(state, context, command, task, "review this progress report")
+        drafts = [
+            EventDraft(type=REPORT_REVIEWED, actor=command.actor, actor_role="programme_officer",
+                       on_behalf_of=on_behalf, reason=command.comment if fields.decision == "approve"
+                       else _needs_reason(command, "Returning a report"), outcome=fields.decision,
+                       payload={"report": number}),
+            timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
+        ]
+        assert state.application is not None
+        if fields.decision == "revise":
+            return drafts + [
+                _open(context, task_id=f"progress-report-{number}", kind="progress_report",
+                      title=f"Revise and resubmit progress report {number}",
+                      assignee=state.application.grantee_contact, action="submit-report",
+                      officer=state.requester)
+            ]
+        finance = _pick(context, ("finance_officer",), set())
+        return drafts + [
+            _open(context, task_id=f"release-tranche-{number + 1}", kind="tranche_release",
+                  title=f"Release tranche {number + 1}", assignee=finance, action="release-tranche",
+                  officer=state.requester)
+        ]
+
+    def release_tranche(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        fields = parse_fields(command, ReleaseFields)
+        assert state.application is not None
+        number = fields.tranche or state.tranches_released + 1
+        total = len(state.application.tranches)
+        if number > total:
+            raise NotAllowed(f"This grant has {total} tranche{'s' if total > 1 else ''}; there is no tranche {number}.",
+                             rule="tranche-gate")
+        if number <= state.tranches_released:
+            raise NotAllowed(f"Tranche {number} was already released.", rule="tranche-gate")
+        if number == 1 or state.reports_approved < number - 1 or number != state.tranches_released + 1:
+            previous = number - 1
+            raise NotAllowed(
+                f"Tranche {number} cannot be released before progress report {previous} is submitted and approved "
+                "(tranche gate)." if number > 1 else "Tranche 1 is released when the grant agreement is signed "
+                "(tranche gate).",
+                rule="tranche-gate",
+            )
+        task = _task_for(state, f"release-tranche-{number}", "release a tranche of")
+        if not context.organisation.has_role(command.actor, "finance_officer"):
+            on_behalf = _acting(state, context, command, task, "release this tranche")
+        else:
+            on_behalf = None
+        return [
+            timed_step.complete_task(task, command.actor, on_behalf),
+            *self._release(state, context, number, command.actor, on_behalf,
+                           command.comment or f"progress report {number - 1} approved"),
+        ]
+
+    def submit_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "final-report", "submit the final report of")
+        parse_fields(command, NoFields)
+        on_behalf = _acting(state, context, command, task, "submit the final report")
+        assert state.requester is not None
+        return [
+            EventDraft(type=FINAL_SUBMITTED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
+                       outcome="submitted"),
+            timed_step.complete_task(task, command.actor, on_behalf),
+            _open(context, task_id="review-final-report", kind="report_review", title="Review the final report",
+                  assignee=state.requester, action="review-final-report", officer=state.requester),
+        ]
+
+    def review_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, "review-final-report", "review the final report of")
+        fields = parse_fields(command, ReportReviewFields)
+        on_behalf = _acting(state, context, command, task, "review the final report")
+        assert state.application is not None
+        if fields.decision == "revise":
+            reason = _needs_reason(command, "Returning a report")
+            return [
+                EventDraft(type=FINAL_REVIEWED, actor=command.actor, on_behalf_of=on_behalf, reason=reason,
+                           outcome="revise"),
+                timed_step.complete_task(task, command.actor, on_behalf, "revise"),
+                _open(context, task_id="final-report", kind="final_report", title="Revise and resubmit the final report",
+                      assignee=state.application.grantee_contact, action="submit-final-report",
+                      officer=state.requester),
+            ]
+        return [
+            EventDraft(type=FINAL_REVIEWED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
+                       outcome="approve"),
+            timed_step.complete_task(task, command.actor, on_behalf, "approve"),
+            *close_case(state.model_copy(update={"tasks": {}}), actor=command.actor, outcome="completed",
+                        reason="final report approved; grant closed", stage="closed"),
+        ]
+
+    def withdraw(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+        assert state.application is not None
+        if command.actor not in (state.requester, state.application.grantee_contact):
+            raise NotAllowed(
+                "Only the submitting officer or the applicant's contact may withdraw an application.", rule="withdrawal"
+            )
+        if state.tranches_released:
+            raise NotAllowed("A grant with released funds cannot be withdrawn; it is closed through its final report.",
+                             rule="withdrawal")
+        reason = _needs_reason(command, "Withdrawing an application")
+        parse_fields(command, NoFields)
+        return [
+            EventDraft(type=WITHDRAWN, actor=command.actor, reason=reason, outcome="withdrawn"),
+            *close_case(state, actor=command.actor, outcome="withdrawn", reason=reason, stage="closed"),
+        ]
+
+    # reactions and timers ---------------------------------------------------------------------------------------
+    def react(self, state: GrantState, context: Context) -> list[EventDraft]:
+        if state.stage == "technical_review" and len(state.reviews) == REVIEWERS_NEEDED and not state.tasks:
+            return self._route_for_approval(state, context)
+        return []
+
+    def _route_for_approval(self, state: GrantState, context: Context) -> list[EventDraft]:
+        assert state.application is not None and state.amount_usd is not None
+        excluded = {p for p in (state.requester, state.screener, *state.reviewers, *state.recused) if p}
+        routed = EventDraft(
+            type=ROUTED,
+            actor=SYSTEM_ACTOR,
+            reason=f"two technical reviews complete; {_usd(state.amount_usd)} is {state.band}",
+            outcome="board" if state.needs_board else (state.approver_role or ""),
+            payload={"approver_role": state.approver_role, "needs_board": state.needs_board, "band": state.band},
+        )
+        if state.needs_board:
+            director = _pick(context, ("director",), excluded)
+            return [routed, _open(context, task_id="endorsement", kind="approval",
+                                  title=f"Endorse '{state.application.title}' for the Board's no-objection",
+                                  assignee=director, action="endorse", officer=state.requester)]
+        approver = _pick(context, state.authorised_roles, excluded)
+        return [routed, _open(context, task_id="approval", kind="approval",
+                              title=f"Approve '{state.application.title}' ({_usd(state.amount_usd)})",
+                              assignee=approver, action="approve", officer=state.requester)]
+
+    def on_deadline(self, state: GrantState, task: timed_step.Task, context: Context) -> list[EventDraft]:
+        if task.task_id == "more-information":
+            return close_case(
+                state,
+                actor=SYSTEM_ACTOR,
+                outcome="lapsed",
+                reason="the applicant did not provide the requested information by the deadline",
+                stage="closed",
+            )
+        return []
+
+    def check_assignee(self, state: GrantState, task: timed_step.Task, person: str, context: Context) -> None:
+        if task.kind == "approval":
+            if not _holds_authority(state, context, person) and task.task_id == "approval":
+                raise NotAllowed(_authority_sentence(state, context), rule="delegation-of-authority")
+            _separation_of_duties(state, context, person, "approve")
+        elif task.kind in ("screening", "technical_review", "coi_declaration"):
+            if person == state.requester:
+                raise NotAllowed(f"{_name(context, person)} submitted this application and cannot screen or review "
+                                 "it (separation of duties).", rule="separation-of-duties")
+            if person in state.recused:
+                raise NotAllowed(f"{_name(context, person)} declared a conflict of interest on this case and cannot "
+                                 "review it.", rule="conflict-of-interest")
+
+    # evolve -----------------------------------------------------------------------------------------------------
+    def evolve(self, state: GrantState, event: DomainEvent) -> GrantState:
+        p = event.payload
+        t = event.type
+        update: dict[str, Any] = {}
+        if t == SUBMITTED:
+            application = GrantApplication.model_validate(p["application"])
+            update = {
+                "application": application,
+                "amount_usd": Decimal(p["amount_usd"]),
+                "requester": application.submitted_by,
+                "subjects": (application.grantee_contact,),
+                "approver_role": p["approver_role"],
+                "authorised_roles": tuple(p["authorised_roles"]),
+                "needs_board": p["needs_board"],
+                "band": p["band"],
+                "stage": "screening",
+            }
+        elif t == SCREENED:
+            update = {"screener": p["screener"], "stage": {
+                "eligible": "reviewer_assignment", "ineligible": "closed",
+                "more-information": "awaiting_information"}[event.outcome or "eligible"]}
+        elif t == INFORMATION_PROVIDED:
+            update = {"stage": "screening"}
+        elif t == REVIEWERS_ASSIGNED:
+            update = {"reviewers": (*state.reviewers, *p["reviewers"]), "stage": "conflict_declarations"}
+        elif t == INTERESTS_DECLARED:
+            if p["conflict"]:
+                update = {"reviewers": tuple(r for r in state.reviewers if r != p["reviewer"]),
+                          "recused": (*state.recused, p["reviewer"]), "stage": "reviewer_assignment"}
+            else:
+                update = {"stage": "technical_review"}
+        elif t == REVIEW_SUBMITTED:
+            update = {"reviews": {**state.reviews, p["reviewer"]: Review(score=p["score"],
+                                                                       recommendation=p["recommendation"])}}
+        elif t == ROUTED:
+            update = {"stage": "director_endorsement" if p["needs_board"] else "approval"}
+        elif t == BOARD_REQUESTED:
+            update = {"board_cases": (*state.board_cases, p["board_case"]), "stage": "board_no_objection"}
+        elif t == ENDORSED:
+            update = {"endorsed_by": event.actor}
+        elif t == BOARD_RECORDED:
+            update = {"stage": "board_meeting" if event.outcome == "referred_to_meeting" else state.stage}
+        elif t == APPROVED:
+            update = {"approved_by": p.get("by"), "stage": "agreement"}
+        elif t == TRANCHE_RELEASED:
+            update = {"tranches_released": p["tranche"], "stage": "disbursement"}
+        elif t == REPORT_REVIEWED and event.outcome == "approve":
+            update = {"reports_approved": p["report"]}
+        elif t == TRANCHE_RELEASED:
+            pass
+        if t == timed_step.TASK_OPENED and p["task_id"] == "final-report":
+            update["stage"] = "final_report"
+        return state.model_copy(update=update) if update else state
+
+    def stage_summary(self, state: GrantState) -> dict[str, Any]:
+        application = state.application
+        return {
+            "title": application.title if application else None,
+            "applicant": application.applicant if application else None,
+            "amount": f"{application.amount} {application.currency}" if application else None,
+            "amount_usd": str(state.amount_usd) if state.amount_usd is not None else None,
+            "approval": state.band,
+            "screener": state.screener,
+            "reviewers": list(state.reviewers),
+            "recused": list(state.recused),
+            "reviews": {k: v.model_dump() for k, v in state.reviews.items()},
+            "board_cases": list(state.board_cases),
+            "tranches_released": state.tranches_released,
+            "tranches": len(application.tranches) if application else 0,
+            "reports_approved": state.reports_approved,
+        }
+
+
+def validate_application(fields: dict[str, Any], context: Context, case_id: str | None = None) -> GrantApplication:
+    """The application as a model, checked against the organisation; refused with a sentence otherwise."""
+    from pydantic import ValidationError
+
+    try:
+        application = GrantApplication.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "application"
+        message = first["msg"].removeprefix("Value error, ")
+        raise NotAllowed(f"The grant application is invalid: {where}: {message}.", rule="input") from None
+    if case_id is not None and application.case_id != case_id:
+        raise NotAllowed(f"The application's reference makes it {application.case_id}, not {case_id}.", rule="input")
+    organisation = context.organisation
+    for label, person in (
+        ("submitted_by", application.submitted_by),
+        ("screening_officer", application.screening_officer),
+        ("grantee_contact", application.grantee_contact),
+    ):
+        if not organisation.has_person(person):
+            raise NotAllowed(f"The grant application is invalid: {label}: unknown person '{person}'.", rule="input")
+    if not organisation.has_role(application.submitted_by, "programme_officer"):
+        raise NotAllowed(
+            f"Only a programme officer may submit a grant application; {application.submitted_by} is not one.",
+            rule="roles",
+        )
+    if not organisation.has_role(application.screening_officer, "programme_officer"):
+        raise NotAllowed(
+            f"Eligibility screening is done by a programme officer; {application.screening_officer} is not one.",
+            rule="roles",
+        )
+    if application.screening_officer == application.submitted_by:
+        raise NotAllowed(
+            "The screening officer must not be the officer who submitted the application (separation of duties).",
+            rule="separation-of-duties",
+        )
+    if not organisation.has_role(application.grantee_contact, "grantee_contact"):
+        raise NotAllowed(
+            f"{application.grantee_contact} is not a grantee contact in the organisation file.", rule="roles"
+        )
+    return application
+
+
+_HANDLERS = {
+    "submit": GrantDecider.submit,
+    "screen": GrantDecider.screen,
+    "provide-information": GrantDecider.provide_information,
+    "assign-reviewers": GrantDecider.assign_reviewers,
+    "declare-interests": GrantDecider.declare_interests,
+    "review": GrantDecider.review,
+    "approve": GrantDecider.approve,
+    "endorse": GrantDecider.endorse,
+    "record-meeting-decision": GrantDecider.record_meeting_decision,
+    "sign-agreement": GrantDecider.sign_agreement,
+    "submit-report": GrantDecider.submit_report,
+    "review-report": GrantDecider.review_report,
+    "release-tranche": GrantDecider.release_tranche,
+    "submit-final-report": GrantDecider.submit_final_report,
+    "review-final-report": GrantDecider.review_final_report,
+    "withdraw": GrantDecider.withdraw,
+}
+
+GRANT = GrantDecider()
