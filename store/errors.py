@@ -1,0 +1,30 @@
+"""What can go wrong with the audit store, each carrying one sentence a person can act on."""
+
+
+class StoreError(Exception):
+    """Base class: the message is one complete sentence."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened: bad URL, unsupported backend, unreachable or unwritable database."""
+
+
+class ConcurrencyConflict(StoreError):
+    """The stream moved on since the caller read it; nothing was written."""
+
+    def __init__(self, stream_id: str, expected_version: int, actual_version: int) -> None:
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            f"Case {stream_id} is at version {actual_version}, not {expected_version} as expected: "
+            "someone else changed it first, so nothing was written; reload the case and try again."
+        )
+
+
+class AppendRejected(StoreError):
+    """The batch itself is not acceptable (wrong stream, duplicate or reused event ids, bad values)."""
+
+
+class CheckpointError(StoreError):
+    """A checkpoint or its key cannot be read, written or trusted."""

@@ -1,0 +1,72 @@
+"""Bring an audit database to the current schema, from code (no alembic.ini at run time).
+
+Several workers may start at once against one PostgreSQL database, so the upgrade holds a session-level
+advisory lock there; the second worker waits, then finds nothing to do.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from store.engine import create_store_engine, describe_url
+from store.errors import StoreUnavailable
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# An arbitrary constant that names "audit store migrations" among PostgreSQL advisory locks.
+_MIGRATION_LOCK_KEY = 0x60_7E_A0_D1
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
+    """Migrate the audit database to `revision` (default: the newest). Safe to call on every start."""
+    engine = engine_or_url if isinstance(engine_or_url, Engine) else create_store_engine(engine_or_url)
+    try:
+        with engine.connect() as connection:
+            is_postgres = connection.dialect.name == "postgresql"
+            if is_postgres:
+                connection.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK_KEY})")
+                connection.commit()
+            try:
+                if revision == "head" and current_revision(connection) == head_revision():
+                    connection.rollback()
+                    return
+                connection.rollback()
+                command.upgrade(alembic_config(connection), revision)
+                connection.commit()
+            finally:
+                if is_postgres:
+                    connection.rollback()
+                    connection.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK_KEY})")
+                    connection.commit()
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise StoreUnavailable(
+            f"Cannot open the audit store at {describe_url(engine.url)}: {reason}."
+        ) from None
+    finally:
+        if engine is not engine_or_url:
+            engine.dispose()
