@@ -1,0 +1,99 @@
+"""Connecting to Temporal, and the embedded dev server that `govern up` runs."""
+
+import socket
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+from temporalio.testing import WorkflowEnvironment
+
+from runtime.binaries import temporal_cli
+from runtime.settings import Settings
+
+
+class TemporalUnavailable(Exception):
+    pass
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host, int(port)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _tls(settings: Settings) -> TLSConfig | bool:
+    if settings.temporal_tls_cert is None:
+        return bool(settings.temporal_api_key)  # Temporal Cloud API keys need TLS.
+    if settings.temporal_tls_key is None:
+        raise TemporalUnavailable("GOVERN_TEMPORAL_TLS_KEY must be set together with GOVERN_TEMPORAL_TLS_CERT.")
+    return TLSConfig(
+        client_cert=Path(settings.temporal_tls_cert).read_bytes(),
+        client_private_key=Path(settings.temporal_tls_key).read_bytes(),
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    """A client for the configured Temporal; one clear sentence if nobody answers."""
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=pydantic_data_converter,
+            tls=_tls(settings),
+            api_key=settings.temporal_api_key,
+        )
+    except TemporalUnavailable:
+        raise
+    except Exception as error:  # the SDK raises RuntimeError with a long transport message
+        raise TemporalUnavailable(
+            f"Temporal is not reachable at {settings.temporal_address} (namespace "
+            f"{settings.temporal_namespace}); start it with `govern up` or set GOVERN_TEMPORAL_ADDRESS."
+        ) from error
+
+
+async def start_embedded(settings: Settings) -> WorkflowEnvironment:
+    """The Temporal dev server with its state in a SQLite file under the data dir, and its Web UI."""
+    host, port = _split_address(settings.temporal_address)
+    for name, number in (("GOVERN_TEMPORAL_ADDRESS", port), ("GOVERN_UI_PORT", settings.ui_port)):
+        if not port_is_free(host, number):
+            raise TemporalUnavailable(
+                f"Port {number} on {host} is already in use ({name}); is another `govern up` running?"
+            )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return await WorkflowEnvironment.start_local(
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        ip=host,
+        port=port,
+        ui=True,
+        ui_port=settings.ui_port,
+        dev_server_existing_path=temporal_cli(),
+        dev_server_database_filename=str((settings.data_dir / "temporal.db").resolve()),
+        dev_server_log_level="warn",
+    )
+
+
+async def worker_is_polling(client: Client, task_queue: str) -> bool:
+    """Whether any worker has polled the task queue recently (Temporal keeps pollers for about a minute)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return len(response.pollers) > 0

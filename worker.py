@@ -1,0 +1,86 @@
+"""The worker: registers every case workflow and activity on the task queue, and stops cleanly on a signal.
+
+It is an edge: it wires the store, the organisation and the mail delivery to Temporal, and holds no rule.
+"""
+
+import asyncio
+import concurrent.futures
+import signal
+from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.audit import AuditActivities
+from activities.mail import MailDelivery
+from activities.notify import NotifyActivities
+from activities.organisation import OrganisationActivities
+from domain.organisation import Organisation
+from runtime.settings import Settings
+from store.event_store import EventStore
+from workflows.board_decision import BoardDecisionWorkflow
+from workflows.grant_approval import GrantApprovalWorkflow
+
+WORKFLOWS: Sequence[type] = (GrantApprovalWorkflow, BoardDecisionWorkflow)
+
+# The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
+# of re-importing them for every workflow run (which would also break pydantic class identity).
+PASSED_THROUGH = ("domain", "pydantic", "pydantic_core", "annotated_types", "structlog", "activities", "runtime",
+                  "store", "sqlalchemy", "holidays", "yaml")
+
+log = structlog.get_logger("govern.worker")
+
+
+@dataclass(frozen=True)
+class WorkerDependencies:
+    store: EventStore
+    organisation: Organisation
+    delivery: MailDelivery
+
+
+def dependencies_from(settings: Settings, organisation: Organisation, store: EventStore) -> WorkerDependencies:
+    delivery = MailDelivery(smtp_url=settings.smtp_url, mail_dir=settings.mail_dir, mail_from=settings.mail_from)
+    return WorkerDependencies(store=store, organisation=organisation, delivery=delivery)
+
+
+def activities_of(dependencies: WorkerDependencies) -> list[Callable[..., Any]]:
+    audit = AuditActivities(dependencies.store)
+    organisation = OrganisationActivities(dependencies.organisation)
+    notify = NotifyActivities(dependencies.delivery)
+    return [audit.record_events, organisation.organisation_snapshot, organisation.plan_schedules,
+            notify.send_notice]
+
+
+def build_worker(client: Client, task_queue: str, dependencies: WorkerDependencies) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities_of(dependencies),
+        activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+        ),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_until_signalled(worker: Worker, stop: asyncio.Event | None = None) -> None:
+    """Run the worker until SIGINT or SIGTERM (or `stop` is set), then shut it down gracefully."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with worker:
+            log.info("worker polling", task_queue=worker.task_queue)
+            await stop.wait()
+            log.info("worker stopping")
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,1 @@
+"""Case workflows: thin orchestration around the deciders in `domain/`."""

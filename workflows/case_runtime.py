@@ -1,0 +1,245 @@
+"""The thin orchestration every case workflow shares.
+
+It asks the decider for events, resolves the due dates of new steps through the calendar activity, appends
+the events through the audit activity, evolves the state, sends the notices, and sleeps until the next
+recorded reminder, escalation or deadline. It holds no rule: every rule is in `domain/`.
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+from collections.abc import Callable
+from typing import Any, Generic
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.audit import AppendReceipt, AppendRequest
+    from domain import case, timed_step
+    from domain.case import CaseDecider, Context, State
+    from domain.commands import Command, EventDraft
+    from domain.errors import NotAllowed
+    from domain.events import DomainEvent
+    from domain.notice import Notice
+    from domain.notices import notices_for
+    from domain.organisation import Organisation
+    from runtime import search_attributes
+    from workflows.messages import ActResult, CaseView, OpenTask
+
+RECORD_TIMEOUT = timedelta(seconds=30)
+# Mail may be down for hours; the notice waits in Temporal's retries rather than being lost.
+NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(hours=1))
+STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+class CaseRuntime(Generic[State]):
+    def __init__(self, decider: CaseDecider[State], state: State, clock_offset_seconds: float = 0.0) -> None:
+        self.decider = decider
+        self.state = state
+        self.organisation: Organisation | None = None
+        self.clock_offset = timedelta(seconds=clock_offset_seconds)
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._notices: list[Any] = []
+        self.on_committed: list[Any] = []
+        self.children: list[str] = []
+
+    # -- time and context -------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return workflow.now() + self.clock_offset
+
+    def context(self) -> Context:
+        if self.organisation is None:
+            raise NotAllowed(f"Case {self.state.case_id} is still opening; try again in a moment.", rule="opening")
+        return Context(organisation=self.organisation, now=self.now())
+
+    async def load_organisation(self) -> None:
+        self.organisation = await workflow.execute_activity(
+            "organisation_snapshot",
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STORE_RETRY,
+            result_type=Organisation,
+        )
+
+    # -- commands ---------------------------------------------------------------------------------------------
+    def validate(self, command: Command) -> None:
+        """The Update validator: a refused command never enters the workflow's history."""
+        try:
+            case.decide_command(self.decider, self.state, command, self.context())
+        except NotAllowed as refusal:
+            raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+
+    async def handle(self, command: Command) -> ActResult:
+        async with self._lock:
+            try:
+                drafts = case.decide_command(self.decider, self.state, command, self.context())
+            except NotAllowed as refusal:  # the state moved between validation and handling
+                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+            events = await self.commit(drafts)
+        return self.result(events)
+
+    async def open(self, command: Command) -> list[DomainEvent]:
+        """The opening command: checked by the same rules; a refusal fails the case before anything is recorded."""
+        await self.load_organisation()
+        async with self._lock:
+            try:
+                drafts = case.decide_command(self.decider, self.state, command, self.context())
+            except NotAllowed as refusal:
+                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+            return await self.commit(drafts)
+
+    async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
+        """Record what the domain decides about something other than a person's command (a child's outcome)."""
+        async with self._lock:
+            drafts = case.with_reactions(
+                self.decider, self.state, decision(self.state, self.context()), self.context()
+            )
+            return await self.commit(drafts)
+
+    def result(self, events: list[DomainEvent]) -> ActResult:
+        return ActResult(
+            case_id=self.state.case_id,
+            events=[event.type for event in events],
+            stage=self.state.stage,
+            closed=self.state.closed,
+            outcome=self.state.outcome,
+        )
+
+    # -- the commit: schedules, append, evolve, notices --------------------------------------------------------
+    async def commit(self, drafts: list[EventDraft]) -> list[DomainEvent]:
+        if not drafts:
+            return []
+        drafts = await self._resolve_schedules(drafts)
+        now = self.now()
+        events = [
+            DomainEvent(
+                event_id=str(workflow.uuid4()), stream_id=self.state.case_id, occurred_at=now, **draft.model_dump()
+            )
+            for draft in drafts
+        ]
+        info = workflow.info()
+        await workflow.execute_activity(
+            "record_events",
+            AppendRequest(
+                stream_id=self.state.case_id,
+                expected_version=self.state.version,
+                events=events,
+                workflow_id=info.workflow_id,
+                run_id=info.run_id,
+            ),
+            start_to_close_timeout=RECORD_TIMEOUT,
+            retry_policy=STORE_RETRY,
+            result_type=AppendReceipt,
+        )
+        assert self.organisation is not None
+        for event in events:
+            self.state = case.evolve(self.decider, self.state, event)
+            for notice in notices_for(event, self.state, self.organisation):
+                self._send(notice)
+        self._changed = True
+        self._publish_search_attributes()
+        for listener in self.on_committed:
+            await listener(events)
+        return events
+
+    async def _resolve_schedules(self, drafts: list[EventDraft]) -> list[EventDraft]:
+        wanted = [
+            index
+            for index, draft in enumerate(drafts)
+            if draft.type in timed_step.SCHEDULED_EVENTS and "schedule" not in draft.payload
+        ]
+        if not wanted:
+            return drafts
+        requests = [timed_step.ScheduleRequest.model_validate(drafts[i].payload["schedule_request"]) for i in wanted]
+        schedules = await workflow.execute_activity(
+            "plan_schedules",
+            requests,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STORE_RETRY,
+            result_type=list[timed_step.TaskSchedule],
+        )
+        resolved = list(drafts)
+        for index, schedule in zip(wanted, schedules, strict=True):
+            payload = {**drafts[index].payload, "schedule": schedule.model_dump(mode="json")}
+            resolved[index] = drafts[index].model_copy(update={"payload": payload})
+        return resolved
+
+    def _send(self, notice: Notice) -> None:
+        self._notices.append(
+            workflow.start_activity(
+                "send_notice", notice, start_to_close_timeout=timedelta(minutes=2), retry_policy=NOTICE_RETRY
+            )
+        )
+
+    def _publish_search_attributes(self) -> None:
+        wake = case.next_wake(self.state)
+        due = [task.due_at for task in self.state.tasks.values() if task.due_at is not None]
+        updates = [
+            search_attributes.CASE_KIND.value_set(self.state.kind),
+            search_attributes.STAGE.value_set(self.state.stage),
+            search_attributes.ASSIGNEE.value_set(sorted({task.assignee for task in self.state.tasks.values()})),
+        ]
+        amount = getattr(self.state, "amount_usd", None)
+        if amount is not None:
+            updates.append(search_attributes.AMOUNT_USD.value_set(float(amount)))
+        if due or wake:
+            updates.append(search_attributes.NEXT_DUE.value_set(min(due) if due else wake))
+        else:
+            updates.append(search_attributes.NEXT_DUE.value_unset())
+        workflow.upsert_search_attributes(updates)
+
+    # -- timers -----------------------------------------------------------------------------------------------
+    async def run_until_closed(self) -> None:
+        """Sleep until the next recorded instant; fire what is due; repeat until the case closes."""
+        while not self.state.closed:
+            wake = case.next_wake(self.state)
+            self._changed = False
+            if wake is None:
+                await workflow.wait_condition(lambda: self._changed or self.state.closed)
+            else:
+                delay = (wake - self.now()).total_seconds()
+                if delay > 0:
+                    try:
+                        await workflow.wait_condition(
+                            lambda: self._changed or self.state.closed, timeout=timedelta(seconds=delay)
+                        )
+                    except asyncio.TimeoutError:
+                        pass
+            async with self._lock:
+                drafts = case.decide_timers(self.decider, self.state, self.context())
+                if drafts:
+                    await self.commit(drafts)
+        await self.drain_notices()
+
+    async def drain_notices(self) -> None:
+        """A case finishes only when every notice it caused has been delivered."""
+        pending, self._notices = self._notices, []
+        if pending:
+            await asyncio.gather(*pending)
+
+    # -- queries ----------------------------------------------------------------------------------------------
+    def view(self) -> CaseView:
+        state = self.state
+        return CaseView(
+            case_id=state.case_id,
+            kind=state.kind,
+            stage=state.stage,
+            version=state.version,
+            closed=state.closed,
+            outcome=state.outcome,
+            open_tasks=[
+                OpenTask(
+                    task_id=task.task_id,
+                    kind=task.kind,
+                    title=task.title,
+                    assignee=task.assignee,
+                    action=task.action,
+                    due_at=task.due_at,
+                )
+                for task in state.tasks.values()
+            ],
+            next_wake=case.next_wake(state),
+            children=list(self.children),
+            summary=self.decider.stage_summary(state),
+        )

@@ -1,0 +1,62 @@
+"""What crosses the boundary of a case workflow: how it is opened, and what an accepted command returns."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.commands import Command
+
+
+class OpenCase(BaseModel):
+    case_id: str
+    command: Command = Field(description="The opening command, e.g. a grant submission.")
+    clock_offset_seconds: float = Field(
+        default=0.0,
+        description="Scenario time minus server time. Zero in production; `govern simulate` sets it so that a "
+        "scenario dated in any year runs on the time-skipping server.",
+    )
+    parent_case: str | None = None
+
+
+class ActResult(BaseModel):
+    case_id: str
+    accepted: bool = True
+    events: list[str] = Field(default_factory=list, description="Types of the events this command recorded.")
+    stage: str
+    closed: bool
+    outcome: str | None = None
+
+
+class OpenTask(BaseModel):
+    task_id: str
+    kind: str
+    title: str
+    assignee: str
+    action: str
+    due_at: datetime | None
+
+
+class CaseView(BaseModel):
+    case_id: str
+    kind: str
+    stage: str
+    version: int
+    closed: bool
+    outcome: str | None
+    open_tasks: list[OpenTask]
+    next_wake: datetime | None = Field(default=None, description="The next recorded reminder/escalation/deadline.")
+    children: list[str] = Field(default_factory=list, description="Child cases this case started (Board decisions).")
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class OpenBoardDecision(BaseModel):
+    """A parent case asks the Management Board to decide (no-objection procedure or electronic vote)."""
+
+    case_id: str
+    procedure: str
+    matter: str
+    parent_case: str
+    requested_by: str
+    conflicted: list[str] = Field(default_factory=list)
+    clock_offset_seconds: float = 0.0
