@@ -1,0 +1,257 @@
+"""Working on cases: `govern grant submit`, `govern act`, `govern status`, `govern tasks`.
+
+Each command checks what it can before touching Temporal (the case exists, the person exists, a worker is
+listening), so bad input gets one clear line, a non-zero exit, and changes nothing.
+"""
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from cli.context import fail, settings_of
+from domain import case
+from domain.case_kinds import decider_for
+from domain.commands import Command
+from domain.errors import NotAllowed, UnknownCase
+from domain.grant import GRANT
+from runtime.organisation_loader import OrganisationFileError, load_organisation
+from runtime.settings import Settings
+from runtime.temporal import TemporalUnavailable, connect, worker_is_polling
+from store.event_store import EventStore
+from store.projections import case_state, open_tasks
+from workflows.messages import ActResult, OpenCase
+
+grant_app = typer.Typer(help="Multi-Donor Fund grant applications.", no_args_is_help=True)
+OPENING_WAIT = timedelta(seconds=20)
+
+
+def _organisation(settings: Settings):
+    try:
+        return load_organisation(settings.organisation_file)
+    except OrganisationFileError as error:
+        fail(str(error), code=2)
+
+
+def _store(settings: Settings) -> EventStore:
+    try:
+        return EventStore.open(settings.audit_database_url)
+    except Exception as error:  # noqa: BLE001 - the store's errors are sentences already
+        fail(f"Cannot open the audit store (GOVERN_DATABASE_URL): {error}", code=2)
+
+
+def _parse_fields(pairs: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--field takes KEY=VALUE, got {pair!r}.")
+        fields[key.strip()] = value
+    return fields
+
+
+async def _client_with_worker(settings: Settings):
+    try:
+        client = await connect(settings)
+        polling = await worker_is_polling(client, settings.task_queue)
+    except TemporalUnavailable as error:
+        fail(str(error))
+    except RPCError as error:
+        fail(f"Temporal at {settings.temporal_address} refused the request: {error.message}.")
+    if not polling:
+        fail(
+            f"No worker is polling task queue '{settings.task_queue}' on {settings.temporal_address}; start one "
+            "with `govern up` or `govern worker`. Nothing was changed."
+        )
+    return client
+
+
+def _echo(data: Any, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, default=str, indent=2) if as_json else text)
+
+
+@grant_app.command("submit")
+def submit(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The application, a YAML file (see README)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Submit a grant application; it starts the GrantApproval case grant/<reference>."""
+    settings = settings_of(ctx)
+    try:
+        fields = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"Cannot read the application {file}: {error.strerror}.")
+    except yaml.YAMLError as error:
+        fail(f"The application {file} is not valid YAML: {str(error).splitlines()[0]}.")
+    if not isinstance(fields, dict):
+        fail(f"The application {file} must be a YAML mapping of fields.")
+    organisation = _organisation(settings)
+    reference = str(fields.get("reference", ""))
+    case_id = f"grant/{reference}"
+    actor = str(fields.get("submitted_by", ""))
+    command = Command(action="submit", actor=actor, fields=fields)
+    context = case.Context(organisation=organisation, now=datetime.now(UTC))
+    try:
+        case.decide_command(GRANT, GRANT.initial_state(case_id), command, context)
+    except NotAllowed as refusal:
+        fail(refusal.sentence)
+    store = _store(settings)
+    if store.current_version(case_id) > 0:
+        fail(f"Case {case_id} already exists; choose another reference.")
+    state = asyncio.run(_start_case(settings, store, case_id, "GrantApproval", command))
+    summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_lines(state)}
+    _echo(summary, as_json, f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state)))
+
+
+async def _start_case(settings: Settings, store: EventStore, case_id: str, workflow: str, command: Command):
+    client = await _client_with_worker(settings)
+    try:
+        handle = await client.start_workflow(
+            workflow, OpenCase(case_id=case_id, command=command), id=case_id, task_queue=settings.task_queue
+        )
+    except WorkflowAlreadyStartedError:
+        fail(f"Case {case_id} already exists; choose another reference.")
+    deadline = time.monotonic() + OPENING_WAIT.total_seconds()
+    while time.monotonic() < deadline:
+        state = case_state(store, case_id)
+        if state is not None:
+            return state
+        description = await handle.describe()
+        if description.status is not None and description.status.name == "FAILED":
+            try:
+                await handle.result()
+            except Exception as error:  # noqa: BLE001 - the cause carries the refusal sentence
+                cause = getattr(error, "cause", None)
+                fail(f"Case {case_id} was not opened: {getattr(cause, 'message', None) or error}.")
+        await asyncio.sleep(0.2)
+    fail(f"Case {case_id} was started but nothing was recorded within {OPENING_WAIT.seconds} s; "
+         "check the worker's log.")
+
+
+def _task_lines(state: case.CaseState) -> list[str]:
+    return [
+        f"  open: {task.task_id} -> {task.assignee} ({task.action}), due {task.due_at.isoformat() if task.due_at else '-'}"
+        for task in state.tasks.values()
+    ]
+
+
+def act(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., metavar="CASE", help="e.g. grant/2027-014 or grant/2027-014/board/1"),
+    action: str = typer.Argument(..., help="e.g. screen, review, approve, vote, extend, reassign, delegate"),
+    actor: str = typer.Option(..., "--as", help="The person acting (an id from the organisation file)."),
+    field: list[str] = typer.Option([], "--field", help="KEY=VALUE, repeatable."),
+    comment: str | None = typer.Option(None, "--comment", help="The reason or comment, on the record."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Act on a case as a person. A refusal prints the rule's sentence and changes nothing."""
+    settings = settings_of(ctx)
+    fields = _parse_fields(field)
+    organisation = _organisation(settings)
+    if not organisation.has_person(actor):
+        fail(f"Unknown person '{actor}': not in the organisation file.")
+    try:
+        decider_for(case_id)
+    except UnknownCase as error:
+        fail(str(error))
+    store = _store(settings)
+    if store.current_version(case_id) == 0:
+        fail(f"Unknown case '{case_id}': the audit trail has no such case.")
+    command = Command(action=action, actor=actor, fields=fields, comment=comment)
+    result = asyncio.run(_act(settings, case_id, command))
+    text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
+    if result.closed:
+        text += f"; case closed ({result.outcome})"
+    _echo(result.model_dump(mode="json"), as_json, text + ".")
+
+
+async def _act(settings: Settings, case_id: str, command: Command) -> ActResult:
+    client = await _client_with_worker(settings)
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update("act", command, result_type=ActResult,
+                                           rpc_timeout=timedelta(seconds=30))
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        fail(getattr(cause, "message", None) or str(error))
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            fail(f"Case {case_id} is no longer running; it accepts no further actions.")
+        fail(f"Temporal refused the action: {error.message}.")
+
+
+def status(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., metavar="CASE"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The stage, a summary of the history, and the open tasks, rebuilt from the audit trail."""
+    settings = settings_of(ctx)
+    try:
+        decider = decider_for(case_id)
+    except UnknownCase as error:
+        fail(str(error))
+    store = _store(settings)
+    state = case_state(store, case_id)
+    if state is None:
+        fail(f"Unknown case '{case_id}': the audit trail has no such case.")
+    history = store.read_stream(case_id)
+    data = {
+        "case": case_id,
+        "kind": state.kind,
+        "stage": state.stage,
+        "closed": state.closed,
+        "outcome": state.outcome,
+        "version": state.version,
+        "summary": decider.stage_summary(state),
+        "open_tasks": [
+            {"task": t.task_id, "assignee": t.assignee, "action": t.action,
+             "due_at": t.due_at.isoformat() if t.due_at else None}
+            for t in state.tasks.values()
+        ],
+        "history": [
+            {"seq": e.seq, "at": e.occurred_at.isoformat(), "type": e.type, "actor": e.actor,
+             "on_behalf_of": e.on_behalf_of, "outcome": e.outcome, "reason": e.reason}
+            for e in history
+        ],
+    }
+    lines = [f"{case_id} ({state.kind}): stage {state.stage}"
+             + (f", closed: {state.outcome}" if state.closed else "")]
+    for key, value in data["summary"].items():
+        if value not in (None, [], {}, 0):
+            lines.append(f"  {key}: {value}")
+    lines.append("Open tasks:" if state.tasks else "Open tasks: none")
+    lines.extend(_task_lines(state))
+    lines.append(f"History ({len(history)} events):")
+    for e in history:
+        who = e.actor + (f" for {e.on_behalf_of}" if e.on_behalf_of else "")
+        lines.append(f"  {e.occurred_at:%Y-%m-%d %H:%M} {e.type:<26} {who:<32} {e.outcome or ''}")
+    _echo(data, as_json, "\n".join(lines))
+
+
+def tasks(
+    ctx: typer.Context,
+    person: str | None = typer.Option(None, "--for", help="Only this person's tasks."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Open tasks with due dates, overdue first, from the audit trail's projection."""
+    settings = settings_of(ctx)
+    if person is not None and not _organisation(settings).has_person(person):
+        fail(f"Unknown person '{person}': not in the organisation file.")
+    rows = open_tasks(_store(settings), datetime.now(UTC), person)
+    data = [row.model_dump(mode="json") for row in rows]
+    lines = [
+        f"{'OVERDUE ' if row.overdue else ''}{row.due_at.isoformat() if row.due_at else '-':<26} {row.assignee:<28} "
+        f"{row.case_id} {row.task_id}: {row.title} (govern act {row.case_id} {row.action} --as {row.assignee})"
+        for row in rows
+    ]
+    _echo(data, as_json, "\n".join(lines) if lines else "No open tasks.")

@@ -1,0 +1,59 @@
+"""`govern`: the command line. It wires settings to the edges and holds no rules."""
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cli.context import fail
+from runtime.settings import SettingError, load_settings
+
+app = typer.Typer(
+    name="govern",
+    help="Governance workflows with deadline reminders, Board sign-offs and a verifiable audit trail.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Optional[Path] = typer.Option(None, help="State directory [env GOVERN_DATA_DIR, default var/]."),
+    database_url: Optional[str] = typer.Option(None, help="Audit store URL [env GOVERN_DATABASE_URL]."),
+    organisation: Optional[Path] = typer.Option(None, help="Organisation file [env GOVERN_ORGANISATION_FILE]."),
+    temporal_address: Optional[str] = typer.Option(None, help="HOST:PORT [env GOVERN_TEMPORAL_ADDRESS]."),
+    namespace: Optional[str] = typer.Option(None, help="Temporal namespace [env GOVERN_TEMPORAL_NAMESPACE]."),
+    task_queue: Optional[str] = typer.Option(None, help="Task queue [env GOVERN_TASK_QUEUE]."),
+) -> None:
+    try:
+        ctx.obj = load_settings(
+            data_dir=data_dir,
+            database_url=database_url,
+            organisation_file=organisation,
+            temporal_address=temporal_address,
+            temporal_namespace=namespace,
+            task_queue=task_queue,
+        )
+    except SettingError as error:
+        fail(str(error), code=2)
+
+
+def _mount_subcommands() -> None:
+    from cli import audit, cases, serve, simulate
+
+    app.command()(serve.up)
+    app.command()(serve.worker)
+    app.add_typer(cases.grant_app, name="grant")
+    app.command()(cases.act)
+    app.command()(cases.status)
+    app.command()(cases.tasks)
+    app.command()(simulate.simulate)
+    app.add_typer(audit.app, name="audit")
+
+
+_mount_subcommands()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,87 @@
+"""`govern up` (the embedded installation) and `govern worker` (a worker against an existing Temporal)."""
+
+import asyncio
+
+import structlog
+import typer
+
+from cli.context import fail, settings_of
+from runtime.logging import configure_logging
+from runtime.organisation_loader import OrganisationFileError, load_organisation
+from runtime.search_attributes import register_search_attributes
+from runtime.settings import Settings
+from runtime.temporal import TemporalUnavailable, connect, start_embedded
+from store.errors import StoreError
+from store.event_store import EventStore
+
+log = structlog.get_logger("govern")
+
+
+def _prepare(settings: Settings) -> tuple[object, EventStore]:
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        organisation = load_organisation(settings.organisation_file)
+    except OrganisationFileError as error:
+        fail(str(error), code=2)
+    try:
+        store = EventStore.open(settings.audit_database_url)
+    except StoreError as error:
+        fail(f"Cannot open the audit store (GOVERN_DATABASE_URL): {error}", code=2)
+    return organisation, store
+
+
+async def _serve_embedded(settings: Settings) -> None:
+    from worker import build_worker, dependencies_from, run_until_signalled
+
+    organisation, store = _prepare(settings)
+    try:
+        environment = await start_embedded(settings)
+    except TemporalUnavailable as error:
+        store.close()
+        fail(str(error), code=2)
+    try:
+        await register_search_attributes(environment.client, settings.temporal_namespace)
+        worker = build_worker(environment.client, settings.task_queue, dependencies_from(settings, organisation, store))
+        host = settings.temporal_address.rpartition(":")[0]
+        typer.echo(f"Temporal dev server: {settings.temporal_address} (namespace {settings.temporal_namespace}), "
+                   f"state in {settings.data_dir / 'temporal.db'}")
+        typer.echo(f"Temporal Web UI: http://{host}:{settings.ui_port}")
+        typer.echo(f"Audit store: {store!r}")
+        typer.echo(f"Organisation: {organisation.name} ({len(organisation.people)} people) "
+                   f"from {settings.organisation_file}")
+        typer.echo(f"Worker polling task queue '{settings.task_queue}'. Press Ctrl-C to stop.", )
+        await run_until_signalled(worker)
+    finally:
+        await environment.shutdown()
+        store.close()
+        typer.echo("govern stopped.")
+
+
+async def _serve_worker(settings: Settings) -> None:
+    from worker import build_worker, dependencies_from, run_until_signalled
+
+    organisation, store = _prepare(settings)
+    try:
+        client = await connect(settings)
+        await register_search_attributes(client, settings.temporal_namespace)
+    except TemporalUnavailable as error:
+        store.close()
+        fail(str(error), code=2)
+    try:
+        worker = build_worker(client, settings.task_queue, dependencies_from(settings, organisation, store))
+        typer.echo(f"Worker polling task queue '{settings.task_queue}' on {settings.temporal_address}. "
+                   "Press Ctrl-C to stop.")
+        await run_until_signalled(worker)
+    finally:
+        store.close()
+        typer.echo("Worker stopped.")
+
+
+def up(ctx: typer.Context) -> None:
+    """Start everything on this machine: the Temporal dev server with its Web UI, the audit store, the worker."""
+    asyncio.run(_serve_embedded(settings_of(ctx)))
+
+
+def worker(ctx: typer.Context) -> None:
+    """Run only a worker against an existing Temporal (GOVERN_TEMPORAL_ADDRESS, TLS or API key)."""
+    asyncio.run(_serve_worker(settings_of(ctx)))

@@ -1,0 +1,230 @@
+"""Running a scenario on the time-skipping test server, so months of deadlines pass in seconds.
+
+The worker, the workflows, the activities and the audit store are the real ones. Scenario time is mapped onto
+the server's clock by a fixed offset given to every case, so a scenario dated in any year runs today.
+"""
+
+import asyncio
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from domain import case
+from domain.case_kinds import decider_for
+from domain.commands import Command
+from domain.errors import NotAllowed
+from domain.grant import GRANT
+from domain.organisation import Organisation
+from domain.organisation_file import parse_organisation
+from runtime.binaries import temporal_test_server
+from runtime.organisation_loader import load_organisation
+from runtime.search_attributes import register_search_attributes
+from runtime.settings import Settings
+from simulation.scenario import Action, CaseOpening, Scenario, timeline
+from store.event_store import EventStore
+from store.models import StoredEvent
+from store.projections import all_events, case_state
+from workflows.messages import ActResult, CaseView, OpenCase
+
+SETTLE_TIMEOUT = 60.0
+
+
+class SimulationError(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    events: list[StoredEvent]
+    stages: dict[str, tuple[str, str | None]]
+    problems: list[str] = field(default_factory=list)
+    histories: dict[str, str] = field(default_factory=dict)
+
+
+def scenario_organisation(scenario: Scenario, base: Path) -> Organisation:
+    if isinstance(scenario.organisation, dict):
+        return parse_organisation(yaml.safe_dump(scenario.organisation))
+    path = scenario.organisation if scenario.organisation.is_absolute() else base / scenario.organisation
+    return load_organisation(path)
+
+
+def simulation_store(settings: Settings, name: str) -> tuple[EventStore, Path]:
+    """GOVERN_DATABASE_URL when given; else a fresh SQLite file for this scenario under the data dir."""
+    folder = settings.data_dir / "simulations" / name
+    if settings.database_url:
+        return EventStore.open(settings.database_url), folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return EventStore.open(f"sqlite:///{(folder / 'audit.db').resolve()}"), folder
+
+
+class ScenarioRun:
+    def __init__(self, scenario: Scenario, base: Path, organisation: Organisation, store: EventStore,
+                 client: Client, environment: WorkflowEnvironment, task_queue: str, offset: timedelta) -> None:
+        self.scenario = scenario
+        self.base = base
+        self.organisation = organisation
+        self.store = store
+        self.client = client
+        self.environment = environment
+        self.task_queue = task_queue
+        self.offset = offset
+        self.problems: list[str] = []
+        self.log: list[str] = []
+        self.cases: list[str] = []
+
+    async def scenario_now(self) -> datetime:
+        return await self.environment.get_current_time() + self.offset
+
+    async def advance_to(self, instant: datetime) -> None:
+        delta = instant - await self.scenario_now()
+        if delta > timedelta(0):
+            await self.environment.sleep(delta)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until every case has recorded what was due by now and every child case has begun."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while True:
+            if await self._settled():
+                return
+            if time.monotonic() > deadline:
+                raise SimulationError("The cases did not settle within 60 s; see the worker's log.")
+            await asyncio.sleep(0.05)
+
+    async def _settled(self) -> bool:
+        now = await self.scenario_now()
+        pending = list(self.cases)
+        seen: set[str] = set()
+        while pending:
+            case_id = pending.pop()
+            if case_id in seen:
+                continue
+            seen.add(case_id)
+            try:
+                view = await self.client.get_workflow_handle(case_id).query("view", result_type=CaseView)
+            except RPCError:
+                return False
+            if view.version == 0 or self.store.current_version(case_id) != view.version:
+                return False
+            if not view.closed and view.next_wake is not None and view.next_wake <= now:
+                return False
+            pending.extend(view.children)
+        return True
+
+    async def open_case(self, opening: CaseOpening) -> None:
+        fields = opening.application
+        if fields is None:
+            assert opening.file is not None
+            path = opening.file if opening.file.is_absolute() else self.base / opening.file
+            fields = yaml.safe_load(path.read_text(encoding="utf-8"))
+        case_id = f"grant/{fields.get('reference')}"
+        command = Command(action="submit", actor=str(fields.get("submitted_by", "")), fields=fields)
+        try:
+            case.decide_command(GRANT, GRANT.initial_state(case_id), command,
+                                case.Context(organisation=self.organisation, now=await self.scenario_now()))
+        except NotAllowed as refusal:
+            self.problems.append(f"Case {case_id} could not be opened: {refusal.sentence}")
+            return
+        await self.client.start_workflow(
+            "GrantApproval",
+            OpenCase(case_id=case_id, command=command, clock_offset_seconds=self.offset.total_seconds()),
+            id=case_id,
+            task_queue=self.task_queue,
+        )
+        self.cases.append(case_id)
+        self.log.append(f"{(await self.scenario_now()):%Y-%m-%d %H:%M} open {case_id}")
+        await self.settle()
+
+    async def perform(self, action: Action) -> None:
+        command = Command(action=action.action, actor=action.actor, fields=action.fields, comment=action.comment)
+        when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
+        try:
+            decider_for(action.case)
+            result = await self.client.get_workflow_handle(action.case).execute_update(
+                "act", command, result_type=ActResult
+            )
+        except WorkflowUpdateFailedError as error:
+            sentence = getattr(error.cause, "message", None) or str(error)
+            self.log.append(f"{when} {action.case} {action.action} by {action.actor}: refused: {sentence}")
+            if action.expect == "accepted":
+                self.problems.append(f"{action.action} by {action.actor} on {action.case} at {when} was refused: "
+                                     f"{sentence}")
+            elif action.refusal and action.refusal.lower() not in sentence.lower():
+                self.problems.append(f"{action.action} by {action.actor} on {action.case} was refused, but with "
+                                     f"'{sentence}', which does not contain '{action.refusal}'.")
+            return
+        except RPCError as error:
+            self.problems.append(f"{action.action} on {action.case} at {when} failed: {error.message}")
+            return
+        except Exception as error:  # noqa: BLE001 - an unknown case id is reported like any refusal
+            self.problems.append(f"{action.action} on {action.case} at {when} failed: {error}")
+            return
+        self.log.append(f"{when} {action.case} {action.action} by {action.actor}: {', '.join(result.events)}")
+        if action.expect == "refused":
+            self.problems.append(f"{action.action} by {action.actor} on {action.case} at {when} was expected to be "
+                                 "refused, but it was accepted.")
+        await self.settle()
+
+    async def run(self) -> None:
+        for at, _, item in timeline(self.scenario):
+            await self.advance_to(at)
+            if isinstance(item, CaseOpening):
+                await self.open_case(item)
+            else:
+                await self.perform(item)
+        if self.scenario.until is not None:
+            await self.advance_to(self.scenario.until)
+
+    def outcome(self) -> Outcome:
+        events = list(all_events(self.store))
+        stages: dict[str, tuple[str, str | None]] = {}
+        for stream_id in dict.fromkeys(event.stream_id for event in events):
+            state = case_state(self.store, stream_id)
+            if state is not None:
+                stages[stream_id] = (state.stage, state.outcome)
+        return Outcome(events=events, stages=stages, problems=list(self.problems))
+
+    async def histories(self, stream_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for stream_id in stream_ids:
+            history = await self.client.get_workflow_handle(stream_id).fetch_history()
+            found[stream_id] = history.to_json()
+        return found
+
+
+async def run_scenario(scenario: Scenario, base: Path, organisation: Organisation, store: EventStore,
+                       settings: Settings, mail_dir: Path, keep_histories: bool = False) -> Outcome:
+    from worker import WorkerDependencies, build_worker
+    from activities.mail import MailDelivery
+
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+    )
+    try:
+        await register_search_attributes(environment.client, environment.client.namespace)
+        dependencies = WorkerDependencies(
+            store=store, organisation=organisation,
+            delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
+        )
+        worker = build_worker(environment.client, settings.task_queue, dependencies)
+        async with worker:
+            offset = scenario.start - await environment.get_current_time()
+            run = ScenarioRun(scenario, base, organisation, store, environment.client, environment,
+                              settings.task_queue, offset)
+            await run.run()
+            outcome = run.outcome()
+            if keep_histories:
+                outcome.histories = await run.histories(list(outcome.stages))
+            return outcome
+    finally:
+        await environment.shutdown()

@@ -1,0 +1,129 @@
+"""The scenario file of `govern simulate`: an organisation, a start time, cases, actions, expectations.
+
+See the README's "Scenario format" section; this module is its reference. Times are ISO-8601 with a zone
+(`2027-03-01T09:00:00+01:00` or `...Z`). Relative paths are relative to the scenario file.
+"""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ScenarioInvalid(Exception):
+    pass
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CaseOpening(_Strict):
+    kind: Literal["grant"] = "grant"
+    at: AwareDatetime | None = Field(default=None, description="When it is submitted; default: the start.")
+    application: dict[str, Any] | None = None
+    file: Path | None = Field(default=None, description="A grant application file instead of `application`.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "CaseOpening":
+        if (self.application is None) == (self.file is None):
+            raise ValueError("give exactly one of 'application' or 'file'")
+        return self
+
+
+class Action(_Strict):
+    at: AwareDatetime
+    case: str
+    action: str
+    actor: str = Field(alias="as")
+    fields: dict[str, Any] = Field(default_factory=dict)
+    comment: str | None = None
+    expect: Literal["accepted", "refused"] = "accepted"
+    refusal: str | None = Field(default=None, description="Text the refusal sentence must contain.")
+
+
+class EventExpectation(_Strict):
+    case: str | None = None
+    type: str
+    actor: str | None = None
+    on_behalf_of: str | None = None
+    outcome: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, description="Payload keys that must have these values.")
+
+
+class NoticeExpectation(_Strict):
+    """A reminder or an escalation: to whom, for which case and task, and when (UTC `at`, or recipient-local)."""
+
+    to: str
+    case: str | None = None
+    task: str | None = None
+    at: AwareDatetime | None = None
+    local: str | None = Field(default=None, description="'YYYY-MM-DD HH:MM' on the recipient's clock.")
+    level: int | None = None
+
+
+class Expectations(_Strict):
+    stages: dict[str, str] = Field(default_factory=dict)
+    outcomes: dict[str, str] = Field(default_factory=dict)
+    events: list[EventExpectation] = Field(default_factory=list)
+    absent_events: list[EventExpectation] = Field(default_factory=list)
+    reminders: list[NoticeExpectation] = Field(default_factory=list)
+    no_reminders: list[NoticeExpectation] = Field(default_factory=list)
+    escalations: list[NoticeExpectation] = Field(default_factory=list)
+    no_escalations: list[NoticeExpectation] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    name: str | None = None
+    description: str | None = None
+    organisation: Path | dict[str, Any] = Field(description="A path to an organisation file, or one inline.")
+    start: AwareDatetime
+    until: AwareDatetime | None = Field(default=None, description="Run time on to here after the last action.")
+    cases: list[CaseOpening] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    expect: Expectations = Field(default_factory=Expectations)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "Scenario":
+        for opening in self.cases:
+            if opening.at is not None and opening.at < self.start:
+                raise ValueError(f"a case opens at {opening.at.isoformat()}, before the start")
+        for action in self.actions:
+            if action.at < self.start:
+                raise ValueError(f"an action at {action.at.isoformat()} comes before the start")
+        if self.until is not None and self.until < self.start:
+            raise ValueError("'until' is before the start")
+        return self
+
+
+def load_scenario(path: Path) -> tuple[Scenario, Path]:
+    """The scenario and the folder its relative paths are resolved from; one-sentence errors."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ScenarioInvalid(f"Cannot read the scenario {path}: {error.strerror}.") from None
+    except yaml.YAMLError as error:
+        raise ScenarioInvalid(f"The scenario {path} is not valid YAML: {str(error).splitlines()[0]}.") from None
+    if not isinstance(data, dict):
+        raise ScenarioInvalid(f"The scenario {path} must be a YAML mapping.")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item["loc"]) or "scenario"
+            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+        raise ScenarioInvalid(f"The scenario {path} is invalid: " + "; ".join(problems) + ".") from None
+    return scenario, Path(path).resolve().parent
+
+
+def timeline(scenario: Scenario) -> list[tuple[datetime, int, CaseOpening | Action]]:
+    """Openings and actions in time order; at the same instant, file order."""
+    items: list[tuple[datetime, int, CaseOpening | Action]] = []
+    for order, opening in enumerate(scenario.cases):
+        items.append((opening.at or scenario.start, order, opening))
+    for order, action in enumerate(scenario.actions, start=len(scenario.cases)):
+        items.append((action.at, order, action))
+    return sorted(items, key=lambda item: (item[0], item[1]))
