@@ -166,6 +166,11 @@ def act(
     store = _store(settings)
     if store.current_version(case_id) == 0:
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
+    state = case_state(store, case_id)
+    try:
+        case.refuse_if_closed(state)
+    except NotAllowed as refusal:
+        fail(refusal.sentence)
     command = Command(action=action, actor=actor, fields=fields, comment=comment)
     result = asyncio.run(_act(settings, case_id, command))
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"

@@ -124,6 +124,15 @@ def with_reactions(
     raise RuntimeError(f"{decider.kind} reactions did not settle after {MAX_REACTION_ROUNDS} rounds")
 
 
+def refuse_if_closed(state: CaseState) -> None:
+    """A closed case accepts nothing more; its workflow has ended, so the edges ask this of its audit trail."""
+    if state.closed:
+        raise NotAllowed(
+            f"Case {state.case_id} is closed ({state.outcome or state.stage}); it accepts no further actions.",
+            rule="closed",
+        )
+
+
 def decide_command(decider: CaseDecider[State], state: State, command: Command, context: Context) -> list[EventDraft]:
     """The events an accepted command produces, or NotAllowed with the sentence a person reads."""
     from domain import task_management
@@ -131,11 +140,7 @@ def decide_command(decider: CaseDecider[State], state: State, command: Command, 
     organisation = context.organisation
     if not organisation.has_person(command.actor):
         raise NotAllowed(f"Unknown person '{command.actor}': not in the organisation file.", rule="organisation")
-    if state.closed:
-        raise NotAllowed(
-            f"Case {state.case_id} is closed ({state.outcome or state.stage}); it accepts no further actions.",
-            rule="closed",
-        )
+    refuse_if_closed(state)
     if command.action in task_management.ACTIONS:
         drafts = task_management.decide(decider, state, command, context)
     else:

@@ -49,6 +49,18 @@ class Outcome:
     histories: dict[str, str] = field(default_factory=dict)
 
 
+def closed_case_refusal(store: EventStore, case_id: str) -> str | None:
+    """The domain's sentence for a case whose workflow has ended, read from its audit trail."""
+    state = case_state(store, case_id)
+    if state is None:
+        return None
+    try:
+        case.refuse_if_closed(state)
+    except NotAllowed as refusal:
+        return refusal.sentence
+    return None
+
+
 def scenario_organisation(scenario: Scenario, base: Path) -> Organisation:
     if isinstance(scenario.organisation, dict):
         return parse_organisation(yaml.safe_dump(scenario.organisation))
@@ -164,7 +176,10 @@ class ScenarioRun:
                                      f"'{sentence}', which does not contain '{action.refusal}'.")
             return
         except RPCError as error:
-            self.problems.append(f"{action.action} on {action.case} at {when} failed: {error.message}")
+            sentence = closed_case_refusal(self.store, action.case) or f"failed: {error.message}"
+            self.log.append(f"{when} {action.case} {action.action} by {action.actor}: refused: {sentence}")
+            if action.expect == "accepted" or (action.refusal and action.refusal.lower() not in sentence.lower()):
+                self.problems.append(f"{action.action} by {action.actor} on {action.case} at {when}: {sentence}")
             return
         except Exception as error:  # noqa: BLE001 - an unknown case id is reported like any refusal
             self.problems.append(f"{action.action} on {action.case} at {when} failed: {error}")
@@ -194,6 +209,14 @@ class ScenarioRun:
                 stages[stream_id] = (state.stage, state.outcome)
         return Outcome(events=events, stages=stages, problems=list(self.problems))
 
+    async def stop_open_cases(self) -> None:
+        """A shared server outlives the run: end what is still open so it does not wait for a gone worker."""
+        for case_id in self.cases:
+            try:
+                await self.client.get_workflow_handle(case_id).terminate("simulation finished")
+            except RPCError:
+                pass  # already closed
+
     async def histories(self, stream_ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for stream_id in stream_ids:
@@ -203,28 +226,36 @@ class ScenarioRun:
 
 
 async def run_scenario(scenario: Scenario, base: Path, organisation: Organisation, store: EventStore,
-                       settings: Settings, mail_dir: Path, keep_histories: bool = False) -> Outcome:
-    from worker import WorkerDependencies, build_worker
-    from activities.mail import MailDelivery
-
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
-    )
-    try:
-        await register_search_attributes(environment.client, environment.client.namespace)
-        dependencies = WorkerDependencies(
-            store=store, organisation=organisation,
-            delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
+                       settings: Settings, mail_dir: Path, keep_histories: bool = False,
+                       environment: WorkflowEnvironment | None = None) -> Outcome:
+    """Run the scenario with a real worker; on a time-skipping server of its own unless one is given."""
+    if environment is None:
+        environment = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
         )
-        worker = build_worker(environment.client, settings.task_queue, dependencies)
-        async with worker:
-            offset = scenario.start - await environment.get_current_time()
-            run = ScenarioRun(scenario, base, organisation, store, environment.client, environment,
-                              settings.task_queue, offset)
+        try:
+            return await run_scenario(scenario, base, organisation, store, settings, mail_dir, keep_histories,
+                                      environment)
+        finally:
+            await environment.shutdown()
+    from activities.mail import MailDelivery
+    from worker import WorkerDependencies, build_worker
+
+    await register_search_attributes(environment.client, environment.client.namespace)
+    dependencies = WorkerDependencies(
+        store=store, organisation=organisation,
+        delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
+    )
+    worker = build_worker(environment.client, settings.task_queue, dependencies)
+    async with worker:
+        offset = scenario.start - await environment.get_current_time()
+        run = ScenarioRun(scenario, base, organisation, store, environment.client, environment,
+                          settings.task_queue, offset)
+        try:
             await run.run()
             outcome = run.outcome()
             if keep_histories:
                 outcome.histories = await run.histories(list(outcome.stages))
             return outcome
-    finally:
-        await environment.shutdown()
+        finally:
+            await run.stop_open_cases()
