@@ -1,5 +1,7 @@
 """`govern`: the command line. It wires settings to the edges and holds no rules."""
 
+import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -55,5 +57,23 @@ def _mount_subcommands() -> None:
 
 _mount_subcommands()
 
+def entry() -> None:
+    """The console script. It leaves without interpreter finalisation, which can abort (SIGABRT) while the
+    Temporal client's native threads are still winding down; output is flushed first, the exit code kept."""
+    code: int = 0
+    try:
+        app()
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # noqa: BLE001 - print it like Python would, then leave the same way
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    entry()

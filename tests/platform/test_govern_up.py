@@ -1,0 +1,189 @@
+"""The embedded installation for real: `govern up` as a subprocess with the Temporal dev server and its Web UI,
+the worker and the audit store; the CLI against it; a clean stop on SIGTERM; state that survives a restart;
+and `govern worker` as the only worker against an existing Temporal."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from runtime.binaries import temporal_cli
+from runtime.temporal import worker_is_polling
+
+REPO = Path(__file__).resolve().parents[2]
+APPLICATION = REPO / "examples" / "grants" / "kampala-upgrading.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> dict[str, str]:
+    """Environment for one throw-away installation: its own data dir and ports."""
+    return {
+        **os.environ,
+        "GOVERN_DATA_DIR": str(tmp_path / "var"),
+        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_LOG_FORMAT": "json",
+    }
+
+
+def govern(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+class Running:
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], env=env, cwd=REPO,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+
+    def wait_for(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        assert self.process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if line:
+                self.lines.append(line)
+                if text in line:
+                    return
+            elif self.process.poll() is not None:
+                break
+        raise AssertionError(f"never saw {text!r}; stdout={self.lines} stderr={self.stop_now()}")
+
+    def stop(self, timeout: float = 30) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=timeout)
+        assert self.process.stdout is not None
+        self.lines.extend(self.process.stdout.readlines())
+        return code
+
+    def stop_now(self) -> str:
+        self.process.kill()
+        _, err = self.process.communicate(timeout=10)
+        return err[-3000:]
+
+
+async def _polling(address: str, task_queue: str = "govern") -> bool:
+    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    for _ in range(100):
+        if await worker_is_polling(client, task_queue):
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation: dict[str, str]) -> None:
+    up = Running(installation, "up")
+    try:
+        up.wait_for("Worker polling task queue")
+        ui = f"http://127.0.0.1:{installation['GOVERN_UI_PORT']}"
+        assert any(ui in line for line in up.lines), up.lines
+        with urllib.request.urlopen(ui, timeout=10) as response:
+            assert response.status == 200
+        assert asyncio.run(_polling(installation["GOVERN_TEMPORAL_ADDRESS"]))
+
+        submitted = govern(installation, "grant", "submit", str(APPLICATION))
+        assert submitted.returncode == 0, submitted.stderr
+        assert "Submitted grant/2027-014: stage screening" in submitted.stdout
+
+        again = govern(installation, "grant", "submit", str(APPLICATION))
+        assert again.returncode == 1
+        assert again.stderr.strip() == "Case grant/2027-014 already exists; choose another reference."
+
+        wrong = govern(installation, "act", "grant/2027-014", "screen", "--as", "programme-officer-hanoi",
+                       "--field", "outcome=eligible")
+        assert wrong.returncode == 1
+        assert wrong.stderr.strip().startswith("Only Programme Officer (Brussels) (programme-officer-brussels)")
+        assert len(wrong.stderr.strip().splitlines()) == 1
+
+        unknown_person = govern(installation, "act", "grant/2027-014", "screen", "--as", "nobody")
+        assert unknown_person.returncode == 1
+        assert unknown_person.stderr.strip() == "Unknown person 'nobody': not in the organisation file."
+        unknown_case = govern(installation, "act", "grant/2099-999", "screen", "--as", "director")
+        assert unknown_case.returncode == 1
+        assert unknown_case.stderr.strip() == "Unknown case 'grant/2099-999': the audit trail has no such case."
+
+        screened = govern(installation, "act", "grant/2027-014", "screen", "--as", "programme-officer-brussels",
+                          "--field", "outcome=eligible", "--json")
+        assert screened.returncode == 0, screened.stderr
+        assert json.loads(screened.stdout)["stage"] == "reviewer_assignment"
+
+        tasks = govern(installation, "tasks", "--for", "head-of-programmes", "--json")
+        assert [row["task_id"] for row in json.loads(tasks.stdout)] == ["assign-reviewers"]
+        status = json.loads(govern(installation, "status", "grant/2027-014", "--json").stdout)
+        assert status["stage"] == "reviewer_assignment"
+        assert [h["type"] for h in status["history"]][:3] == ["GrantSubmitted", "TaskOpened", "EligibilityScreened"]
+        verified = govern(installation, "audit", "verify")
+        assert verified.returncode == 0
+        assert verified.stdout.startswith("Audit chain intact: 5 events")
+    finally:
+        code = up.stop()
+    assert code == 0
+    assert any("govern stopped." in line for line in up.lines)
+
+    # Temporal's state and the audit trail survive the restart: the case carries on where it was.
+    up = Running(installation, "up")
+    try:
+        up.wait_for("Worker polling task queue")
+        assigned = govern(installation, "act", "grant/2027-014", "assign-reviewers", "--as", "head-of-programmes",
+                          "--field", "reviewers=programme-officer-hanoi,partnerships-officer-brussels")
+        assert assigned.returncode == 0, assigned.stderr
+        assert "stage conflict_declarations" in assigned.stdout
+    finally:
+        assert up.stop() == 0
+    assert govern(installation, "audit", "verify").stdout.startswith("Audit chain intact: 9 events")
+
+
+async def test_act_without_a_worker_says_so_and_govern_worker_serves_an_existing_temporal(
+    installation: dict[str, str], tmp_path: Path
+) -> None:
+    host, port = installation["GOVERN_TEMPORAL_ADDRESS"].split(":")
+    temporal = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(), ip=host, port=int(port), ui=False,
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        refused = await asyncio.to_thread(govern, installation, "grant", "submit", str(APPLICATION))
+        assert refused.returncode == 1
+        assert refused.stderr.strip().startswith("No worker is polling task queue 'govern'")
+        assert "Nothing was changed." in refused.stderr
+        assert (await asyncio.to_thread(govern, installation, "audit", "verify")).stdout.startswith(
+            "Audit chain intact: 0 events")
+
+        worker = Running(installation, "worker")
+        try:
+            await asyncio.to_thread(worker.wait_for, "Worker polling task queue")
+            submitted = await asyncio.to_thread(govern, installation, "grant", "submit", str(APPLICATION))
+            assert submitted.returncode == 0, submitted.stderr
+        finally:
+            assert await asyncio.to_thread(worker.stop) == 0
+    finally:
+        await temporal.shutdown()
+
+
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(installation: dict[str, str]) -> None:
+    result = govern({**installation, "GOVERN_TEMPORAL_ADDRESS": "nowhere"}, "up")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Invalid setting GOVERN_TEMPORAL_ADDRESS: Value error, must be HOST:PORT, got 'nowhere'."
+    ]
+    bad_port = govern({**installation, "GOVERN_UI_PORT": "99999"}, "up")
+    assert bad_port.returncode == 2
+    assert bad_port.stderr.strip().startswith("Invalid setting GOVERN_UI_PORT:")
