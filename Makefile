@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean histories
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,10 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Refresh the replay test's histories from the example scenarios (after an intended, versioned change only).
+histories: $(STAMP)
+	rm -rf tests/replay/histories
+	for scenario in examples/scenarios/*.yaml; do \
+	  $(BIN)/govern --data-dir var/histories simulate $$scenario --save-histories tests/replay/histories >/dev/null || exit 1; \
+	done

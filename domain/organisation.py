@@ -264,10 +264,17 @@ def add_months(day: date, months: int) -> date:
 
 @cache
 def _holiday_calendar_problem(country: str, subdivision: str | None) -> str | None:
-    try:
-        holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError as error:
-        return str(error)
+    """Whether the holidays package has this calendar, from its registry alone.
+
+    Building a calendar here would read translation files through `locale`, which the Temporal workflow
+    sandbox forbids; organisation snapshots are validated again inside workflows, so this check stays pure.
+    """
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        return f"the holidays package has no calendar for {country!r}"
+    if subdivision is not None and subdivision not in supported[country]:
+        known = ", ".join(supported[country]) or "none"
+        return f"the holidays package knows these subdivisions of {country}: {known}"
     return None
 
 
