@@ -6,9 +6,9 @@ It is an edge: it wires the store, the organisation and the mail delivery to Tem
 import asyncio
 import concurrent.futures
 import signal
-from datetime import timedelta
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -30,8 +30,19 @@ WORKFLOWS: Sequence[type] = (GrantApprovalWorkflow, BoardDecisionWorkflow)
 
 # The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
 # of re-importing them for every workflow run (which would also break pydantic class identity).
-PASSED_THROUGH = ("domain", "pydantic", "pydantic_core", "annotated_types", "structlog", "activities", "runtime",
-                  "store", "sqlalchemy", "holidays", "yaml")
+PASSED_THROUGH = (
+    "domain",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "structlog",
+    "activities",
+    "runtime",
+    "store",
+    "sqlalchemy",
+    "holidays",
+    "yaml",
+)
 
 log = structlog.get_logger("govern.worker")
 
@@ -52,8 +63,12 @@ def activities_of(dependencies: WorkerDependencies) -> list[Callable[..., Any]]:
     audit = AuditActivities(dependencies.store)
     organisation = OrganisationActivities(dependencies.organisation)
     notify = NotifyActivities(dependencies.delivery)
-    return [audit.record_events, organisation.organisation_snapshot, organisation.plan_schedules,
-            notify.send_notice]
+    return [
+        audit.record_events,
+        organisation.organisation_snapshot,
+        organisation.plan_schedules,
+        notify.send_notice,
+    ]
 
 
 def build_worker(client: Client, task_queue: str, dependencies: WorkerDependencies) -> Worker:

@@ -34,6 +34,9 @@ class AuditActivities:
             run_id=request.run_id,
         )
         activity.logger.info(
-            "recorded %d events on %s up to version %d", len(stored), request.stream_id, stored[-1].stream_version
+            "recorded %d events on %s up to version %d",
+            len(stored),
+            request.stream_id,
+            stored[-1].stream_version,
         )
         return AppendReceipt(stream_version=stored[-1].stream_version, last_sequence=stored[-1].seq)

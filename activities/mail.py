@@ -179,9 +179,7 @@ class MailDelivery:
         self._mail_dir = Path(mail_dir)
         sender = parseaddr(mail_from)[1]
         if "@" not in sender or "\n" in mail_from or "\r" in mail_from:
-            raise ValueError(
-                f"GOVERN_MAIL_FROM must be an address like govern@example.org, not {mail_from!r}."
-            )
+            raise ValueError(f"GOVERN_MAIL_FROM must be an address like govern@example.org, not {mail_from!r}.")
         self._mail_from = mail_from
         self._sender = sender
         self._timeout = timeout
@@ -216,9 +214,7 @@ class MailDelivery:
             # RFC 3834: tells vacation responders not to answer a machine.
             message["Auto-Submitted"] = "auto-generated"
         except (ValueError, IndexError, HeaderParseError) as error:
-            raise UndeliverableNotice(
-                f"Notice {notice.message_id} cannot become an e-mail: {error}"
-            ) from error
+            raise UndeliverableNotice(f"Notice {notice.message_id} cannot become an e-mail: {error}") from error
         # 7bit keeps the text readable and the `govern act` line copyable. Non-ASCII text (a name like Nguyễn)
         # stays raw UTF-8 in a file a person opens, and becomes quoted-printable on the wire, where a relay
         # without 8BITMIME could otherwise mangle it.
@@ -245,9 +241,7 @@ class MailDelivery:
         folder = self._mail_dir / safe_file_name(notice.recipient_id)
         path = folder / f"{_message_file_stem(notice.message_id)}.eml"
         if path.exists():
-            return DeliveryReceipt(
-                message_id=notice.message_id, transport="file", path=str(path), duplicate=True
-            )
+            return DeliveryReceipt(message_id=notice.message_id, transport="file", path=str(path), duplicate=True)
         folder.mkdir(parents=True, exist_ok=True)
         # Written beside the target and renamed, so nobody reads half a message; the dot hides it from *.eml.
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")

@@ -53,10 +53,7 @@ def _instant(text: str | None, option: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        fail(
-            f"Invalid {option} {text!r}: expected an ISO-8601 date or time, "
-            "e.g. 2027-03-01 or 2027-03-01T09:00:00Z."
-        )
+        fail(f"Invalid {option} {text!r}: expected an ISO-8601 date or time, e.g. 2027-03-01 or 2027-03-01T09:00:00Z.")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
@@ -93,9 +90,7 @@ def checkpoint(
     ctx: typer.Context,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out", help="Where to write it [default <data dir>/checkpoints/checkpoint-<seq>.json]."
-        ),
+        typer.Option("--out", help="Where to write it [default <data dir>/checkpoints/checkpoint-<seq>.json]."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -139,33 +134,21 @@ def _print_table(events: list[StoredEvent], out: TextIO) -> None:
     rows = [_TABLE_COLUMNS, *(_table_row(event) for event in events)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_TABLE_COLUMNS))]
     for row in rows:
-        out.write(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
-        )
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
 @app.command()
 def log(
     ctx: typer.Context,
-    stream: Annotated[
-        str | None, typer.Option("--stream", help="Only this case, e.g. grant/2027-014.")
-    ] = None,
-    actor: Annotated[
-        str | None, typer.Option("--actor", help="Only events by this person or 'system'.")
-    ] = None,
+    stream: Annotated[str | None, typer.Option("--stream", help="Only this case, e.g. grant/2027-014.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only events by this person or 'system'.")] = None,
     event_type: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Occurred at or after (ISO-8601; UTC if no zone).")
     ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="Occurred before (ISO-8601; UTC if no zone).")
-    ] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", help=f"At most this many events (1-{MAX_PAGE_SIZE}).")
-    ] = 50,
-    after: Annotated[
-        int, typer.Option("--after", help="Start after this sequence number (paging cursor).")
-    ] = 0,
+    until: Annotated[str | None, typer.Option("--until", help="Occurred before (ISO-8601; UTC if no zone).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help=f"At most this many events (1-{MAX_PAGE_SIZE}).")] = 50,
+    after: Annotated[int, typer.Option("--after", help="Start after this sequence number (paging cursor).")] = 0,
     as_json: JsonFlag = False,
 ) -> None:
     """Show audit events, oldest first, filtered by case, actor, type and time."""
@@ -204,9 +187,7 @@ def log(
 def export(
     ctx: typer.Context,
     export_format: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write to this file [default: standard output].")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file [default: standard output].")] = None,
 ) -> None:
     """Export every record with its chain fields, for offline re-verification (see store/VERIFYING.md)."""
     settings = settings_of(ctx)

@@ -133,15 +133,17 @@ async def _start_case(settings: Settings, store: EventStore, case_id: str, workf
                 cause = getattr(error, "cause", None)
                 fail(f"Case {case_id} was not opened: {getattr(cause, 'message', None) or error}.")
         await asyncio.sleep(0.2)
-    fail(f"Case {case_id} was started but nothing was recorded within {OPENING_WAIT.seconds} s; "
-         "check the worker's log.")
+    fail(
+        f"Case {case_id} was started but nothing was recorded within {OPENING_WAIT.seconds} s; check the worker's log."
+    )
 
 
 def _task_lines(state: case.CaseState) -> list[str]:
-    return [
-        f"  open: {task.task_id} -> {task.assignee} ({task.action}), due {task.due_at.isoformat() if task.due_at else '-'}"
-        for task in state.tasks.values()
-    ]
+    lines = []
+    for task in state.tasks.values():
+        due = task.due_at.isoformat() if task.due_at else "-"
+        lines.append(f"  open: {task.task_id} -> {task.assignee} ({task.action}), due {due}")
+    return lines
 
 
 def act(
@@ -183,8 +185,7 @@ async def _act(settings: Settings, case_id: str, command: Command) -> ActResult:
     client = await _client_with_worker(settings)
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update("act", command, result_type=ActResult,
-                                           rpc_timeout=timedelta(seconds=30))
+        return await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=30))
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         fail(getattr(cause, "message", None) or str(error))
@@ -219,18 +220,28 @@ def status(
         "version": state.version,
         "summary": decider.stage_summary(state),
         "open_tasks": [
-            {"task": t.task_id, "assignee": t.assignee, "action": t.action,
-             "due_at": t.due_at.isoformat() if t.due_at else None}
+            {
+                "task": t.task_id,
+                "assignee": t.assignee,
+                "action": t.action,
+                "due_at": t.due_at.isoformat() if t.due_at else None,
+            }
             for t in state.tasks.values()
         ],
         "history": [
-            {"seq": e.seq, "at": e.occurred_at.isoformat(), "type": e.type, "actor": e.actor,
-             "on_behalf_of": e.on_behalf_of, "outcome": e.outcome, "reason": e.reason}
+            {
+                "seq": e.seq,
+                "at": e.occurred_at.isoformat(),
+                "type": e.type,
+                "actor": e.actor,
+                "on_behalf_of": e.on_behalf_of,
+                "outcome": e.outcome,
+                "reason": e.reason,
+            }
             for e in history
         ],
     }
-    lines = [f"{case_id} ({state.kind}): stage {state.stage}"
-             + (f", closed: {state.outcome}" if state.closed else "")]
+    lines = [f"{case_id} ({state.kind}): stage {state.stage}" + (f", closed: {state.outcome}" if state.closed else "")]
     for key, value in data["summary"].items():
         if value not in (None, [], {}, 0):
             lines.append(f"  {key}: {value}")

@@ -4,7 +4,7 @@ from typing import NoReturn
 
 import typer
 
-from runtime.settings import Settings, SettingError, load_settings
+from runtime.settings import SettingError, Settings, load_settings
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -3,7 +3,6 @@
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -22,12 +21,12 @@ app = typer.Typer(
 @app.callback()
 def main(
     ctx: typer.Context,
-    data_dir: Optional[Path] = typer.Option(None, help="State directory [env GOVERN_DATA_DIR, default var/]."),
-    database_url: Optional[str] = typer.Option(None, help="Audit store URL [env GOVERN_DATABASE_URL]."),
-    organisation: Optional[Path] = typer.Option(None, help="Organisation file [env GOVERN_ORGANISATION_FILE]."),
-    temporal_address: Optional[str] = typer.Option(None, help="HOST:PORT [env GOVERN_TEMPORAL_ADDRESS]."),
-    namespace: Optional[str] = typer.Option(None, help="Temporal namespace [env GOVERN_TEMPORAL_NAMESPACE]."),
-    task_queue: Optional[str] = typer.Option(None, help="Task queue [env GOVERN_TASK_QUEUE]."),
+    data_dir: Path | None = typer.Option(None, help="State directory [env GOVERN_DATA_DIR, default var/]."),
+    database_url: str | None = typer.Option(None, help="Audit store URL [env GOVERN_DATABASE_URL]."),
+    organisation: Path | None = typer.Option(None, help="Organisation file [env GOVERN_ORGANISATION_FILE]."),
+    temporal_address: str | None = typer.Option(None, help="HOST:PORT [env GOVERN_TEMPORAL_ADDRESS]."),
+    namespace: str | None = typer.Option(None, help="Temporal namespace [env GOVERN_TEMPORAL_NAMESPACE]."),
+    task_queue: str | None = typer.Option(None, help="Task queue [env GOVERN_TASK_QUEUE]."),
 ) -> None:
     try:
         ctx.obj = load_settings(
@@ -56,6 +55,7 @@ def _mount_subcommands() -> None:
 
 
 _mount_subcommands()
+
 
 def entry() -> None:
     """The console script. It leaves without interpreter finalisation, which can abort (SIGABRT) while the

@@ -43,13 +43,18 @@ async def _serve_embedded(settings: Settings) -> None:
         await register_search_attributes(environment.client, settings.temporal_namespace)
         worker = build_worker(environment.client, settings.task_queue, dependencies_from(settings, organisation, store))
         host = settings.temporal_address.rpartition(":")[0]
-        typer.echo(f"Temporal dev server: {settings.temporal_address} (namespace {settings.temporal_namespace}), "
-                   f"state in {settings.data_dir / 'temporal.db'}")
+        typer.echo(
+            f"Temporal dev server: {settings.temporal_address} (namespace {settings.temporal_namespace}), "
+            f"state in {settings.data_dir / 'temporal.db'}"
+        )
         typer.echo(f"Temporal Web UI: http://{host}:{settings.ui_port}")
         typer.echo(f"Audit store: {store!r}")
-        typer.echo(f"Organisation: {organisation.name} ({len(organisation.people)} people) "
-                   f"from {settings.organisation_file}")
-        typer.echo(f"Worker polling task queue '{settings.task_queue}'. Press Ctrl-C to stop.", )
+        typer.echo(
+            f"Organisation: {organisation.name} ({len(organisation.people)} people) from {settings.organisation_file}"
+        )
+        typer.echo(
+            f"Worker polling task queue '{settings.task_queue}'. Press Ctrl-C to stop.",
+        )
         await run_until_signalled(worker)
     finally:
         await environment.shutdown()
@@ -69,8 +74,9 @@ async def _serve_worker(settings: Settings) -> None:
         fail(str(error), code=2)
     try:
         worker = build_worker(client, settings.task_queue, dependencies_from(settings, organisation, store))
-        typer.echo(f"Worker polling task queue '{settings.task_queue}' on {settings.temporal_address}. "
-                   "Press Ctrl-C to stop.")
+        typer.echo(
+            f"Worker polling task queue '{settings.task_queue}' on {settings.temporal_address}. Press Ctrl-C to stop."
+        )
         await run_until_signalled(worker)
     finally:
         store.close()

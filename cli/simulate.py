@@ -39,11 +39,23 @@ def simulate(
     try:
         existing = store.count()
         if existing:
-            fail(f"The audit store at GOVERN_DATABASE_URL already holds {existing} events; a simulation needs an "
-                 "empty one (or leave GOVERN_DATABASE_URL unset to use a fresh file).", code=2)
+            fail(
+                f"The audit store at GOVERN_DATABASE_URL already holds {existing} events; a simulation needs an "
+                "empty one (or leave GOVERN_DATABASE_URL unset to use a fresh file).",
+                code=2,
+            )
         try:
-            outcome = asyncio.run(run_scenario(scenario, base, organisation, store, settings, folder / "mail",
-                                               keep_histories=save_histories is not None))
+            outcome = asyncio.run(
+                run_scenario(
+                    scenario,
+                    base,
+                    organisation,
+                    store,
+                    settings,
+                    folder / "mail",
+                    keep_histories=save_histories is not None,
+                )
+            )
         except SimulationError as error:
             fail(str(error))
         verdict = verify(store)
@@ -62,14 +74,21 @@ def simulate(
 
 def _report(outcome, verdict: str, failures: list[str], store, folder: Path, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps({
-            "events": [event.model_dump(mode="json") for event in outcome.events],
-            "cases": {case_id: {"stage": stage, "outcome": result}
-                      for case_id, (stage, result) in outcome.stages.items()},
-            "verify": verdict,
-            "failures": failures,
-            "store": repr(store),
-        }, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "events": [event.model_dump(mode="json") for event in outcome.events],
+                    "cases": {
+                        case_id: {"stage": stage, "outcome": result}
+                        for case_id, (stage, result) in outcome.stages.items()
+                    },
+                    "verify": verdict,
+                    "failures": failures,
+                    "store": repr(store),
+                },
+                indent=2,
+            )
+        )
         return
     typer.echo(f"Audit trail ({len(outcome.events)} events):")
     for event in outcome.events:
@@ -78,8 +97,10 @@ def _report(outcome, verdict: str, failures: list[str], store, folder: Path, as_
         to = event.payload.get("to")
         if to:
             detail += f" -> {to}"
-        typer.echo(f"{event.seq:>5} {event.occurred_at:%Y-%m-%d %H:%M} {event.stream_id:<28} {event.type:<26} "
-                   f"{who:<30} {event.outcome or '':<12} {detail}")
+        typer.echo(
+            f"{event.seq:>5} {event.occurred_at:%Y-%m-%d %H:%M} {event.stream_id:<28} {event.type:<26} "
+            f"{who:<30} {event.outcome or '':<12} {detail}"
+        )
     typer.echo("Cases:")
     for case_id, (stage, result) in outcome.stages.items():
         typer.echo(f"  {case_id}: {stage}" + (f" ({result})" if result else ""))

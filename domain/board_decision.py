@@ -118,9 +118,7 @@ class BoardDecisionRequest(BaseModel):
     matter: str = Field(min_length=1, description="What is decided, as members read it in their tasks.")
     parent_case: str = Field(min_length=1)
     requested_by: str = Field(description="Person id of who asked for the decision, e.g. the Director.")
-    closes_at: datetime = Field(
-        description="UTC end of the no-objection period or of the vote, from the calendar."
-    )
+    closes_at: datetime = Field(description="UTC end of the no-objection period or of the vote, from the calendar.")
     conflicted: list[str] = Field(
         default_factory=list,
         description="Members already known to be conflicted, e.g. declared on the parent.",
@@ -166,9 +164,7 @@ class BoardDecisionState(CaseState):
     parent_case: str | None = None
     closes_at: datetime | None = None
     rules: Board | None = Field(default=None, description="The Board and its rules as copied at opening.")
-    recused: dict[str, str | None] = Field(
-        default_factory=dict, description="Member -> the declared interest."
-    )
+    recused: dict[str, str | None] = Field(default_factory=dict, description="Member -> the declared interest.")
     responses: dict[str, str] = Field(default_factory=dict, description="Member -> their current response.")
     decided_at: datetime | None = None
     closed_early: bool = False
@@ -198,11 +194,7 @@ def initial_state(case_id: str) -> BoardDecisionState:
 def close_instant(state: BoardDecisionState) -> datetime | None:
     """When the procedure closes: the first lapse among the members' open tasks (see the module docstring),
     which is `closes_at` unless someone has extended those tasks."""
-    due = [
-        task.due_at
-        for task in state.tasks.values()
-        if task.kind in TASK_KINDS.values() and task.due_at is not None
-    ]
+    due = [task.due_at for task in state.tasks.values() if task.kind in TASK_KINDS.values() and task.due_at is not None]
     return min(due) if due else state.closes_at
 
 
@@ -301,14 +293,10 @@ def _explain(state: BoardDecisionState, rules: Board, outcome: str, early: bool)
             return f"An objection refers the matter to {meeting} (objection by {objectors})."
         if outcome == NO_QUORUM:
             return (
-                "Every voting member declared a conflict of interest, so the matter cannot be approved by "
-                "no-objection."
+                "Every voting member declared a conflict of interest, so the matter cannot be approved by no-objection."
             )
         if early:
-            return (
-                "Approved under the no-objection procedure: every eligible member recorded no objection"
-                f"{recused}."
-            )
+            return f"Approved under the no-objection procedure: every eligible member recorded no objection{recused}."
         return (
             "Approved under the no-objection procedure: no voting member objected by the deadline "
             f"({_plural(counted.assented, 'explicit assent')}, {counted.not_responded} silent{recused})."
@@ -414,9 +402,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
     same commit, since no task would ever lapse to close it."""
     organisation = context.organisation
     if not organisation.has_person(request.requested_by):
-        raise NotAllowed(
-            f"Unknown person '{request.requested_by}': not in the organisation file.", rule="organisation"
-        )
+        raise NotAllowed(f"Unknown person '{request.requested_by}': not in the organisation file.", rule="organisation")
     if request.closes_at <= context.now:
         raise NotAllowed(
             f"A Board procedure must close after it opens; {request.closes_at.isoformat()} is not after "
@@ -509,9 +495,7 @@ class BoardDecisionDecider:
 
     # -- who may take part -----------------------------------------------------------------------------------
 
-    def _require_voting_member(
-        self, state: BoardDecisionState, person: str, context: Context, what: str
-    ) -> None:
+    def _require_voting_member(self, state: BoardDecisionState, person: str, context: Context, what: str) -> None:
         assert state.rules is not None
         if person in state.rules.voting_members:
             return
@@ -523,9 +507,7 @@ class BoardDecisionDecider:
             )
         raise NotAllowed(f"{name} is not a voting member of the Management Board.", rule="board-membership")
 
-    def _require_not_recused(
-        self, state: BoardDecisionState, member: str, context: Context, what: str
-    ) -> None:
+    def _require_not_recused(self, state: BoardDecisionState, member: str, context: Context, what: str) -> None:
         if member in state.recused:
             raise NotAllowed(
                 f"{_name(context, member)} declared a conflict of interest on this decision and cannot "
@@ -586,9 +568,7 @@ class BoardDecisionDecider:
         task = state.tasks.get(_task_id(state.procedure, member))
         return [timed_step.complete_task(task, member, outcome=outcome)] if task is not None else []
 
-    def _declare_conflict(
-        self, state: BoardDecisionState, command: Command, context: Context
-    ) -> list[EventDraft]:
+    def _declare_conflict(self, state: BoardDecisionState, command: Command, context: Context) -> list[EventDraft]:
         parse_fields(command, NoFields)
         member = command.actor
         self._require_voting_member(state, member, context, "declare a conflict on its decisions")
@@ -695,17 +675,13 @@ class BoardDecisionDecider:
             return []
         return _close(state, outcome, context, early=True)
 
-    def on_deadline(
-        self, state: BoardDecisionState, task: timed_step.Task, context: Context
-    ) -> list[EventDraft]:
+    def on_deadline(self, state: BoardDecisionState, task: timed_step.Task, context: Context) -> list[EventDraft]:
         """A member's task lapsing is the close: they all lapse at `closes_at` (see the module docstring)."""
         if state.closed or state.decided or state.rules is None or task.kind not in TASK_KINDS.values():
             return []
         return _close(state, outcome_at_close(state, state.rules), context, early=False)
 
-    def check_assignee(
-        self, state: BoardDecisionState, task: timed_step.Task, person: str, context: Context
-    ) -> None:
+    def check_assignee(self, state: BoardDecisionState, task: timed_step.Task, person: str, context: Context) -> None:
         """A Board response is personal, so a member's task can go to nobody else; the sentence says why."""
         if state.rules is None:
             raise NotAllowed(f"Board decision {state.case_id} has not been opened.", rule="board-procedure")
@@ -734,9 +710,7 @@ class BoardDecisionDecider:
                 }
             )
         if event.type == MEMBER_RECUSED:
-            return state.model_copy(
-                update={"recused": {**state.recused, payload["member"]: payload.get("interest")}}
-            )
+            return state.model_copy(update={"recused": {**state.recused, payload["member"]: payload.get("interest")}})
         if event.type == VOTE_CAST:
             return self._respond(state, payload["member"], payload["choice"])
         if event.type == OBJECTION_LODGED:

@@ -174,9 +174,7 @@ def decide_timers(decider: CaseDecider[State], state: State, context: Context) -
 def close_case(state: CaseState, *, actor: str, outcome: str, reason: str | None, stage: str) -> list[EventDraft]:
     """Closing cancels what is still open, so nobody is reminded about a finished case."""
     drafts = [timed_step.cancel_task(task, f"case closed: {outcome}") for task in state.tasks.values()]
-    drafts.append(
-        EventDraft(type=CASE_CLOSED, actor=actor, outcome=outcome, reason=reason, payload={"stage": stage})
-    )
+    drafts.append(EventDraft(type=CASE_CLOSED, actor=actor, outcome=outcome, reason=reason, payload={"stage": stage}))
     return drafts
 
 

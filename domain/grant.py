@@ -146,9 +146,7 @@ def _needs_reason(command: Command, why: str) -> str:
 def _task_for(state: GrantState, task_id: str, what: str) -> timed_step.Task:
     task = state.tasks.get(task_id)
     if task is None:
-        raise NotAllowed(
-            f"Grant {state.case_id} has no open step to {what} (stage: {state.stage}).", rule="stage"
-        )
+        raise NotAllowed(f"Grant {state.case_id} has no open step to {what} (stage: {state.stage}).", rule="stage")
     return task
 
 
@@ -177,12 +175,50 @@ def _separation_of_duties(state: GrantState, context: Context, person: str, role
             f"{_name(context, person)} screened this application and cannot {role_word} it (separation of duties).",
             rule="separation-of-duties",
         )
-    if person in state.reviewers or person in state.recused:
+    if person in state.recused:
+        raise NotAllowed(
+            f"{_name(context, person)} declared a conflict of interest on this case and cannot {role_word} it.",
+            rule="conflict-of-interest",
+        )
+    if person in state.reviewers:
         raise NotAllowed(
             f"{_name(context, person)} was a technical reviewer of this application and cannot {role_word} it "
             "(separation of duties).",
             rule="separation-of-duties",
         )
+
+
+def _check_reviewer(state: GrantState, context: Context, person: str) -> None:
+    """Who may review: known Secretariat staff, not already a reviewer, free of a declared conflict, and
+    neither the submitter nor the screener (separation of duties)."""
+    organisation = context.organisation
+    if not organisation.has_person(person):
+        raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
+    if not organisation.person(person).staff:
+        raise NotAllowed(
+            f"{_name(context, person)} is not Secretariat staff and cannot review applications.",
+            rule="independent-review",
+        )
+    if person in state.reviewers:
+        raise NotAllowed(
+            f"{_name(context, person)} is already a reviewer of this application.", rule="independent-review"
+        )
+    if person in state.recused:
+        raise NotAllowed(
+            f"{_name(context, person)} declared a conflict of interest on this case and cannot review it.",
+            rule="conflict-of-interest",
+        )
+    if person in (state.requester, state.screener):
+        raise NotAllowed(
+            f"{_name(context, person)} submitted or screened this application and cannot review it "
+            "(separation of duties).",
+            rule="separation-of-duties",
+        )
+
+
+def _personal_task(state: GrantState, kind: str, actor: str) -> timed_step.Task | None:
+    """Declarations and reviews are personal: the open step of that kind assigned to the actor, if any."""
+    return next((task for task in state.tasks_of_kind(kind) if task.assignee == actor), None)
 
 
 def _authority_sentence(state: GrantState, context: Context) -> str:
@@ -311,7 +347,8 @@ class GrantDecider:
         return drafts + [self._assign_reviewers_task(state, context, REVIEWERS_NEEDED)]
 
     def _assign_reviewers_task(self, state: GrantState, context: Context, count: int) -> EventDraft:
-        head = _pick(context, ("head_of_programmes", "director"), set())
+        conflicted = {*state.recused, *((state.requester,) if state.requester else ())}
+        head = _pick(context, ("head_of_programmes", "director"), conflicted)
         return _open(
             context,
             task_id="assign-reviewers",
@@ -359,29 +396,8 @@ class GrantDecider:
                 "reviews).",
                 rule="independent-review",
             )
-        organisation = context.organisation
         for person in named:
-            if not organisation.has_person(person):
-                raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
-            if not organisation.person(person).staff:
-                raise NotAllowed(
-                    f"{_name(context, person)} is not Secretariat staff and cannot review applications.",
-                    rule="independent-review",
-                )
-            if person in state.reviewers:
-                raise NotAllowed(f"{_name(context, person)} is already a reviewer of this application.",
-                                 rule="independent-review")
-            if person in state.recused:
-                raise NotAllowed(
-                    f"{_name(context, person)} declared a conflict of interest on this case and cannot review it.",
-                    rule="conflict-of-interest",
-                )
-            if person in (state.requester, state.screener):
-                raise NotAllowed(
-                    f"{_name(context, person)} submitted or screened this application and cannot review it "
-                    "(separation of duties).",
-                    rule="separation-of-duties",
-                )
+            _check_reviewer(state, context, person)
         assert state.application is not None
         drafts = [
             EventDraft(
@@ -410,7 +426,7 @@ class GrantDecider:
         return drafts
 
     def declare_interests(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.tasks.get(f"coi-{command.actor}")
+        task = _personal_task(state, "coi_declaration", command.actor)
         if task is None:
             raise NotAllowed(
                 f"{_name(context, command.actor)} has no conflict-of-interest declaration to make on "
@@ -446,7 +462,7 @@ class GrantDecider:
         ]
 
     def review(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.tasks.get(f"review-{command.actor}")
+        task = _personal_task(state, "technical_review", command.actor)
         if task is None:
             if command.actor in state.recused:
                 raise NotAllowed(
@@ -467,7 +483,11 @@ class GrantDecider:
                 actor_role="reviewer",
                 reason=command.comment,
                 outcome=fields.recommendation,
-                payload={"reviewer": command.actor, "score": fields.score, "recommendation": fields.recommendation},
+                payload={
+                    "reviewer": command.actor,
+                    "score": fields.score,
+                    "recommendation": fields.recommendation,
+                },
             ),
             timed_step.complete_task(task, command.actor, None, fields.recommendation),
         ]
@@ -481,15 +501,34 @@ class GrantDecider:
         role = state.approver_role
         if fields.decision == "reject":
             return [
-                EventDraft(type=REJECTED, actor=command.actor, actor_role=role, on_behalf_of=on_behalf,
-                           reason=reason, outcome="rejected", payload={"by": command.actor}),
+                EventDraft(
+                    type=REJECTED,
+                    actor=command.actor,
+                    actor_role=role,
+                    on_behalf_of=on_behalf,
+                    reason=reason,
+                    outcome="rejected",
+                    payload={"by": command.actor},
+                ),
                 completed,
-                *close_case(state.model_copy(update={"tasks": {}}), actor=command.actor, outcome="rejected",
-                            reason=reason, stage="closed"),
+                *close_case(
+                    state.model_copy(update={"tasks": {}}),
+                    actor=command.actor,
+                    outcome="rejected",
+                    reason=reason,
+                    stage="closed",
+                ),
             ]
         return [
-            EventDraft(type=APPROVED, actor=command.actor, actor_role=role, on_behalf_of=on_behalf, reason=reason,
-                       outcome="approved", payload={"by": command.actor, "band": state.band}),
+            EventDraft(
+                type=APPROVED,
+                actor=command.actor,
+                actor_role=role,
+                on_behalf_of=on_behalf,
+                reason=reason,
+                outcome="approved",
+                payload={"by": command.actor, "band": state.band},
+            ),
             completed,
             self._agreement_task(state, context),
         ]
@@ -501,9 +540,11 @@ class GrantDecider:
         actor = command.actor
         substitute_for = None
         if not _holds_authority(state, context, actor):
-            substitute_for = _acting(state, context, command, task, "approve this grant") if any(
-                d.substitute == actor and d.absent == task.assignee for d in state.delegations
-            ) else None
+            substitute_for = (
+                _acting(state, context, command, task, "approve this grant")
+                if any(d.substitute == actor and d.absent == task.assignee for d in state.delegations)
+                else None
+            )
             if substitute_for is None:
                 raise NotAllowed(_authority_sentence(state, context), rule="delegation-of-authority")
         _separation_of_duties(state, context, actor, "approve")
@@ -524,17 +565,36 @@ class GrantDecider:
         if fields.decision == "reject":
             reason = _needs_reason(command, "Declining to endorse a grant")
             return [
-                EventDraft(type=REJECTED, actor=command.actor, actor_role="director", on_behalf_of=on_behalf,
-                           reason=reason, outcome="rejected", payload={"by": command.actor}),
+                EventDraft(
+                    type=REJECTED,
+                    actor=command.actor,
+                    actor_role="director",
+                    on_behalf_of=on_behalf,
+                    reason=reason,
+                    outcome="rejected",
+                    payload={"by": command.actor},
+                ),
                 completed,
-                *close_case(state.model_copy(update={"tasks": {}}), actor=command.actor, outcome="rejected",
-                            reason=reason, stage="closed"),
+                *close_case(
+                    state.model_copy(update={"tasks": {}}),
+                    actor=command.actor,
+                    outcome="rejected",
+                    reason=reason,
+                    stage="closed",
+                ),
             ]
         assert state.application is not None and state.amount_usd is not None
         board_case = f"{state.case_id}/board/{len(state.board_cases) + 1}"
         return [
-            EventDraft(type=ENDORSED, actor=command.actor, actor_role="director", on_behalf_of=on_behalf,
-                       reason=command.comment, outcome="endorsed", payload={"by": command.actor}),
+            EventDraft(
+                type=ENDORSED,
+                actor=command.actor,
+                actor_role="director",
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="endorsed",
+                payload={"by": command.actor},
+            ),
             completed,
             EventDraft(
                 type=BOARD_REQUESTED,
@@ -573,10 +633,19 @@ class GrantDecider:
     def record_board_outcome(
         self, state: GrantState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
     ) -> list[EventDraft]:
-        """The child Board decision has closed; its outcome becomes a fact of the grant."""
+        """The child Board decision has closed; its outcome becomes a fact of the grant (unless it has ended)."""
+        if state.closed:
+            return []
         return self._board_outcome(
-            state, context, actor=SYSTEM_ACTOR, on_behalf_of=None, outcome=outcome, reference=board_case,
-            reason=f"Board decision {board_case} closed: {outcome}", completed=None, tally=tally,
+            state,
+            context,
+            actor=SYSTEM_ACTOR,
+            on_behalf_of=None,
+            outcome=outcome,
+            reference=board_case,
+            reason=f"Board decision {board_case} closed: {outcome}",
+            completed=None,
+            tally=tally,
         )
 
     def _board_outcome(
@@ -607,8 +676,14 @@ class GrantDecider:
             drafts.append(completed)
         if outcome == "approved":
             return drafts + [
-                EventDraft(type=APPROVED, actor=actor, actor_role="management_board", outcome="approved",
-                           reason=f"approved by the Management Board ({reference})", payload={"by": "board"}),
+                EventDraft(
+                    type=APPROVED,
+                    actor=actor,
+                    actor_role="management_board",
+                    outcome="approved",
+                    reason=f"approved by the Management Board ({reference})",
+                    payload={"by": "board"},
+                ),
                 self._agreement_task(state, context),
             ]
         if outcome == "referred_to_meeting":
@@ -625,8 +700,11 @@ class GrantDecider:
                 )
             ]
         return drafts + close_case(
-            state.model_copy(update={"tasks": {}}), actor=actor, outcome="rejected",
-            reason=reason or f"the Management Board did not approve ({outcome})", stage="closed",
+            state.model_copy(update={"tasks": {}}),
+            actor=actor,
+            outcome="rejected",
+            reason=reason or f"the Management Board did not approve ({outcome})",
+            stage="closed",
         )
 
     def _agreement_task(self, state: GrantState, context: Context) -> EventDraft:
@@ -646,15 +724,26 @@ class GrantDecider:
         fields = parse_fields(command, SignFields)
         on_behalf = _acting(state, context, command, task, "record the signed grant agreement")
         drafts = [
-            EventDraft(type=AGREEMENT_SIGNED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
-                       outcome="signed",
-                       payload={"signed_on": (fields.signed_on or context.now.date()).isoformat()}),
+            EventDraft(
+                type=AGREEMENT_SIGNED,
+                actor=command.actor,
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="signed",
+                payload={"signed_on": (fields.signed_on or context.now.date()).isoformat()},
+            ),
             timed_step.complete_task(task, command.actor, on_behalf),
         ]
         return drafts + self._release(state, context, 1, SYSTEM_ACTOR, None, "tranche 1 is released on signature")
 
     def _release(
-        self, state: GrantState, context: Context, number: int, actor: str, on_behalf_of: str | None, reason: str
+        self,
+        state: GrantState,
+        context: Context,
+        number: int,
+        actor: str,
+        on_behalf_of: str | None,
+        reason: str,
     ) -> list[EventDraft]:
         assert state.application is not None
         tranches = state.application.tranches
@@ -710,12 +799,24 @@ class GrantDecider:
         on_behalf = _acting(state, context, command, task, "submit this progress report")
         assert state.requester is not None
         return [
-            EventDraft(type=REPORT_SUBMITTED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
-                       outcome="submitted", payload={"report": number}),
+            EventDraft(
+                type=REPORT_SUBMITTED,
+                actor=command.actor,
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="submitted",
+                payload={"report": number},
+            ),
             timed_step.complete_task(task, command.actor, on_behalf),
-            _open(context, task_id=f"review-report-{number}", kind="report_review",
-                  title=f"Review progress report {number}", assignee=state.requester, action="review-report",
-                  officer=state.requester),
+            _open(
+                context,
+                task_id=f"review-report-{number}",
+                kind="report_review",
+                title=f"Review progress report {number}",
+                assignee=state.requester,
+                action="review-report",
+                officer=state.requester,
+            ),
         ]
 
     def review_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
@@ -724,25 +825,43 @@ class GrantDecider:
         fields = parse_fields(command, ReportReviewFields)
         on_behalf = _acting(state, context, command, task, "review this progress report")
         drafts = [
-            EventDraft(type=REPORT_REVIEWED, actor=command.actor, actor_role="programme_officer",
-                       on_behalf_of=on_behalf, reason=command.comment if fields.decision == "approve"
-                       else _needs_reason(command, "Returning a report"), outcome=fields.decision,
-                       payload={"report": number}),
+            EventDraft(
+                type=REPORT_REVIEWED,
+                actor=command.actor,
+                actor_role="programme_officer",
+                on_behalf_of=on_behalf,
+                reason=command.comment
+                if fields.decision == "approve"
+                else _needs_reason(command, "Returning a report"),
+                outcome=fields.decision,
+                payload={"report": number},
+            ),
             timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
         ]
         assert state.application is not None
         if fields.decision == "revise":
             return drafts + [
-                _open(context, task_id=f"progress-report-{number}", kind="progress_report",
-                      title=f"Revise and resubmit progress report {number}",
-                      assignee=state.application.grantee_contact, action="submit-report",
-                      officer=state.requester)
+                _open(
+                    context,
+                    task_id=f"progress-report-{number}",
+                    kind="progress_report",
+                    title=f"Revise and resubmit progress report {number}",
+                    assignee=state.application.grantee_contact,
+                    action="submit-report",
+                    officer=state.requester,
+                )
             ]
         finance = _pick(context, ("finance_officer",), set())
         return drafts + [
-            _open(context, task_id=f"release-tranche-{number + 1}", kind="tranche_release",
-                  title=f"Release tranche {number + 1}", assignee=finance, action="release-tranche",
-                  officer=state.requester)
+            _open(
+                context,
+                task_id=f"release-tranche-{number + 1}",
+                kind="tranche_release",
+                title=f"Release tranche {number + 1}",
+                assignee=finance,
+                action="release-tranche",
+                officer=state.requester,
+            )
         ]
 
     def release_tranche(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
@@ -751,16 +870,19 @@ class GrantDecider:
         number = fields.tranche or state.tranches_released + 1
         total = len(state.application.tranches)
         if number > total:
-            raise NotAllowed(f"This grant has {total} tranche{'s' if total > 1 else ''}; there is no tranche {number}.",
-                             rule="tranche-gate")
+            raise NotAllowed(
+                f"This grant has {total} tranche{'s' if total > 1 else ''}; there is no tranche {number}.",
+                rule="tranche-gate",
+            )
         if number <= state.tranches_released:
             raise NotAllowed(f"Tranche {number} was already released.", rule="tranche-gate")
         if number == 1 or state.reports_approved < number - 1 or number != state.tranches_released + 1:
             previous = number - 1
             raise NotAllowed(
                 f"Tranche {number} cannot be released before progress report {previous} is submitted and approved "
-                "(tranche gate)." if number > 1 else "Tranche 1 is released when the grant agreement is signed "
-                "(tranche gate).",
+                "(tranche gate)."
+                if number > 1
+                else "Tranche 1 is released when the grant agreement is signed (tranche gate).",
                 rule="tranche-gate",
             )
         task = _task_for(state, f"release-tranche-{number}", "release a tranche of")
@@ -770,8 +892,14 @@ class GrantDecider:
             on_behalf = None
         return [
             timed_step.complete_task(task, command.actor, on_behalf),
-            *self._release(state, context, number, command.actor, on_behalf,
-                           command.comment or f"progress report {number - 1} approved"),
+            *self._release(
+                state,
+                context,
+                number,
+                command.actor,
+                on_behalf,
+                command.comment or f"progress report {number - 1} approved",
+            ),
         ]
 
     def submit_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
@@ -780,11 +908,23 @@ class GrantDecider:
         on_behalf = _acting(state, context, command, task, "submit the final report")
         assert state.requester is not None
         return [
-            EventDraft(type=FINAL_SUBMITTED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
-                       outcome="submitted"),
+            EventDraft(
+                type=FINAL_SUBMITTED,
+                actor=command.actor,
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="submitted",
+            ),
             timed_step.complete_task(task, command.actor, on_behalf),
-            _open(context, task_id="review-final-report", kind="report_review", title="Review the final report",
-                  assignee=state.requester, action="review-final-report", officer=state.requester),
+            _open(
+                context,
+                task_id="review-final-report",
+                kind="report_review",
+                title="Review the final report",
+                assignee=state.requester,
+                action="review-final-report",
+                officer=state.requester,
+            ),
         ]
 
     def review_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
@@ -795,30 +935,54 @@ class GrantDecider:
         if fields.decision == "revise":
             reason = _needs_reason(command, "Returning a report")
             return [
-                EventDraft(type=FINAL_REVIEWED, actor=command.actor, on_behalf_of=on_behalf, reason=reason,
-                           outcome="revise"),
+                EventDraft(
+                    type=FINAL_REVIEWED,
+                    actor=command.actor,
+                    on_behalf_of=on_behalf,
+                    reason=reason,
+                    outcome="revise",
+                ),
                 timed_step.complete_task(task, command.actor, on_behalf, "revise"),
-                _open(context, task_id="final-report", kind="final_report", title="Revise and resubmit the final report",
-                      assignee=state.application.grantee_contact, action="submit-final-report",
-                      officer=state.requester),
+                _open(
+                    context,
+                    task_id="final-report",
+                    kind="final_report",
+                    title="Revise and resubmit the final report",
+                    assignee=state.application.grantee_contact,
+                    action="submit-final-report",
+                    officer=state.requester,
+                ),
             ]
         return [
-            EventDraft(type=FINAL_REVIEWED, actor=command.actor, on_behalf_of=on_behalf, reason=command.comment,
-                       outcome="approve"),
+            EventDraft(
+                type=FINAL_REVIEWED,
+                actor=command.actor,
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="approve",
+            ),
             timed_step.complete_task(task, command.actor, on_behalf, "approve"),
-            *close_case(state.model_copy(update={"tasks": {}}), actor=command.actor, outcome="completed",
-                        reason="final report approved; grant closed", stage="closed"),
+            *close_case(
+                state.model_copy(update={"tasks": {}}),
+                actor=command.actor,
+                outcome="completed",
+                reason="final report approved; grant closed",
+                stage="closed",
+            ),
         ]
 
     def withdraw(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
         assert state.application is not None
         if command.actor not in (state.requester, state.application.grantee_contact):
             raise NotAllowed(
-                "Only the submitting officer or the applicant's contact may withdraw an application.", rule="withdrawal"
+                "Only the submitting officer or the applicant's contact may withdraw an application.",
+                rule="withdrawal",
             )
         if state.tranches_released:
-            raise NotAllowed("A grant with released funds cannot be withdrawn; it is closed through its final report.",
-                             rule="withdrawal")
+            raise NotAllowed(
+                "A grant with released funds cannot be withdrawn; it is closed through its final report.",
+                rule="withdrawal",
+            )
         reason = _needs_reason(command, "Withdrawing an application")
         parse_fields(command, NoFields)
         return [
@@ -840,17 +1004,39 @@ class GrantDecider:
             actor=SYSTEM_ACTOR,
             reason=f"two technical reviews complete; {_usd(state.amount_usd)} is {state.band}",
             outcome="board" if state.needs_board else (state.approver_role or ""),
-            payload={"approver_role": state.approver_role, "needs_board": state.needs_board, "band": state.band},
+            payload={
+                "approver_role": state.approver_role,
+                "needs_board": state.needs_board,
+                "band": state.band,
+            },
         )
         if state.needs_board:
             director = _pick(context, ("director",), excluded)
-            return [routed, _open(context, task_id="endorsement", kind="approval",
-                                  title=f"Endorse '{state.application.title}' for the Board's no-objection",
-                                  assignee=director, action="endorse", officer=state.requester)]
+            return [
+                routed,
+                _open(
+                    context,
+                    task_id="endorsement",
+                    kind="approval",
+                    title=f"Endorse '{state.application.title}' for the Board's no-objection",
+                    assignee=director,
+                    action="endorse",
+                    officer=state.requester,
+                ),
+            ]
         approver = _pick(context, state.authorised_roles, excluded)
-        return [routed, _open(context, task_id="approval", kind="approval",
-                              title=f"Approve '{state.application.title}' ({_usd(state.amount_usd)})",
-                              assignee=approver, action="approve", officer=state.requester)]
+        return [
+            routed,
+            _open(
+                context,
+                task_id="approval",
+                kind="approval",
+                title=f"Approve '{state.application.title}' ({_usd(state.amount_usd)})",
+                assignee=approver,
+                action="approve",
+                officer=state.requester,
+            ),
+        ]
 
     def on_deadline(self, state: GrantState, task: timed_step.Task, context: Context) -> list[EventDraft]:
         if task.task_id == "more-information":
@@ -864,17 +1050,31 @@ class GrantDecider:
         return []
 
     def check_assignee(self, state: GrantState, task: timed_step.Task, person: str, context: Context) -> None:
-        if task.kind == "approval":
-            if not _holds_authority(state, context, person) and task.task_id == "approval":
+        """A reassignment passes the same rules as the original assignment."""
+        if task.task_id == "approval":
+            if not _holds_authority(state, context, person):
                 raise NotAllowed(_authority_sentence(state, context), rule="delegation-of-authority")
             _separation_of_duties(state, context, person, "approve")
-        elif task.kind in ("screening", "technical_review", "coi_declaration"):
-            if person == state.requester:
-                raise NotAllowed(f"{_name(context, person)} submitted this application and cannot screen or review "
-                                 "it (separation of duties).", rule="separation-of-duties")
-            if person in state.recused:
-                raise NotAllowed(f"{_name(context, person)} declared a conflict of interest on this case and cannot "
-                                 "review it.", rule="conflict-of-interest")
+        elif task.task_id == "endorsement":
+            if not context.organisation.has_role(person, "director"):
+                raise NotAllowed(
+                    f"Only the Director may endorse grants {state.band} for the Board (delegation of authority).",
+                    rule="delegation-of-authority",
+                )
+            _separation_of_duties(state, context, person, "endorse")
+        elif task.kind == "technical_review":
+            raise NotAllowed(
+                "A technical review cannot be reassigned: the reviewer declares a conflict of interest and a "
+                "replacement is named, who declares before reviewing (conflict of interest).",
+                rule="conflict-of-interest",
+            )
+        elif task.kind == "coi_declaration":
+            _check_reviewer(state, context, person)
+        elif task.kind == "screening" and person == state.requester:
+            raise NotAllowed(
+                f"{_name(context, person)} submitted this application and cannot screen it (separation of duties).",
+                rule="separation-of-duties",
+            )
 
     # evolve -----------------------------------------------------------------------------------------------------
     def evolve(self, state: GrantState, event: DomainEvent) -> GrantState:
@@ -895,22 +1095,34 @@ class GrantDecider:
                 "stage": "screening",
             }
         elif t == SCREENED:
-            update = {"screener": p["screener"], "stage": {
-                "eligible": "reviewer_assignment", "ineligible": "closed",
-                "more-information": "awaiting_information"}[event.outcome or "eligible"]}
+            update = {
+                "screener": p["screener"],
+                "stage": {
+                    "eligible": "reviewer_assignment",
+                    "ineligible": "closed",
+                    "more-information": "awaiting_information",
+                }[event.outcome or "eligible"],
+            }
         elif t == INFORMATION_PROVIDED:
             update = {"stage": "screening"}
         elif t == REVIEWERS_ASSIGNED:
             update = {"reviewers": (*state.reviewers, *p["reviewers"]), "stage": "conflict_declarations"}
         elif t == INTERESTS_DECLARED:
             if p["conflict"]:
-                update = {"reviewers": tuple(r for r in state.reviewers if r != p["reviewer"]),
-                          "recused": (*state.recused, p["reviewer"]), "stage": "reviewer_assignment"}
+                update = {
+                    "reviewers": tuple(r for r in state.reviewers if r != p["reviewer"]),
+                    "recused": (*state.recused, p["reviewer"]),
+                    "stage": "reviewer_assignment",
+                }
             else:
                 update = {"stage": "technical_review"}
         elif t == REVIEW_SUBMITTED:
-            update = {"reviews": {**state.reviews, p["reviewer"]: Review(score=p["score"],
-                                                                       recommendation=p["recommendation"])}}
+            update = {
+                "reviews": {
+                    **state.reviews,
+                    p["reviewer"]: Review(score=p["score"], recommendation=p["recommendation"]),
+                }
+            }
         elif t == ROUTED:
             update = {"stage": "director_endorsement" if p["needs_board"] else "approval"}
         elif t == BOARD_REQUESTED:
@@ -927,6 +1139,8 @@ class GrantDecider:
             update = {"reports_approved": p["report"]}
         elif t == TRANCHE_RELEASED:
             pass
+        if t == timed_step.TASK_REASSIGNED and p["task_id"].startswith("coi-"):
+            update["reviewers"] = tuple(p["to"] if r == p["from"] else r for r in state.reviewers)
         if t == timed_step.TASK_OPENED and p["task_id"] == "final-report":
             update["stage"] = "final_report"
         return state.model_copy(update=update) if update else state

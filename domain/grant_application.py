@@ -18,7 +18,9 @@ class PlannedTranche(BaseModel):
 
     amount: Decimal = Field(gt=0, description="In the application's currency.")
     report_due_working_days: int | None = Field(
-        default=None, gt=0, description="Working days after release for the progress report; else the step plan."
+        default=None,
+        gt=0,
+        description="Working days after release for the progress report; else the step plan.",
     )
 
 

@@ -110,9 +110,7 @@ class Notice(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}, use an IANA name such as 'Europe/Brussels'"
-            ) from None
+            raise ValueError(f"unknown time zone {value!r}, use an IANA name such as 'Europe/Brussels'") from None
         return value
 
     @field_validator("due_at")
@@ -133,8 +131,7 @@ def format_local(instant: datetime, time_zone: str) -> str:
     """
     local = instant.astimezone(ZoneInfo(time_zone))
     return (
-        f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
-        f"{local:%H:%M} ({time_zone})"
+        f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} ({time_zone})"
     )
 
 

@@ -46,29 +46,79 @@ def notices_for(event: DomainEvent, state_after: CaseState, organisation: Organi
     task = state_after.tasks.get(task_id) if task_id else None
     case = event.stream_id
     if event.type == timed_step.TASK_OPENED and task is not None:
-        return [_notice(event, organisation, task.assignee, "task_opened", f"[{case}] New task: {task.title}",
-                        task, ["A new task is assigned to you."])]
+        return [
+            _notice(
+                event,
+                organisation,
+                task.assignee,
+                "task_opened",
+                f"[{case}] New task: {task.title}",
+                task,
+                ["A new task is assigned to you."],
+            )
+        ]
     if event.type == timed_step.REMINDER_SENT and task is not None:
-        return [_notice(event, organisation, task.assignee, "reminder", f"[{case}] Reminder: {task.title}",
-                        task, [f"Reminder {event.payload['number']}: this task is not yet done."])]
+        return [
+            _notice(
+                event,
+                organisation,
+                task.assignee,
+                "reminder",
+                f"[{case}] Reminder: {task.title}",
+                task,
+                [f"Reminder {event.payload['number']}: this task is not yet done."],
+            )
+        ]
     if event.type == timed_step.ESCALATION_RAISED and task is not None:
         assignee = organisation.person(task.assignee).name
         return [
-            _notice(event, organisation, event.payload["to"], "escalation",
-                    f"[{case}] Overdue: {task.title} ({assignee})", task,
-                    [f"This task, assigned to {assignee}, is overdue and is escalated to you "
-                     f"(level {event.payload['level']})."]),
+            _notice(
+                event,
+                organisation,
+                event.payload["to"],
+                "escalation",
+                f"[{case}] Overdue: {task.title} ({assignee})",
+                task,
+                [
+                    f"This task, assigned to {assignee}, is overdue and is escalated to you "
+                    f"(level {event.payload['level']})."
+                ],
+            ),
         ]
     if event.type == timed_step.DEADLINE_EXTENDED and task is not None:
-        return [_notice(event, organisation, task.assignee, "deadline_extended",
-                        f"[{case}] Deadline extended: {task.title}", task,
-                        [f"The deadline was extended by {event.actor}: {event.reason}"])]
+        return [
+            _notice(
+                event,
+                organisation,
+                task.assignee,
+                "deadline_extended",
+                f"[{case}] Deadline extended: {task.title}",
+                task,
+                [f"The deadline was extended by {event.actor}: {event.reason}"],
+            )
+        ]
     if event.type == timed_step.TASK_REASSIGNED and task is not None:
-        return [_notice(event, organisation, task.assignee, "task_reassigned",
-                        f"[{case}] Task reassigned to you: {task.title}", task,
-                        [f"Reassigned from {event.payload['from']} by {event.actor}: {event.reason}"])]
+        return [
+            _notice(
+                event,
+                organisation,
+                task.assignee,
+                "task_reassigned",
+                f"[{case}] Task reassigned to you: {task.title}",
+                task,
+                [f"Reassigned from {event.payload['from']} by {event.actor}: {event.reason}"],
+            )
+        ]
     if event.type == CASE_CLOSED and state_after.requester and organisation.has_person(state_after.requester):
-        return [_notice(event, organisation, state_after.requester, "decision",
-                        f"[{case}] Case closed: {event.outcome}", None,
-                        [f"Outcome: {event.outcome}", *([f"Reason: {event.reason}"] if event.reason else [])])]
+        return [
+            _notice(
+                event,
+                organisation,
+                state_after.requester,
+                "decision",
+                f"[{case}] Case closed: {event.outcome}",
+                None,
+                [f"Outcome: {event.outcome}", *([f"Reason: {event.reason}"] if event.reason else [])],
+            )
+        ]
     return []

@@ -421,9 +421,7 @@ class PassThreshold(_Frozen):
         if (self.more_than is None) == (self.at_least is None):
             raise ValueError("give exactly one of more_than or at_least")
         if self.more_than is not None and not Fraction(1, 2) <= self.more_than < 1:
-            raise ValueError(
-                f"more_than {self.more_than} is out of range: it must be at least 1/2 and below 1"
-            )
+            raise ValueError(f"more_than {self.more_than} is out of range: it must be at least 1/2 and below 1")
         if self.at_least is not None and not Fraction(1, 2) < self.at_least <= 1:
             raise ValueError(f"at_least {self.at_least} is out of range: it must be above 1/2 and at most 1")
         return self
@@ -468,9 +466,7 @@ class Board(_Frozen):
     @classmethod
     def _quorum_in_range(cls, value: Fraction) -> Fraction:
         if not 0 < value <= 1:
-            raise ValueError(
-                f"quorum {value} is out of range: it is a fraction of voting members, above 0, at most 1"
-            )
+            raise ValueError(f"quorum {value} is out of range: it is a fraction of voting members, above 0, at most 1")
         return value
 
     def quorum_needed(self, eligible: int) -> int:
@@ -697,9 +693,7 @@ def _month_day(value: Any) -> Any:
 
 def _step_kind(value: Any) -> Any:
     if isinstance(value, str) and not _KIND.match(value):
-        raise ValueError(
-            f"{value!r} is not a step kind: use lower-case words joined by underscores, e.g. 'screening'"
-        )
+        raise ValueError(f"{value!r} is not a step kind: use lower-case words joined by underscores, e.g. 'screening'")
     return value
 
 
@@ -805,9 +799,7 @@ class Organisation(_Frozen):
             )
         return second
 
-    def escalation_target(
-        self, relation: str, subject_person_id: str, case_officer: str | None = None
-    ) -> str:
+    def escalation_target(self, relation: str, subject_person_id: str, case_officer: str | None = None) -> str:
         """Who receives an escalation about `subject_person_id` (the late assignee): a person id.
 
         `relation` is a `Relation` (supervisor, second_reporting_officer, director, board_chair, officer), a
@@ -816,9 +808,7 @@ class Organisation(_Frozen):
         subject = self.person(subject_person_id)
         if relation == Relation.SUPERVISOR:
             if subject.supervisor is None:
-                raise OrganisationLookupError(
-                    f"{subject.name} ({subject.id}) has no supervisor to escalate to."
-                )
+                raise OrganisationLookupError(f"{subject.name} ({subject.id}) has no supervisor to escalate to.")
             return subject.supervisor
         if relation == Relation.SECOND_REPORTING_OFFICER:
             return self.second_reporting_officer_of(subject.id)
@@ -828,16 +818,12 @@ class Organisation(_Frozen):
             return self.board.chair
         if relation == Relation.OFFICER:
             if case_officer is None:
-                raise OrganisationLookupError(
-                    "This escalation goes to the case officer, but the case names none."
-                )
+                raise OrganisationLookupError("This escalation goes to the case officer, but the case names none.")
             return self.person(case_officer).id
         if relation in Role._value2member_map_:
             holders = self.people_with_role(relation)
             if len(holders) > 1:
-                holders = tuple(
-                    person for person in holders if person.hub is not None and person.hub == subject.hub
-                )
+                holders = tuple(person for person in holders if person.hub is not None and person.hub == subject.hub)
             if len(holders) != 1:
                 raise OrganisationLookupError(
                     f"The escalation to role {relation!r} for {subject.id} does not name one person "
@@ -990,9 +976,7 @@ class _Checker:
         seen: dict[str, int] = {}
         for index, hub in self.parts.hubs or []:
             if hub.id in seen:
-                self.add(
-                    f"hubs[{index}].id", f"duplicate hub id {hub.id!r} (first used by hubs[{seen[hub.id]}])"
-                )
+                self.add(f"hubs[{index}].id", f"duplicate hub id {hub.id!r} (first used by hubs[{seen[hub.id]}])")
             seen.setdefault(hub.id, index)
 
     def check_people(self) -> None:
@@ -1026,9 +1010,7 @@ class _Checker:
                 if second not in self.person_ids:
                     self.add(f"{path}.second_reporting_officer", f"unknown person {second!r}")
                 elif second == person.id:
-                    self.add(
-                        f"{path}.second_reporting_officer", "a person cannot be their own reporting officer"
-                    )
+                    self.add(f"{path}.second_reporting_officer", "a person cannot be their own reporting officer")
                 elif second == person.supervisor:
                     self.add(
                         f"{path}.second_reporting_officer",
@@ -1039,8 +1021,7 @@ class _Checker:
         if len(directors) > 1:
             self.add(
                 "people",
-                f"exactly one person must hold role 'director'; found {len(directors)}: "
-                + ", ".join(directors),
+                f"exactly one person must hold role 'director'; found {len(directors)}: " + ", ".join(directors),
             )
         elif not directors and self.all_people_checked:
             self.add("people", "exactly one person must hold role 'director'; found none")
@@ -1113,11 +1094,7 @@ class _Checker:
         if bands is None:
             return
         for index, band in bands:
-            if (
-                self.parts.people is not None
-                and self.all_people_checked
-                and not self.holders(band.approver_role)
-            ):
+            if self.parts.people is not None and self.all_people_checked and not self.holders(band.approver_role):
                 self.add(
                     f"delegation_of_authority[{index}].approver_role",
                     f"nobody holds role {band.approver_role.value!r}",
@@ -1131,8 +1108,7 @@ class _Checker:
             if lower > previous_upper:
                 self.add(
                     f"{path}.above_usd",
-                    f"gap: amounts above USD {format_usd(previous_upper)} up to {format_usd(lower)} "
-                    "have no approver",
+                    f"gap: amounts above USD {format_usd(previous_upper)} up to {format_usd(lower)} have no approver",
                 )
             elif lower < previous_upper:
                 self.add(
@@ -1189,8 +1165,7 @@ class _Checker:
             if instrument.id in seen:
                 self.add(
                     f"{path}.id",
-                    f"duplicate instrument id {instrument.id!r} "
-                    f"(first used by instruments[{seen[instrument.id]}])",
+                    f"duplicate instrument id {instrument.id!r} (first used by instruments[{seen[instrument.id]}])",
                 )
             seen.setdefault(instrument.id, index)
             if self.parts.people is not None and instrument.owner not in self.person_ids:

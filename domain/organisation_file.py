@@ -85,9 +85,7 @@ _OrganisationLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_OrganisationLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_OrganisationLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _OrganisationLoader.add_implicit_resolver(
     _INT, re.compile(r"^(?:[-+]?0x[0-9a-fA-F_]+|[-+]?(?:0|[1-9][0-9_]*))$"), list("-+0123456789")
 )
@@ -227,18 +225,14 @@ def parse_organisation(text: str) -> Organisation:
     """
     data = _load_yaml(text)
     if not isinstance(data, dict):
-        raise OrganisationInvalid(
-            ["organisation: the file must be a YAML mapping of name, hubs, people, board, ..."]
-        )
+        raise OrganisationInvalid(["organisation: the file must be a YAML mapping of name, hubs, people, board, ..."])
     # Top-level keys starting with "x-" hold YAML anchors (shared closure periods and the like), not settings.
     data = {key: value for key, value in data.items() if not (isinstance(key, str) and key.startswith("x-"))}
     try:
         return Organisation.model_validate(data)
     except ValidationError as error:
         details = error.errors()
-        messages = [
-            f"{_path(detail['loc'])}: {_reason(detail)}" for detail in details if not _is_cross_check(detail)
-        ]
+        messages = [f"{_path(detail['loc'])}: {_reason(detail)}" for detail in details if not _is_cross_check(detail)]
     # Cross-checks run on the sections that validated alone: with a clean file this gives exactly the
     # problems the model raised; with broken records it still reports what it can.
     messages += [str(problem) for problem in find_problems(_parts(data))]

@@ -43,7 +43,12 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
     reminders = [
         planned.at.astimezone(UTC)
         for planned in reminder_instants(
-            due_on, plan.reminders.offsets, tz, calendar, plan.reminders.local_time, not_before=request.opened_at
+            due_on,
+            plan.reminders.offsets,
+            tz,
+            calendar,
+            plan.reminders.local_time,
+            not_before=request.opened_at,
         )
         if planned.at < due_at
     ]

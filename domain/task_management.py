@@ -158,7 +158,12 @@ def _reassign(decider: "CaseDecider", state: "CaseState", command: Command, cont
             actor_role=role,
             reason=reason,
             outcome="reassigned",
-            payload={"task_id": task.task_id, "from": task.assignee, "to": fields.to, "schedule_request": request},
+            payload={
+                "task_id": task.task_id,
+                "from": task.assignee,
+                "to": fields.to,
+                "schedule_request": request,
+            },
         )
     ]
 

@@ -149,7 +149,11 @@ def complete_task(task: Task, actor: str, on_behalf_of: str | None = None, outco
 
 def cancel_task(task: Task, reason: str, actor: str = SYSTEM_ACTOR) -> EventDraft:
     return EventDraft(
-        type=TASK_CANCELLED, actor=actor, reason=reason, outcome="cancelled", payload={"task_id": task.task_id}
+        type=TASK_CANCELLED,
+        actor=actor,
+        reason=reason,
+        outcome="cancelled",
+        payload={"task_id": task.task_id},
     )
 
 
@@ -219,7 +223,11 @@ def _lapse(task: Task) -> EventDraft:
         actor=SYSTEM_ACTOR,
         reason=f"the deadline of '{task.title}' has passed",
         outcome="lapsed",
-        payload={"task_id": task.task_id, "assignee": task.assignee, "due_at": task.schedule.due_at.isoformat()},
+        payload={
+            "task_id": task.task_id,
+            "assignee": task.assignee,
+            "due_at": task.schedule.due_at.isoformat(),
+        },
     )
 
 

@@ -67,9 +67,7 @@ class HubCalendar:
     ) -> None:
         self.country = country
         self.subdivision = subdivision
-        self.label = label or (
-            f"{country}{'-' + subdivision if subdivision else ''}" if country else "weekends only"
-        )
+        self.label = label or (f"{country}{'-' + subdivision if subdivision else ''}" if country else "weekends only")
         if isinstance(closure_days, Mapping):
             self._closures: dict[date, str] = dict(closure_days)
         else:
@@ -157,9 +155,7 @@ class HubCalendar:
         """
         if end >= start:
             return sum(
-                1
-                for offset in range(1, (end - start).days + 1)
-                if self.is_working_day(start + timedelta(offset))
+                1 for offset in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(offset))
             )
         return -sum(1 for offset in range((start - end).days) if self.is_working_day(end + timedelta(offset)))
 
@@ -292,9 +288,7 @@ class StepSchedule:
     escalations: tuple[PlannedEscalation, ...]
 
 
-def schedule_step(
-    opened_at: datetime, plan: StepPlan, tz: str | tzinfo, calendar: HubCalendar
-) -> StepSchedule:
+def schedule_step(opened_at: datetime, plan: StepPlan, tz: str | tzinfo, calendar: HubCalendar) -> StepSchedule:
     """Due date, reminders and escalations of a step opened at `opened_at` under `plan`, for one assignee."""
     due_on = due_day(opened_at, plan.working_days, tz, calendar)
     return StepSchedule(

@@ -94,9 +94,7 @@ def check(
     for expected in expectations.absent_events:
         found = [event for event in events if _matches(event, expected)]
         if found:
-            failures.append(
-                f"Expected no event {_describe(expected)}, but sequence {found[0].seq} is one."
-            )
+            failures.append(f"Expected no event {_describe(expected)}, but sequence {found[0].seq} is one.")
     for kind, wanted, present in (
         ("ReminderSent", expectations.reminders, True),
         ("ReminderSent", expectations.no_reminders, False),
@@ -108,13 +106,15 @@ def check(
         for expected in wanted:
             hit = next((e for e in candidates if _notice_matches(e, expected, organisation)), None)
             if present and hit is None:
-                seen = ", ".join(
-                    f"{e.payload.get('to')}@{_notice_at(e).isoformat()}" for e in candidates
-                    if expected.case in (None, e.stream_id)
-                ) or "none"
+                seen = (
+                    ", ".join(
+                        f"{e.payload.get('to')}@{_notice_at(e).isoformat()}"
+                        for e in candidates
+                        if expected.case in (None, e.stream_id)
+                    )
+                    or "none"
+                )
                 failures.append(f"Expected a {_describe_notice(label, expected)}; {label}s seen: {seen}.")
             if not present and hit is not None:
-                failures.append(
-                    f"Expected no {_describe_notice(label, expected)}, but sequence {hit.seq} is one."
-                )
+                failures.append(f"Expected no {_describe_notice(label, expected)}, but sequence {hit.seq} is one.")
     return failures

@@ -80,8 +80,17 @@ def simulation_store(settings: Settings, name: str) -> tuple[EventStore, Path]:
 
 
 class ScenarioRun:
-    def __init__(self, scenario: Scenario, base: Path, organisation: Organisation, store: EventStore,
-                 client: Client, environment: WorkflowEnvironment, task_queue: str, offset: timedelta) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        base: Path,
+        organisation: Organisation,
+        store: EventStore,
+        client: Client,
+        environment: WorkflowEnvironment,
+        task_queue: str,
+        offset: timedelta,
+    ) -> None:
         self.scenario = scenario
         self.base = base
         self.organisation = organisation
@@ -142,8 +151,12 @@ class ScenarioRun:
         case_id = f"grant/{fields.get('reference')}"
         command = Command(action="submit", actor=str(fields.get("submitted_by", "")), fields=fields)
         try:
-            case.decide_command(GRANT, GRANT.initial_state(case_id), command,
-                                case.Context(organisation=self.organisation, now=await self.scenario_now()))
+            case.decide_command(
+                GRANT,
+                GRANT.initial_state(case_id),
+                command,
+                case.Context(organisation=self.organisation, now=await self.scenario_now()),
+            )
         except NotAllowed as refusal:
             self.problems.append(f"Case {case_id} could not be opened: {refusal.sentence}")
             return
@@ -169,11 +182,14 @@ class ScenarioRun:
             sentence = getattr(error.cause, "message", None) or str(error)
             self.log.append(f"{when} {action.case} {action.action} by {action.actor}: refused: {sentence}")
             if action.expect == "accepted":
-                self.problems.append(f"{action.action} by {action.actor} on {action.case} at {when} was refused: "
-                                     f"{sentence}")
+                self.problems.append(
+                    f"{action.action} by {action.actor} on {action.case} at {when} was refused: {sentence}"
+                )
             elif action.refusal and action.refusal.lower() not in sentence.lower():
-                self.problems.append(f"{action.action} by {action.actor} on {action.case} was refused, but with "
-                                     f"'{sentence}', which does not contain '{action.refusal}'.")
+                self.problems.append(
+                    f"{action.action} by {action.actor} on {action.case} was refused, but with "
+                    f"'{sentence}', which does not contain '{action.refusal}'."
+                )
             return
         except RPCError as error:
             sentence = closed_case_refusal(self.store, action.case) or f"failed: {error.message}"
@@ -186,8 +202,10 @@ class ScenarioRun:
             return
         self.log.append(f"{when} {action.case} {action.action} by {action.actor}: {', '.join(result.events)}")
         if action.expect == "refused":
-            self.problems.append(f"{action.action} by {action.actor} on {action.case} at {when} was expected to be "
-                                 "refused, but it was accepted.")
+            self.problems.append(
+                f"{action.action} by {action.actor} on {action.case} at {when} was expected to be "
+                "refused, but it was accepted."
+            )
         await self.settle()
 
     async def run(self) -> None:
@@ -225,17 +243,25 @@ class ScenarioRun:
         return found
 
 
-async def run_scenario(scenario: Scenario, base: Path, organisation: Organisation, store: EventStore,
-                       settings: Settings, mail_dir: Path, keep_histories: bool = False,
-                       environment: WorkflowEnvironment | None = None) -> Outcome:
+async def run_scenario(
+    scenario: Scenario,
+    base: Path,
+    organisation: Organisation,
+    store: EventStore,
+    settings: Settings,
+    mail_dir: Path,
+    keep_histories: bool = False,
+    environment: WorkflowEnvironment | None = None,
+) -> Outcome:
     """Run the scenario with a real worker; on a time-skipping server of its own unless one is given."""
     if environment is None:
         environment = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
         )
         try:
-            return await run_scenario(scenario, base, organisation, store, settings, mail_dir, keep_histories,
-                                      environment)
+            return await run_scenario(
+                scenario, base, organisation, store, settings, mail_dir, keep_histories, environment
+            )
         finally:
             await environment.shutdown()
     from activities.mail import MailDelivery
@@ -243,14 +269,16 @@ async def run_scenario(scenario: Scenario, base: Path, organisation: Organisatio
 
     await register_search_attributes(environment.client, environment.client.namespace)
     dependencies = WorkerDependencies(
-        store=store, organisation=organisation,
+        store=store,
+        organisation=organisation,
         delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
     )
     worker = build_worker(environment.client, settings.task_queue, dependencies)
     async with worker:
         offset = scenario.start - await environment.get_current_time()
-        run = ScenarioRun(scenario, base, organisation, store, environment.client, environment,
-                          settings.task_queue, offset)
+        run = ScenarioRun(
+            scenario, base, organisation, store, environment.client, environment, settings.task_queue, offset
+        )
         try:
             await run.run()
             outcome = run.outcome()

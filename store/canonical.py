@@ -69,9 +69,12 @@ class NotCanonicalisable(ValueError):
 
 def canonical_time(instant: datetime) -> str:
     """An aware datetime as the stored and hashed text: UTC, microseconds, 'Z'."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError("a naive datetime has no canonical UTC form; give it a time zone")
-    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if instant.tzinfo is not UTC:
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("a naive datetime has no canonical UTC form; give it a time zone")
+        instant = instant.astimezone(UTC)
+    # isoformat of a UTC instant ends in "+00:00"; the canonical form says "Z".
+    return instant.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_canonical_time(text: str) -> datetime:
@@ -134,9 +137,7 @@ def canonical_payload(payload: Mapping[str, Any]) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise NotCanonicalisable(
-            "the payload holds text that is not valid Unicode (a lone surrogate)"
-        ) from None
+        raise NotCanonicalisable("the payload holds text that is not valid Unicode (a lone surrogate)") from None
     return text
 
 

@@ -86,9 +86,7 @@ def public_key_path(key_path: Path) -> Path:
 
 
 def _public_pem(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _write_public_key(key_path: Path, public_key: Ed25519PublicKey) -> None:
@@ -101,9 +99,7 @@ def _write_public_key(key_path: Path, public_key: Ed25519PublicKey) -> None:
 def load_or_create_private_key(key_path: Path) -> Ed25519PrivateKey:
     """The signing key at `key_path`; created (PEM, mode 0600, parent directories made) when missing."""
     if key_path.suffix == ".pub":
-        raise CheckpointError(
-            f"The checkpoint signing key path {key_path} ends in .pub; give the private key's path."
-        )
+        raise CheckpointError(f"The checkpoint signing key path {key_path} ends in .pub; give the private key's path.")
     try:
         if key_path.exists():
             key = _load_private_key(key_path)
@@ -123,9 +119,7 @@ def load_or_create_private_key(key_path: Path) -> Ed25519PrivateKey:
                     handle.write(pem)
         _write_public_key(key_path, key.public_key())
     except OSError as error:
-        raise CheckpointError(
-            f"Cannot use the checkpoint key at {key_path}: {error.strerror or error}."
-        ) from None
+        raise CheckpointError(f"Cannot use the checkpoint key at {key_path}: {error.strerror or error}.") from None
     return key
 
 
@@ -133,9 +127,7 @@ def _load_private_key(key_path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     except (ValueError, TypeError):
-        raise CheckpointError(
-            f"The checkpoint key at {key_path} is not an unencrypted PEM private key."
-        ) from None
+        raise CheckpointError(f"The checkpoint key at {key_path} is not an unencrypted PEM private key.") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise CheckpointError(f"The checkpoint key at {key_path} is not an Ed25519 key.")
     return key
@@ -151,9 +143,7 @@ def load_public_key(key_path: Path) -> Ed25519PublicKey:
         except FileNotFoundError:
             continue
         except OSError as error:
-            raise CheckpointError(
-                f"Cannot read the checkpoint key {path}: {error.strerror or error}."
-            ) from None
+            raise CheckpointError(f"Cannot read the checkpoint key {path}: {error.strerror or error}.") from None
         try:
             if b"PUBLIC KEY" in data:
                 key = serialization.load_pem_public_key(data)
@@ -220,9 +210,7 @@ def write_checkpoint(
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, target)
     except OSError as error:
-        raise CheckpointError(
-            f"Cannot write the checkpoint to {target}: {error.strerror or error}."
-        ) from None
+        raise CheckpointError(f"Cannot write the checkpoint to {target}: {error.strerror or error}.") from None
     return target
 
 
@@ -238,9 +226,7 @@ def read_checkpoint(path: Path) -> SignedCheckpoint:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "file"
-        raise CheckpointError(
-            f"The checkpoint file {path} is not a checkpoint ({where}: {first['msg']})."
-        ) from None
+        raise CheckpointError(f"The checkpoint file {path} is not a checkpoint ({where}: {first['msg']}).") from None
 
 
 def check_checkpoint(signed: SignedCheckpoint, key_path: Path | None, log_id: str) -> str | None:

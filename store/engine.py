@@ -81,9 +81,7 @@ def create_store_engine(url: str | URL) -> Engine:
             file = sqlite_file_of(parsed)
             if file is None:
                 # One shared connection keeps an in-memory database alive; fit for tests, never for workers.
-                engine = sa.create_engine(
-                    parsed, poolclass=StaticPool, connect_args={"check_same_thread": False}
-                )
+                engine = sa.create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
             else:
                 try:
                     file.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +103,4 @@ def create_store_engine(url: str | URL) -> Engine:
             f"No database driver for {describe_url(parsed)} ({error}); for PostgreSQL install psycopg."
         ) from None
     except ArgumentError as error:
-        raise StoreUnavailable(
-            f"The audit database URL {describe_url(parsed)} is not usable: {error}."
-        ) from None
+        raise StoreUnavailable(f"The audit database URL {describe_url(parsed)} is not usable: {error}.") from None

@@ -64,9 +64,7 @@ def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
                     connection.commit()
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise StoreUnavailable(
-            f"Cannot open the audit store at {describe_url(engine.url)}: {reason}."
-        ) from None
+        raise StoreUnavailable(f"Cannot open the audit store at {describe_url(engine.url)}: {reason}.") from None
     finally:
         if engine is not engine_or_url:
             engine.dispose()

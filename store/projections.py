@@ -14,7 +14,7 @@ from domain import case, timed_step
 from domain.case import CaseState
 from domain.case_kinds import decider_for
 from store.event_store import EventStore
-from store.models import EventFilter, MAX_PAGE_SIZE, StoredEvent
+from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
 
 
 class TaskRow(BaseModel):
@@ -58,9 +58,7 @@ def open_tasks(store: EventStore, now: datetime, person: str | None = None) -> l
             tasks.pop(event.stream_id, None)
             continue
         if event.type in _STEP_EVENTS:
-            tasks[event.stream_id] = timed_step.evolve_tasks(
-                tasks.get(event.stream_id, {}), event.type, event.payload
-            )
+            tasks[event.stream_id] = timed_step.evolve_tasks(tasks.get(event.stream_id, {}), event.type, event.payload)
     rows = [
         TaskRow(
             case_id=case_id,

@@ -20,9 +20,7 @@ _SELECT_ALL = f"SELECT {SELECT_LIST} FROM audit_events ORDER BY seq"
 
 
 @contextmanager
-def chain_rows(
-    engine: Engine, batch_size: int = DEFAULT_BATCH_SIZE
-) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
+def chain_rows(engine: Engine, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
     """Batches of raw rows (tuples in ROW_COLUMNS order), seq ascending, from one snapshot."""
     connection = engine.raw_connection()
     try:

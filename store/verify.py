@@ -70,9 +70,7 @@ def verify(
             refusal = check_checkpoint(signed, key_path, store.log_id())
             if refusal is not None:
                 head = store.head()
-                return VerifyResult(
-                    ok=False, count=0, head_seq=head.seq, head_hash=head.hash, problem=refusal
-                )
+                return VerifyResult(ok=False, count=0, head_seq=head.seq, head_hash=head.hash, problem=refusal)
             checkpoint_seq, checkpoint_hash = signed.statement.seq, signed.statement.head_hash
         return _walk(store, checkpoint_seq, checkpoint_hash, batch_size)
     finally:
@@ -80,9 +78,7 @@ def verify(
             store.close()
 
 
-def _broken(
-    seq: int, problem: str, verified: int, last_good_hash: str, checkpoint_seq: int | None
-) -> VerifyResult:
+def _broken(seq: int, problem: str, verified: int, last_good_hash: str, checkpoint_seq: int | None) -> VerifyResult:
     return VerifyResult(
         ok=False,
         count=verified,
@@ -94,9 +90,7 @@ def _broken(
     )
 
 
-def _walk(
-    store: EventStore, checkpoint_seq: int | None, checkpoint_hash: str | None, batch_size: int
-) -> VerifyResult:
+def _walk(store: EventStore, checkpoint_seq: int | None, checkpoint_hash: str | None, batch_size: int) -> VerifyResult:
     expected = 1
     prev_hash = GENESIS_HASH
     # Locals, not attribute or global look-ups, inside the loop that runs once per record.
@@ -134,10 +128,6 @@ def _walk(
                 return _broken(seq, problem, expected - 1, prev_hash, checkpoint_seq)
     count = expected - 1
     if checkpoint_seq is not None and count < checkpoint_seq:
-        problem = (
-            f"the signed checkpoint covers {checkpoint_seq} events but the log ends at {count} (truncated)"
-        )
+        problem = f"the signed checkpoint covers {checkpoint_seq} events but the log ends at {count} (truncated)"
         return _broken(count + 1, problem, count, prev_hash, checkpoint_seq)
-    return VerifyResult(
-        ok=True, count=count, head_seq=count, head_hash=prev_hash, checkpoint_seq=checkpoint_seq
-    )
+    return VerifyResult(ok=True, count=count, head_seq=count, head_hash=prev_hash, checkpoint_seq=checkpoint_seq)

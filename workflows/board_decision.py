@@ -45,9 +45,7 @@ class BoardDecisionWorkflow:
             closes_at=close.due_at,
             conflicted=opening.conflicted,
         )
-        await runtime.apply(
-            lambda state, context: board_decision.open_board_decision(state.case_id, request, context)
-        )
+        await runtime.apply(lambda state, context: board_decision.open_board_decision(state.case_id, request, context))
         await runtime.run_until_closed()
         return runtime.view()
 

@@ -6,8 +6,8 @@ recorded reminder, escalation or deadline. It holds no rule: every rule is in `d
 """
 
 import asyncio
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Generic
 
 from temporalio import workflow
@@ -92,9 +92,7 @@ class CaseRuntime(Generic[State]):
     async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
         """Record what the domain decides about something other than a person's command (a child's outcome)."""
         async with self._lock:
-            drafts = case.with_reactions(
-                self.decider, self.state, decision(self.state, self.context()), self.context()
-            )
+            drafts = case.with_reactions(self.decider, self.state, decision(self.state, self.context()), self.context())
             return await self.commit(drafts)
 
     def result(self, events: list[DomainEvent]) -> ActResult:
@@ -114,7 +112,10 @@ class CaseRuntime(Generic[State]):
         now = self.now()
         events = [
             DomainEvent(
-                event_id=str(workflow.uuid4()), stream_id=self.state.case_id, occurred_at=now, **draft.model_dump()
+                event_id=str(workflow.uuid4()),
+                stream_id=self.state.case_id,
+                occurred_at=now,
+                **draft.model_dump(),
             )
             for draft in drafts
         ]
@@ -204,7 +205,7 @@ class CaseRuntime(Generic[State]):
                         await workflow.wait_condition(
                             lambda: self._changed or self.state.closed, timeout=timedelta(seconds=delay)
                         )
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
             async with self._lock:
                 drafts = case.decide_timers(self.decider, self.state, self.context())

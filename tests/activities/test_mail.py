@@ -140,9 +140,7 @@ def tls_contexts(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLConte
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -150,9 +148,7 @@ def tls_contexts(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLConte
     cert_file, key_file = folder / "cert.pem", folder / "key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert_file, key_file)
@@ -184,9 +180,7 @@ async def test_smtp_message_carries_headers_local_due_date_and_how_to_act(
     assert first["To"] == "Claire Dubois <programme-officer-brussels@partnership.example>"
     assert second["To"].addresses[0].display_name == "Nguyễn Thị Lan"
     assert first["Subject"] == brussels.subject
-    assert (
-        first["Message-ID"] == brussels.message_id == message_id_for("evt-0042", "programme-officer-brussels")
-    )
+    assert first["Message-ID"] == brussels.message_id == message_id_for("evt-0042", "programme-officer-brussels")
     assert second["Message-ID"] == hanoi.message_id != brussels.message_id
     assert first["Date"] is not None
     assert (first["X-Govern-Case"], first["X-Govern-Task"], first["X-Govern-Kind"]) == (
@@ -252,9 +246,7 @@ async def test_second_delivery_of_the_same_notice_sends_nothing(
     first = await delivery.deliver(notice)
     again = await delivery.deliver(notice)
     # A fresh worker process (same mail directory) also recognises it.
-    elsewhere = await MailDelivery(f"smtp://127.0.0.1:{smtp_port}", tmp_path / "mail", MAIL_FROM).deliver(
-        notice
-    )
+    elsewhere = await MailDelivery(f"smtp://127.0.0.1:{smtp_port}", tmp_path / "mail", MAIL_FROM).deliver(notice)
 
     assert (first.duplicate, again.duplicate, elsewhere.duplicate) == (False, True, True)
     assert len(mailbox.envelopes) == 1
@@ -293,9 +285,7 @@ async def test_smtp_outage_raises_and_a_retry_after_recovery_delivers_exactly_on
     assert [m["Message-ID"] for m in second_mailbox.messages] == [during.message_id]
 
 
-async def test_refused_recipient_raises_and_is_retried(
-    tmp_path: Path, mailbox: Mailbox, smtp_port: int
-) -> None:
+async def test_refused_recipient_raises_and_is_retried(tmp_path: Path, mailbox: Mailbox, smtp_port: int) -> None:
     delivery = MailDelivery(f"smtp://127.0.0.1:{smtp_port}", tmp_path / "mail", MAIL_FROM)
     notice = make_notice()
     mailbox.refuse_recipients = True
@@ -324,9 +314,7 @@ async def test_credentials_in_the_url_log_in_and_the_password_never_shows(tmp_pa
         return AuthResult(success=auth_data.password == b"s3cr/t:pass", handled=False)  # False: reply 535
 
     mailbox, port = Mailbox(), free_port()
-    controller = start_server(
-        mailbox, port, authenticator=authenticator, auth_required=True, auth_require_tls=False
-    )
+    controller = start_server(mailbox, port, authenticator=authenticator, auth_required=True, auth_require_tls=False)
     try:
         url = f"smtp://secretariat%40partnership.example:s3cr%2Ft%3Apass@127.0.0.1:{port}"
         delivery = MailDelivery(url, tmp_path / "mail", MAIL_FROM)
@@ -345,16 +333,12 @@ async def test_credentials_in_the_url_log_in_and_the_password_never_shows(tmp_pa
     assert "secretariat@partnership.example@127.0.0.1" in repr(delivery)
 
 
-async def test_smtps_implicit_tls(
-    tmp_path: Path, tls_contexts: tuple[ssl.SSLContext, ssl.SSLContext]
-) -> None:
+async def test_smtps_implicit_tls(tmp_path: Path, tls_contexts: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
     server_tls, client_tls = tls_contexts
     mailbox, port = Mailbox(), free_port()
     controller = start_server(mailbox, port, ssl_context=server_tls)
     try:
-        delivery = MailDelivery(
-            f"smtps://127.0.0.1:{port}", tmp_path / "mail", MAIL_FROM, tls_context=client_tls
-        )
+        delivery = MailDelivery(f"smtps://127.0.0.1:{port}", tmp_path / "mail", MAIL_FROM, tls_context=client_tls)
         await delivery.deliver(make_notice())
     finally:
         controller.stop()

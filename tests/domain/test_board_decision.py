@@ -255,9 +255,7 @@ def test_an_objection_refers_the_matter_to_the_next_meeting_at_once() -> None:
 
 def test_an_objection_needs_its_grounds() -> None:
     run = open_procedure("no_objection")
-    assert run.refusal("board-member-6", "object") == (
-        "An objection must state its grounds: give them with --comment."
-    )
+    assert run.refusal("board-member-6", "object") == ("An objection must state its grounds: give them with --comment.")
 
 
 def test_a_member_who_recorded_no_objection_may_still_object_before_the_close() -> None:
@@ -422,9 +420,7 @@ def test_a_conflict_declared_during_the_vote_cancels_the_task_and_lowers_the_quo
     run = open_procedure()
     cast(run, {CHAIR: "approve", "board-member-2": "approve", "board-member-3": "approve"})
     cast(run, {"board-member-4": "reject"})
-    committed = run.act(
-        "board-member-9", "declare-conflict", comment="Board member of the applicant's partner."
-    )
+    committed = run.act("board-member-9", "declare-conflict", comment="Board member of the applicant's partner.")
 
     assert [event.type for event in committed] == [MEMBER_RECUSED, timed_step.TASK_CANCELLED]
     assert committed[0].actor == "board-member-9"
@@ -459,8 +455,7 @@ def test_a_conflict_must_name_the_interest_and_is_declared_once() -> None:
     )
     run.act("board-member-5", "declare-conflict", comment="Former employee of the applicant.")
     assert run.refusal("board-member-5", "declare-conflict", comment="again") == (
-        "Board Member 5 (Local Government Association) has already declared a conflict of interest on this "
-        "decision."
+        "Board Member 5 (Local Government Association) has already declared a conflict of interest on this decision."
     )
 
 
@@ -522,8 +517,7 @@ def test_a_member_may_change_their_vote_before_the_close() -> None:
     assert second.reason == "changed vote from approve to reject before the close"
     assert tally(run.state).approve == 0 and tally(run.state).reject == 1
     assert run.refusal("board-member-7", "vote", choice="reject") == (
-        "Board Member 7 (Multilateral Development Bank) has already voted reject on this decision; nothing "
-        "to change."
+        "Board Member 7 (Multilateral Development Bank) has already voted reject on this decision; nothing to change."
     )
 
 
@@ -590,8 +584,7 @@ def test_a_choice_must_be_approve_reject_or_abstain() -> None:
 def test_observers_and_people_outside_the_board_cannot_respond() -> None:
     run = open_procedure()
     assert run.refusal(OBSERVER, "vote", choice="approve") == (
-        "Only voting members of the Management Board may vote; Board Observer 1 (Partner Foundation) is an "
-        "observer."
+        "Only voting members of the Management Board may vote; Board Observer 1 (Partner Foundation) is an observer."
     )
     assert run.refusal(DIRECTOR, "vote", choice="approve") == (
         "Director is not a voting member of the Management Board."
@@ -601,8 +594,7 @@ def test_observers_and_people_outside_the_board_cannot_respond() -> None:
     )
     written = open_procedure("no_objection")
     assert written.refusal(OBSERVER, "object", comment="I object") == (
-        "Only voting members of the Management Board may object; Board Observer 1 (Partner Foundation) is an "
-        "observer."
+        "Only voting members of the Management Board may object; Board Observer 1 (Partner Foundation) is an observer."
     )
 
 
@@ -610,21 +602,16 @@ def test_a_members_task_cannot_be_reassigned() -> None:
     run = open_procedure(conflicted=("board-member-8",))
     reason = "travelling"
     assert run.refusal(CHAIR, "reassign", task="vote/board-member-2", to=OBSERVER, comment=reason) == (
-        "Only voting members of the Management Board may vote; Board Observer 1 (Partner Foundation) is an "
-        "observer."
+        "Only voting members of the Management Board may vote; Board Observer 1 (Partner Foundation) is an observer."
     )
     assert run.refusal(CHAIR, "reassign", task="vote/board-member-2", to=DIRECTOR, comment=reason) == (
         "Director is not a voting member of the Management Board."
     )
-    assert run.refusal(
-        CHAIR, "reassign", task="vote/board-member-2", to="board-member-8", comment=reason
-    ) == (
+    assert run.refusal(CHAIR, "reassign", task="vote/board-member-2", to="board-member-8", comment=reason) == (
         "Board Member 8 (Civil Society) declared a conflict of interest on this decision and cannot take "
         "part in it (conflict of interest)."
     )
-    assert run.refusal(
-        CHAIR, "reassign", task="vote/board-member-2", to="board-member-3", comment=reason
-    ) == (
+    assert run.refusal(CHAIR, "reassign", task="vote/board-member-2", to="board-member-3", comment=reason) == (
         f"A Board member's response is personal: 'Board vote: {MATTER}' belongs to Board Member 2 (Donor) "
         "and cannot be reassigned to Board Member 3 (Donor) (Board procedure)."
     )
@@ -725,8 +712,7 @@ def test_an_early_close_gives_the_outcome_the_deadline_would_give_with_the_same_
         assert len(run.of_type(timed_step.DEADLINE_PASSED)) == 1
     assert run.state.outcome == expected
     assert run.closed_event().payload["responses"] == {
-        member: "recused" if member in conflicted else votes.get(member, "not_responded")
-        for member in MEMBERS
+        member: "recused" if member in conflicted else votes.get(member, "not_responded") for member in MEMBERS
     }
 
 

@@ -197,10 +197,7 @@ def test_escalation_targets(org: Organisation) -> None:
     assert org.escalation_target("officer", "grantee-contact-lima", case_officer=late) == late
     assert org.escalation_target("hr_officer", late) == "hr-officer"
     # several programme officers: the one in the late person's hub
-    assert (
-        org.escalation_target("programme_officer", "communications-officer-hanoi")
-        == "programme-officer-hanoi"
-    )
+    assert org.escalation_target("programme_officer", "communications-officer-hanoi") == "programme-officer-hanoi"
     assert org.escalation_target("internal-auditor", late) == "internal-auditor"
     with pytest.raises(OrganisationLookupError, match="case officer"):
         org.escalation_target("officer", "grantee-contact-lima")
@@ -338,8 +335,7 @@ INVALID_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "supervisor cycle",
         lambda raw: _set(raw, "director", supervisor="programme-officer-hanoi"),
-        "people[0].supervisor: supervisor cycle: "
-        "director -> programme-officer-hanoi -> head-of-programmes -> director",
+        "people[0].supervisor: supervisor cycle: director -> programme-officer-hanoi -> head-of-programmes -> director",
     ),
     (
         "supervising oneself",
@@ -388,11 +384,8 @@ INVALID_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     (
         "delegation out of order",
-        lambda raw: raw["delegation_of_authority"].insert(
-            2, {"up_to_usd": 100000, "approver_role": "director"}
-        ),
-        "delegation_of_authority[2].up_to_usd: overlap: "
-        "the band ends at USD 100,000, not above where it starts",
+        lambda raw: raw["delegation_of_authority"].insert(2, {"up_to_usd": 100000, "approver_role": "director"}),
+        "delegation_of_authority[2].up_to_usd: overlap: the band ends at USD 100,000, not above where it starts",
     ),
     (
         "unknown role",
@@ -446,9 +439,7 @@ INVALID_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     (
         "unknown escalation target",
-        lambda raw: raw["step_plans"]["screening"].update(
-            escalations=[{"after_working_days": 2, "to": "somebody"}]
-        ),
+        lambda raw: raw["step_plans"]["screening"].update(escalations=[{"after_working_days": 2, "to": "somebody"}]),
         "step_plans.screening.escalations[0].to: 'somebody' is neither a relation",
     ),
     (

@@ -62,9 +62,7 @@ def test_a_belgian_public_holiday_is_skipped() -> None:
 
 def test_tet_is_skipped_in_hanoi() -> None:
     vietnam = HubCalendar(country="VN")
-    tet = [
-        date(2027, 2, 4) + timedelta(days=offset) for offset in range(7)
-    ]  # 29th of the last month to 5th day
+    tet = [date(2027, 2, 4) + timedelta(days=offset) for offset in range(7)]  # 29th of the last month to 5th day
     assert all(not vietnam.is_working_day(day) for day in tet)
     assert vietnam.holiday_name(date(2027, 2, 6)) == "Lunar New Year"
     assert vietnam.add_working_days(date(2027, 2, 3), 1) == date(2027, 2, 11)
@@ -91,9 +89,7 @@ def test_the_end_of_year_closure_is_skipped() -> None:
 
 def test_negative_offsets_count_back() -> None:
     monday = date(2027, 5, 10)
-    assert BRUSSELS.add_working_days(monday, -1) == date(
-        2027, 5, 5
-    )  # back over the weekend, bridge day, Ascension
+    assert BRUSSELS.add_working_days(monday, -1) == date(2027, 5, 5)  # back over the weekend, bridge day, Ascension
     assert BRUSSELS.add_working_days(monday, -3) == date(2027, 5, 3)
     assert BRUSSELS.working_days_between(monday, date(2027, 5, 5)) == -1
     assert BRUSSELS.working_days_between(monday, date(2027, 5, 3)) == -3
@@ -136,9 +132,7 @@ def test_due_at_counts_from_the_local_opening_date() -> None:
     opened = utc(2027, 6, 14, 23, 30)
     assert due_at(opened, 1, "Europe/Brussels", BRUSSELS) == utc(2027, 6, 16, 15, 0)
     assert due_at(opened, 1, "Asia/Ho_Chi_Minh", HANOI) == utc(2027, 6, 16, 10, 0)
-    assert due_at(opened, 1, "Africa/Johannesburg", PRETORIA, local_time=time(12, 0)) == utc(
-        2027, 6, 17, 10, 0
-    )
+    assert due_at(opened, 1, "Africa/Johannesburg", PRETORIA, local_time=time(12, 0)) == utc(2027, 6, 17, 10, 0)
     # (16 June is Youth Day in South Africa.)
 
 
@@ -177,9 +171,7 @@ def test_local_instant() -> None:
     ],
     ids=["brussels", "pretoria", "hanoi"],
 )
-def test_reminders_at_nine_local_in_each_hub(
-    calendar: HubCalendar, zone: str, expected: list[datetime]
-) -> None:
+def test_reminders_at_nine_local_in_each_hub(calendar: HubCalendar, zone: str, expected: list[datetime]) -> None:
     due_on = date(2027, 2, 16)
     reminders = reminder_instants(due_on, [-5, -1, 0], zone, calendar, local_time=time(9, 0))
     assert [reminder.at for reminder in reminders] == expected
@@ -188,9 +180,7 @@ def test_reminders_at_nine_local_in_each_hub(
 
 def test_reminders_already_past_when_the_step_opens_are_dropped() -> None:
     due_on = date(2027, 6, 4)
-    reminders = reminder_instants(
-        due_on, [-5, -1, 0], "Europe/Brussels", BRUSSELS, not_before=utc(2027, 6, 1, 8, 0)
-    )
+    reminders = reminder_instants(due_on, [-5, -1, 0], "Europe/Brussels", BRUSSELS, not_before=utc(2027, 6, 1, 8, 0))
     assert [reminder.local_day for reminder in reminders] == [date(2027, 6, 3), date(2027, 6, 4)]
 
 
@@ -210,9 +200,7 @@ def test_escalations_skip_closed_days() -> None:
 def test_schedule_of_a_screening_step_from_the_organisation_file() -> None:
     plan = ORG.plan_for("screening")  # 5 working days, reminders -2 and 0, default escalations
     assignee = "programme-officer-brussels"
-    schedule = schedule_step(
-        utc(2027, 6, 1, 8, 0), plan, zone_for(ORG, assignee), calendar_for(ORG, assignee)
-    )
+    schedule = schedule_step(utc(2027, 6, 1, 8, 0), plan, zone_for(ORG, assignee), calendar_for(ORG, assignee))
     assert schedule.due_on == date(2027, 6, 8)
     assert schedule.due_at == utc(2027, 6, 8, 15, 0)
     assert [reminder.at for reminder in schedule.reminders] == [utc(2027, 6, 4, 7, 0), utc(2027, 6, 8, 7, 0)]
@@ -235,9 +223,7 @@ CALENDARS = {"brussels": BRUSSELS, "pretoria": PRETORIA, "hanoi": HANOI, "weeken
     start=st.dates(min_value=date(2026, 1, 1), max_value=date(2029, 12, 31)),
     n=st.integers(min_value=-60, max_value=60),
 )
-def test_adding_then_counting_gives_back_n_and_lands_on_a_working_day(
-    calendar_name: str, start: date, n: int
-) -> None:
+def test_adding_then_counting_gives_back_n_and_lands_on_a_working_day(calendar_name: str, start: date, n: int) -> None:
     calendar = CALENDARS[calendar_name]
     result = calendar.add_working_days(start, n)
     assert calendar.is_working_day(result)
@@ -252,9 +238,7 @@ def test_adding_then_counting_gives_back_n_and_lands_on_a_working_day(
 @settings(max_examples=100, deadline=None)
 @given(
     calendar_name=st.sampled_from(["brussels", "pretoria", "hanoi"]),
-    opened_at=st.datetimes(
-        min_value=datetime(2026, 1, 1), max_value=datetime(2029, 6, 30), timezones=st.just(UTC)
-    ),
+    opened_at=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 6, 30), timezones=st.just(UTC)),
     working_days=st.integers(min_value=1, max_value=40),
 )
 def test_a_deadline_is_always_at_the_end_of_a_working_day_after_opening(

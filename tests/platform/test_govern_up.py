@@ -44,14 +44,26 @@ def installation(tmp_path: Path) -> dict[str, str]:
 
 
 def govern(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 class Running:
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], env=env, cwd=REPO,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", *args],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
 
     def wait_for(self, text: str, timeout: float = 90) -> None:
@@ -107,8 +119,16 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         assert again.returncode == 1
         assert again.stderr.strip() == "Case grant/2027-014 already exists; choose another reference."
 
-        wrong = govern(installation, "act", "grant/2027-014", "screen", "--as", "programme-officer-hanoi",
-                       "--field", "outcome=eligible")
+        wrong = govern(
+            installation,
+            "act",
+            "grant/2027-014",
+            "screen",
+            "--as",
+            "programme-officer-hanoi",
+            "--field",
+            "outcome=eligible",
+        )
         assert wrong.returncode == 1
         assert wrong.stderr.strip().startswith("Only Programme Officer (Brussels) (programme-officer-brussels)")
         assert len(wrong.stderr.strip().splitlines()) == 1
@@ -120,8 +140,17 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         assert unknown_case.returncode == 1
         assert unknown_case.stderr.strip() == "Unknown case 'grant/2099-999': the audit trail has no such case."
 
-        screened = govern(installation, "act", "grant/2027-014", "screen", "--as", "programme-officer-brussels",
-                          "--field", "outcome=eligible", "--json")
+        screened = govern(
+            installation,
+            "act",
+            "grant/2027-014",
+            "screen",
+            "--as",
+            "programme-officer-brussels",
+            "--field",
+            "outcome=eligible",
+            "--json",
+        )
         assert screened.returncode == 0, screened.stderr
         assert json.loads(screened.stdout)["stage"] == "reviewer_assignment"
 
@@ -129,7 +158,11 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         assert [row["task_id"] for row in json.loads(tasks.stdout)] == ["assign-reviewers"]
         status = json.loads(govern(installation, "status", "grant/2027-014", "--json").stdout)
         assert status["stage"] == "reviewer_assignment"
-        assert [h["type"] for h in status["history"]][:3] == ["GrantSubmitted", "TaskOpened", "EligibilityScreened"]
+        assert [h["type"] for h in status["history"]][:3] == [
+            "GrantSubmitted",
+            "TaskOpened",
+            "EligibilityScreened",
+        ]
         verified = govern(installation, "audit", "verify")
         assert verified.returncode == 0
         assert verified.stdout.startswith("Audit chain intact: 5 events")
@@ -142,8 +175,16 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
     up = Running(installation, "up")
     try:
         up.wait_for("Worker polling task queue")
-        assigned = govern(installation, "act", "grant/2027-014", "assign-reviewers", "--as", "head-of-programmes",
-                          "--field", "reviewers=programme-officer-hanoi,partnerships-officer-brussels")
+        assigned = govern(
+            installation,
+            "act",
+            "grant/2027-014",
+            "assign-reviewers",
+            "--as",
+            "head-of-programmes",
+            "--field",
+            "reviewers=programme-officer-hanoi,partnerships-officer-brussels",
+        )
         assert assigned.returncode == 0, assigned.stderr
         assert "stage conflict_declarations" in assigned.stdout
     finally:
@@ -156,7 +197,10 @@ async def test_act_without_a_worker_says_so_and_govern_worker_serves_an_existing
 ) -> None:
     host, port = installation["GOVERN_TEMPORAL_ADDRESS"].split(":")
     temporal = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), ip=host, port=int(port), ui=False,
+        dev_server_existing_path=temporal_cli(),
+        ip=host,
+        port=int(port),
+        ui=False,
         data_converter=pydantic_data_converter,
     )
     try:
@@ -165,7 +209,8 @@ async def test_act_without_a_worker_says_so_and_govern_worker_serves_an_existing
         assert refused.stderr.strip().startswith("No worker is polling task queue 'govern'")
         assert "Nothing was changed." in refused.stderr
         assert (await asyncio.to_thread(govern, installation, "audit", "verify")).stdout.startswith(
-            "Audit chain intact: 0 events")
+            "Audit chain intact: 0 events"
+        )
 
         worker = Running(installation, "worker")
         try:

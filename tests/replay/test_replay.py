@@ -56,5 +56,6 @@ async def test_the_replay_test_catches_a_change_that_breaks_determinism() -> Non
     replayer = Replayer(workflows=[ReorderedGrantApproval], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
-    assert "Nondeterminism" in type(result.replay_failure).__name__ or "nondetermin" in str(
-        result.replay_failure).lower()
+    assert (
+        "Nondeterminism" in type(result.replay_failure).__name__ or "nondetermin" in str(result.replay_failure).lower()
+    )

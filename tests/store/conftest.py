@@ -21,9 +21,7 @@ from store.engine import parse_store_url
 from store.event_store import EventStore
 from store.rows import ROW_COLUMNS
 
-POSTGRES_URL = os.environ.get(
-    "GOVERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_URL = os.environ.get("GOVERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -49,16 +47,12 @@ def make_event(
         type=type,
         occurred_at=T0 + timedelta(minutes=number if minutes is None else minutes),
         actor=actor,
-        payload={"amount_usd": "12000.00", "number": number, "note": "Budget révisé"}
-        if payload is None
-        else payload,
+        payload={"amount_usd": "12000.00", "number": number, "note": "Budget révisé"} if payload is None else payload,
         **fields,
     )
 
 
-def fill(
-    store: EventStore, count: int, streams: tuple[str, ...] = ("grant/2027-014", "grant/2027-015")
-) -> None:
+def fill(store: EventStore, count: int, streams: tuple[str, ...] = ("grant/2027-014", "grant/2027-015")) -> None:
     """`count` events, one per append, alternating between `streams`."""
     versions = dict.fromkeys(streams, 0)
     for number in range(1, count + 1):
@@ -88,9 +82,7 @@ class Attacker:
     def row(self, seq: int) -> dict[str, Any]:
         columns = ", ".join(ROW_COLUMNS)
         with self.engine.connect() as connection:
-            found = connection.execute(
-                sa.text(f"SELECT {columns} FROM audit_events WHERE seq = :seq"), {"seq": seq}
-            )
+            found = connection.execute(sa.text(f"SELECT {columns} FROM audit_events WHERE seq = :seq"), {"seq": seq})
             return dict(found.mappings().one())
 
     def last_seq(self) -> int:
@@ -100,9 +92,7 @@ class Attacker:
     def rehash(self, seq: int) -> None:
         """Recompute this row's hash from its (possibly edited) fields, as a careful forger would."""
         row = self.row(seq)
-        self.run(
-            "UPDATE audit_events SET hash = :h WHERE seq = :seq", h=record_hash(row, row["payload"]), seq=seq
-        )
+        self.run("UPDATE audit_events SET hash = :h WHERE seq = :seq", h=record_hash(row, row["payload"]), seq=seq)
 
     def rehash_tail(self, from_seq: int) -> None:
         """Re-link and re-hash every row from `from_seq` to the end, so that a plain verify passes."""

@@ -18,14 +18,10 @@ from store.models import EventFilter
 from store.verify import verify
 
 
-def test_appended_events_read_back_as_a_hash_chain(
-    store: EventStore, make_event: Callable[..., DomainEvent]
-) -> None:
+def test_appended_events_read_back_as_a_hash_chain(store: EventStore, make_event: Callable[..., DomainEvent]) -> None:
     first = make_event(1, actor="director", actor_role="Director", reason="Within budget", outcome="approved")
     second = make_event(2, on_behalf_of="chair-of-board")
-    stored = store.append(
-        "grant/2027-014", [first, second], expected_version=0, workflow_id="wf-1", run_id="run-1"
-    )
+    stored = store.append("grant/2027-014", [first, second], expected_version=0, workflow_id="wf-1", run_id="run-1")
 
     assert [(e.seq, e.stream_version) for e in stored] == [(1, 1), (2, 2)]
     assert stored[0].prev_hash == GENESIS_HASH
@@ -55,9 +51,7 @@ def test_an_empty_store_has_the_genesis_head(store: EventStore) -> None:
     assert verify(store).ok
 
 
-def test_occurred_at_is_kept_in_utc(
-    store: EventStore, make_event: Callable[..., DomainEvent], t0: datetime
-) -> None:
+def test_occurred_at_is_kept_in_utc(store: EventStore, make_event: Callable[..., DomainEvent], t0: datetime) -> None:
     event = make_event(1).model_copy(update={"occurred_at": t0.astimezone(timezone(timedelta(hours=3)))})
     stored = store.append("grant/2027-014", [event], expected_version=0)
     assert stored[0].occurred_at == t0
@@ -137,9 +131,7 @@ def test_a_malformed_batch_is_refused_whole(
     assert store.count() == 0
 
 
-def test_empty_optional_text_is_stored_as_null(
-    store: EventStore, make_event: Callable[..., DomainEvent]
-) -> None:
+def test_empty_optional_text_is_stored_as_null(store: EventStore, make_event: Callable[..., DomainEvent]) -> None:
     stored = store.append("grant/2027-014", [make_event(1, reason="", outcome="")], expected_version=0)
     assert (stored[0].reason, stored[0].outcome) == (None, None)
     assert store.record_at(1)["reason"] is None  # type: ignore[index]
@@ -202,9 +194,7 @@ def test_concurrent_writers_keep_one_gapless_verifying_chain(
         assert recorded == sorted(recorded)
 
 
-def test_migrating_twice_is_harmless_and_open_creates_directories(
-    tmp_path: Path, fill: Callable[..., None]
-) -> None:
+def test_migrating_twice_is_harmless_and_open_creates_directories(tmp_path: Path, fill: Callable[..., None]) -> None:
     url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'audit.db'}"
     upgrade(url)
     upgrade(url)

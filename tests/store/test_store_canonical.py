@@ -22,9 +22,7 @@ from store.canonical import (
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
 maybe_text = st.none() | text
-weird = (
-    st.none() | text | st.integers() | st.booleans() | st.floats(allow_nan=False) | st.lists(st.integers())
-)
+weird = st.none() | text | st.integers() | st.booleans() | st.floats(allow_nan=False) | st.lists(st.integers())
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | text,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
@@ -38,17 +36,12 @@ def header_row(values: dict) -> tuple:
 
 @given(
     st.fixed_dictionaries(
-        {
-            name: st.integers(min_value=1) if name in ("seq", "stream_version") else maybe_text
-            for name in HEADER_FIELDS
-        }
+        {name: st.integers(min_value=1) if name in ("seq", "stream_version") else maybe_text for name in HEADER_FIELDS}
     )
 )
 def test_the_fast_header_encoder_matches_json_dumps_sorted(header: dict) -> None:
     row = header_row(header)
-    assert header_json_from_row(row) == json.dumps(
-        header, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    assert header_json_from_row(row) == json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @given(st.fixed_dictionaries({name: weird for name in HEADER_FIELDS}), text)

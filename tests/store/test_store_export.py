@@ -40,9 +40,7 @@ def trail(store: EventStore, make_event: Callable[..., DomainEvent]) -> EventSto
         "grant/2027-014",
         [
             make_event(1, actor_role="Programme Officer", reason='Revised, "final" budget\nsee annex'),
-            make_event(
-                2, type="GrantApproved", actor="director", on_behalf_of="board-chair", outcome="approved"
-            ),
+            make_event(2, type="GrantApproved", actor="director", on_behalf_of="board-chair", outcome="approved"),
         ],
         expected_version=0,
         workflow_id="grant-approval/grant/2027-014",
@@ -50,11 +48,7 @@ def trail(store: EventStore, make_event: Callable[..., DomainEvent]) -> EventSto
     )
     store.append(
         "appraisal/2027/staff-7",
-        [
-            make_event(
-                3, "appraisal/2027/staff-7", payload={"ratings": [4, 5], "comment": "Très bien ✓", "x": 0.1}
-            )
-        ],
+        [make_event(3, "appraisal/2027/staff-7", payload={"ratings": [4, 5], "comment": "Très bien ✓", "x": 0.1})],
         expected_version=0,
     )
     store.append("policy/travel", [make_event(4, "policy/travel", payload={})], expected_version=None)
@@ -86,9 +80,7 @@ def test_the_documented_snippet_catches_an_edited_export(
     trail: EventStore, scripts: tuple[Path, Path], tmp_path: Path, export_format: str
 ) -> None:
     exported = export_to(trail, export_format, tmp_path / f"audit.{export_format}")
-    exported.write_text(
-        exported.read_text(encoding="utf-8").replace("Très bien", "Passable"), encoding="utf-8"
-    )
+    exported.write_text(exported.read_text(encoding="utf-8").replace("Très bien", "Passable"), encoding="utf-8")
     result = run(scripts[0], exported)
     assert result.returncode != 0
     assert result.stderr.strip() == "Chain broken at sequence 3."
@@ -119,9 +111,7 @@ def test_jsonl_holds_the_stored_values_and_the_payload_object(trail: EventStore)
     first = lines[0]
     stored = trail.record_at(1)
     assert stored is not None
-    assert {k: v for k, v in first.items() if k != "payload"} == {
-        k: v for k, v in stored.items() if k != "payload"
-    }
+    assert {k: v for k, v in first.items() if k != "payload"} == {k: v for k, v in stored.items() if k != "payload"}
     assert first["payload"] == json.loads(stored["payload"])
     assert first["reason"] == 'Revised, "final" budget\nsee annex'
 

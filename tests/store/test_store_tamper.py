@@ -105,9 +105,7 @@ def insert_row(attacker) -> int:
     }
     forged["hash"] = record_hash(forged, forged["payload"])
     columns = ", ".join(forged)
-    attacker.run(
-        f"INSERT INTO audit_events ({columns}) VALUES ({', '.join(':' + c for c in forged)})", **forged
-    )
+    attacker.run(f"INSERT INTO audit_events ({columns}) VALUES ({', '.join(':' + c for c in forged)})", **forged)
     return 6
 
 
@@ -120,9 +118,7 @@ def insert_row_at_end(attacker) -> int:
         "prev_hash": last["hash"],
     }
     columns = ", ".join(extra)
-    attacker.run(
-        f"INSERT INTO audit_events ({columns}) VALUES ({', '.join(':' + c for c in extra)})", **extra
-    )
+    attacker.run(f"INSERT INTO audit_events ({columns}) VALUES ({', '.join(':' + c for c in extra)})", **extra)
     return EVENTS + 1
 
 
@@ -228,9 +224,7 @@ def test_a_truncated_log_fails_the_checkpoint(filled: EventStore, key_path: Path
     assert "truncated" in (result.problem or "")
 
 
-def test_a_forged_checkpoint_is_rejected(
-    filled: EventStore, key_path: Path, attacker, tmp_path: Path
-) -> None:
+def test_a_forged_checkpoint_is_rejected(filled: EventStore, key_path: Path, attacker, tmp_path: Path) -> None:
     genuine = write_checkpoint(filled, key_path)
     attacker.run("UPDATE audit_events SET payload = '{}' WHERE seq = 2")
     attacker.rehash_tail(2)
@@ -242,9 +236,7 @@ def test_a_forged_checkpoint_is_rejected(
     edited.write_text(json.dumps(document))
     # 2. Re-signed with the attacker's own key, claiming that key's id.
     own_key = load_or_create_private_key(tmp_path / "attacker" / "key.pem")
-    statement = CheckpointStatement.model_validate(
-        document["statement"] | {"key_id": key_id_of(own_key.public_key())}
-    )
+    statement = CheckpointStatement.model_validate(document["statement"] | {"key_id": key_id_of(own_key.public_key())})
     resigned = tmp_path / "resigned.json"
     resigned.write_text(sign_statement(statement, own_key).model_dump_json())
 
@@ -267,9 +259,7 @@ def test_a_checkpoint_of_another_log_is_rejected(
 
 def test_a_broken_log_is_not_signed(filled: EventStore, key_path: Path, attacker) -> None:
     edit_field(attacker)
-    with pytest.raises(
-        CheckpointError, match="Refusing to sign a broken log. Audit chain broken at sequence 6"
-    ):
+    with pytest.raises(CheckpointError, match="Refusing to sign a broken log. Audit chain broken at sequence 6"):
         write_checkpoint(filled, key_path)
 
 

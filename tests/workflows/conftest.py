@@ -32,7 +32,12 @@ def run_inline(
     async def run(data: dict[str, Any]) -> Outcome:
         scenario = Scenario.model_validate({"organisation": str(EXAMPLE_ORGANISATION), **data})
         outcome = await run_scenario(
-            scenario, REPO / "examples", organisation, audit_store, settings, tmp_path / "mail",
+            scenario,
+            REPO / "examples",
+            organisation,
+            audit_store,
+            settings,
+            tmp_path / "mail",
             environment=time_skipping,
         )
         failures = outcome.problems + check(scenario.expect, outcome.events, outcome.stages, organisation)

@@ -19,7 +19,10 @@ def test_there_are_example_scenarios() -> None:
 def test_example_scenario_meets_its_expectations(scenario: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "cli.main", "--data-dir", str(tmp_path), "simulate", str(scenario)],
-        capture_output=True, text=True, cwd=REPO, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "All expectations met." in result.stdout

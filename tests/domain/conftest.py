@@ -1,0 +1,238 @@
+"""Drive the grant decider exactly as the workflow does, without Temporal.
+
+`run_command` asks `decide_command` for drafts, lets the calendar resolve every step's schedule request with
+`plan_schedule` (what the `plan_schedules` activity does at run time), and folds each event with
+`case.evolve`. `run_timers` does the same with `decide_timers`. `GrantCase` wraps both around one grant and
+keeps the audit trail it would append, so a test reads like what a person does and what the auditor sees.
+
+pytest runs with `--import-mode=importlib`, so test modules cannot import each other: the shared helpers come
+to them through the fixtures at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from domain import case, timed_step
+from domain.case import Context, decide_command, decide_timers, provisional_event
+from domain.commands import Command, EventDraft
+from domain.errors import NotAllowed
+from domain.events import DomainEvent
+from domain.grant import GRANT, GrantState
+from domain.organisation import Organisation
+from domain.organisation_file import parse_organisation
+from domain.step_schedule import plan_schedule
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
+GRANTS = ROOT / "examples" / "grants"
+KAMPALA = yaml.safe_load((GRANTS / "kampala-upgrading.yaml").read_text(encoding="utf-8"))
+LIMA = yaml.safe_load((GRANTS / "lima-resilience.yaml").read_text(encoding="utf-8"))
+
+#: A Monday in March 2027: no holiday or closure in any hub that week.
+MONDAY = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+#: Two Secretariat staff who are neither the submitter nor the screener of either example grant.
+REVIEWERS = ("compliance-officer", "internal-auditor")
+
+
+def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
+    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
+    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
+        return draft
+    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
+    schedule = plan_schedule(organisation, request)
+    payload = {**draft.payload, "schedule": schedule.model_dump(mode="json")}
+    return draft.model_copy(update={"payload": payload})
+
+
+def append(
+    organisation: Organisation, state: GrantState, drafts: list[EventDraft], now: datetime
+) -> tuple[GrantState, list[DomainEvent]]:
+    """Resolve the schedules, turn the drafts into events at `now` and fold them into the state."""
+    events = []
+    for draft in drafts:
+        event = provisional_event(state, with_schedule(organisation, draft), now, len(events))
+        state = case.evolve(GRANT, state, event)
+        events.append(event)
+    return state, events
+
+
+def run_command(
+    organisation: Organisation, state: GrantState, command: Command, now: datetime
+) -> tuple[GrantState, list[DomainEvent]]:
+    drafts = decide_command(GRANT, state, command, Context(organisation=organisation, now=now))
+    return append(organisation, state, drafts, now)
+
+
+def run_timers(organisation: Organisation, state: GrantState, now: datetime) -> tuple[GrantState, list[DomainEvent]]:
+    drafts = decide_timers(GRANT, state, Context(organisation=organisation, now=now))
+    return append(organisation, state, drafts, now)
+
+
+def application(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """An example application with some fields changed; `amount` alone splits into two equal tranches."""
+    fields = {**base, **changes}
+    if "amount" in changes and "tranches" not in changes:
+        amount = Decimal(str(changes["amount"]))
+        first = (amount / 2).quantize(Decimal("0.01"))
+        fields["tranches"] = [{"amount": first}, {"amount": amount - first}]
+    return fields
+
+
+@dataclass
+class GrantCase:
+    """One grant as its workflow holds it: the state, and the audit trail appended so far."""
+
+    organisation: Organisation
+    state: GrantState
+    clock: datetime = MONDAY
+    events: list[DomainEvent] = field(default_factory=list)
+
+    # -- driving ---------------------------------------------------------------------------------------
+    def act(
+        self,
+        actor: str,
+        action: str,
+        *,
+        at: datetime | None = None,
+        comment: str | None = None,
+        **fields: Any,
+    ) -> list[DomainEvent]:
+        self.clock = at or self.clock
+        command = Command(action=action, actor=actor, fields=fields, comment=comment)
+        self.state, events = run_command(self.organisation, self.state, command, self.clock)
+        self.events += events
+        return events
+
+    def refusal(
+        self,
+        actor: str,
+        action: str,
+        *,
+        at: datetime | None = None,
+        comment: str | None = None,
+        **fields: Any,
+    ) -> NotAllowed:
+        """The refusal a person gets; the state and the trail stay as they were."""
+        command = Command(action=action, actor=actor, fields=fields, comment=comment)
+        before = self.state
+        with pytest.raises(NotAllowed) as refused:
+            run_command(self.organisation, self.state, command, at or self.clock)
+        assert self.state is before
+        return refused.value
+
+    def fire(self, at: datetime) -> list[DomainEvent]:
+        self.clock = at
+        self.state, events = run_timers(self.organisation, self.state, at)
+        self.events += events
+        return events
+
+    def record_board_outcome(self, outcome: str, *, at: datetime | None = None) -> list[DomainEvent]:
+        """What the grant workflow records when its child Board decision closes."""
+        self.clock = at or self.clock
+        board_case = self.state.board_cases[-1]
+        context = Context(organisation=self.organisation, now=self.clock)
+        decided = GRANT.record_board_outcome(self.state, board_case, outcome, {"no_objection": 9}, context)
+        drafts = case.with_reactions(GRANT, self.state, decided, context)
+        self.state, events = append(self.organisation, self.state, drafts, self.clock)
+        self.events += events
+        return events
+
+    # -- reading the trail -----------------------------------------------------------------------------
+    def of_type(self, event_type: str) -> list[DomainEvent]:
+        return [event for event in self.events if event.type == event_type]
+
+    def task(self, task_id: str) -> timed_step.Task:
+        return self.state.tasks[task_id]
+
+    # -- the usual road, step by step ------------------------------------------------------------------
+    @property
+    def application(self) -> dict[str, Any]:
+        assert self.state.application is not None
+        return self.state.application.model_dump(mode="json")
+
+    def screen_eligible(self) -> None:
+        self.act(self.application["screening_officer"], "screen", outcome="eligible")
+
+    def assign_reviewers(self, *reviewers: str) -> None:
+        head = self.task("assign-reviewers").assignee
+        self.act(head, "assign-reviewers", reviewers=",".join(reviewers))
+
+    def review_without_conflicts(self, *reviewers: str) -> None:
+        for reviewer in reviewers:
+            self.act(reviewer, "declare-interests", conflict=False)
+        for reviewer in reviewers:
+            self.act(reviewer, "review", score=4, recommendation="approve")
+
+    def through_reviews(self, reviewers: tuple[str, ...] = REVIEWERS) -> GrantCase:
+        """Screened eligible, two reviewers named, no conflicts, two reviews: the approval step is open."""
+        self.screen_eligible()
+        self.assign_reviewers(*reviewers)
+        self.review_without_conflicts(*reviewers)
+        return self
+
+    def approved(self) -> GrantCase:
+        task = "endorsement" if self.state.needs_board else "approval"
+        approver = self.task(task).assignee
+        self.act(approver, "endorse" if self.state.needs_board else "approve", decision="approve")
+        if self.state.needs_board:
+            self.record_board_outcome("approved")
+        return self
+
+    def signed(self) -> GrantCase:
+        self.act(self.application["submitted_by"], "sign-agreement")
+        return self
+
+
+def open_grant(organisation: Organisation, fields: dict[str, Any], *, at: datetime = MONDAY) -> GrantCase:
+    state = GRANT.initial_state(f"grant/{fields['reference']}")
+    grant = GrantCase(organisation=organisation, state=state, clock=at)
+    grant.act(fields["submitted_by"], "submit", **fields)
+    return grant
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def example_org() -> Organisation:
+    return parse_organisation(EXAMPLE_ORGANISATION)
+
+
+@pytest.fixture(scope="session")
+def org_where_head_of_programmes_is_an_officer() -> Organisation:
+    """The example, but the Head of Programmes also holds the programme officer's role: a person with the
+    authority to approve who may also submit or screen, so separation of duties is what stops them."""
+    text = EXAMPLE_ORGANISATION.replace(
+        "roles: [head_of_programmes, management_team]",
+        "roles: [head_of_programmes, management_team, programme_officer]",
+    )
+    assert text != EXAMPLE_ORGANISATION
+    return parse_organisation(text)
+
+
+@pytest.fixture
+def submit(example_org: Organisation) -> Callable[..., GrantCase]:
+    """`submit(kampala=True, at=..., organisation=..., **changes)`: a submitted grant, screening open.
+
+    Kampala (USD 120,000, submitted by the Pretoria officer, screened by the Brussels officer) by default;
+    `kampala=False` takes Lima (EUR 400,000 at 1.08, submitted in Brussels, screened in Hanoi)."""
+
+    def _submit(
+        *,
+        kampala: bool = True,
+        at: datetime = MONDAY,
+        organisation: Organisation | None = None,
+        **changes: Any,
+    ) -> GrantCase:
+        fields = application(KAMPALA if kampala else LIMA, **changes)
+        return open_grant(organisation or example_org, fields, at=at)
+
+    return _submit
