@@ -21,6 +21,7 @@ from activities.mail import MailDelivery
 from activities.notify import NotifyActivities
 from activities.organisation import OrganisationActivities
 from domain.organisation import Organisation
+from runtime.logging import LoggingInterceptor
 from runtime.settings import Settings
 from store.event_store import EventStore
 from workflows.board_decision import BoardDecisionWorkflow
@@ -78,6 +79,7 @@ def build_worker(client: Client, task_queue: str, dependencies: WorkerDependenci
         workflows=list(WORKFLOWS),
         activities=activities_of(dependencies),
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
+        interceptors=[LoggingInterceptor()],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
         ),

@@ -21,12 +21,20 @@ app = typer.Typer(
 @app.callback()
 def main(
     ctx: typer.Context,
-    data_dir: Path | None = typer.Option(None, help="State directory [env GOVERN_DATA_DIR, default var/]."),
-    database_url: str | None = typer.Option(None, help="Audit store URL [env GOVERN_DATABASE_URL]."),
-    organisation: Path | None = typer.Option(None, help="Organisation file [env GOVERN_ORGANISATION_FILE]."),
-    temporal_address: str | None = typer.Option(None, help="HOST:PORT [env GOVERN_TEMPORAL_ADDRESS]."),
-    namespace: str | None = typer.Option(None, help="Temporal namespace [env GOVERN_TEMPORAL_NAMESPACE]."),
-    task_queue: str | None = typer.Option(None, help="Task queue [env GOVERN_TASK_QUEUE]."),
+    data_dir: Path | None = typer.Option(None, help="State directory (env GOVERN_DATA_DIR; default var/)."),
+    database_url: str | None = typer.Option(
+        None, help="Audit store URL (env GOVERN_DATABASE_URL; default SQLite in the data dir)."
+    ),
+    organisation: Path | None = typer.Option(
+        None, help="Organisation file (env GOVERN_ORGANISATION_FILE; default the example)."
+    ),
+    temporal_address: str | None = typer.Option(
+        None, help="Temporal HOST:PORT (env GOVERN_TEMPORAL_ADDRESS; default localhost:7233)."
+    ),
+    namespace: str | None = typer.Option(
+        None, help="Temporal namespace (env GOVERN_TEMPORAL_NAMESPACE; default default)."
+    ),
+    task_queue: str | None = typer.Option(None, help="Task queue (env GOVERN_TASK_QUEUE; default govern)."),
 ) -> None:
     try:
         ctx.obj = load_settings(

@@ -1,38 +1,80 @@
 """structlog set-up: a console renderer in a terminal, JSON lines otherwise.
 
-Secrets never reach a log line: settings are logged through `Settings.model_dump` with secret fields excluded,
-and the redaction processor below drops any key that looks like one.
+Both structlog loggers and the standard library (Temporal's replay-safe `workflow.logger` and
+`activity.logger`) go through the same processors, so every line carries the workflow id, run id, activity
+and actor where they are known (see `LoggingInterceptor`). Secrets never reach a line: `_redact` drops any key
+that looks like one, and settings are never logged whole.
 """
 
 import logging
 import sys
+from typing import Any
 
 import structlog
+from temporalio import activity
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 _SECRET_KEYS = ("password", "secret", "api_key", "token", "private_key", "smtp_url")
 
 
-def _redact(_: object, __: str, event_dict: dict) -> dict:
+def _redact(_: object, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     for key in list(event_dict):
         if any(marker in key.lower() for marker in _SECRET_KEYS):
             event_dict[key] = "[redacted]"
     return event_dict
 
 
+def _flatten_temporal(_: object, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Temporal's loggers put their context in a nested `extra`; lift the ids to the top of the line."""
+    for key in ("temporal_workflow", "temporal_activity"):
+        details = event_dict.pop(key, None)
+        if isinstance(details, dict):
+            for name in ("workflow_id", "run_id", "workflow_run_id", "activity_type", "workflow_type"):
+                if name in details:
+                    event_dict.setdefault("run_id" if name == "workflow_run_id" else name, details[name])
+    return event_dict
+
+
 def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     use_console = log_format == "console" or (log_format == "auto" and sys.stderr.isatty())
-    renderer = structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
+    renderer: Any = structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     numeric_level = getattr(logging, level.upper(), logging.INFO)
-    logging.basicConfig(level=numeric_level, stream=sys.stderr, format="%(message)s")
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _flatten_temporal,
+        _redact,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            renderer,
-        ],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric_level)
+
+
+class LoggingInterceptor(Interceptor):
+    """Binds the workflow id, run id and activity name to every log line an activity writes."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _BindActivityContext(next)
+
+
+class _BindActivityContext(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        info = activity.info()
+        with structlog.contextvars.bound_contextvars(
+            workflow_id=info.workflow_id, run_id=info.workflow_run_id, activity=info.activity_type
+        ):
+            return await self.next.execute_activity(input)

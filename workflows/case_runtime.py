@@ -77,6 +77,10 @@ class CaseRuntime(Generic[State]):
             except NotAllowed as refusal:  # the state moved between validation and handling
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
             events = await self.commit(drafts)
+        workflow.logger.info(
+            "command accepted",
+            extra={"actor": command.actor, "action": command.action, "events": [event.type for event in events]},
+        )
         return self.result(events)
 
     async def open(self, command: Command) -> list[DomainEvent]:

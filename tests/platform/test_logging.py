@@ -1,0 +1,32 @@
+"""Log lines: JSON outside a terminal, with the workflow id, run id and activity bound, and no secret."""
+
+import json
+import logging
+
+import structlog
+
+from runtime.logging import configure_logging
+
+
+def test_lines_carry_temporal_context_and_no_secret(capsys) -> None:
+    configure_logging("json", "info")
+    with structlog.contextvars.bound_contextvars(workflow_id="grant/2027-014", run_id="r-1", activity="send_notice"):
+        structlog.get_logger("govern").info("notice delivered", actor="director", smtp_url="smtp://u:pw@mail")
+    # Temporal's replay-safe workflow logger passes its context as a nested `extra`.
+    logging.getLogger("temporalio.workflow").info(
+        "command accepted",
+        extra={"temporal_workflow": {"workflow_id": "grant/2027-021", "run_id": "r-2"}, "actor": "board-chair"},
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    activity_line, workflow_line = lines[-2], lines[-1]
+    assert activity_line["workflow_id"] == "grant/2027-014"
+    assert activity_line["run_id"] == "r-1"
+    assert activity_line["activity"] == "send_notice"
+    assert activity_line["actor"] == "director"
+    assert activity_line["smtp_url"] == "[redacted]"
+    assert "pw@" not in json.dumps(lines)
+    assert (workflow_line["workflow_id"], workflow_line["run_id"], workflow_line["actor"]) == (
+        "grant/2027-021",
+        "r-2",
+        "board-chair",
+    )
