@@ -5,11 +5,8 @@ and `govern worker` as the only worker against an existing Temporal."""
 import asyncio
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,15 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
 from runtime.temporal import worker_is_polling
+from tests.support.processes import Running, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 APPLICATION = REPO / "examples" / "grants" / "kampala-upgrading.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -52,44 +44,6 @@ def govern(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.C
         text=True,
         timeout=timeout,
     )
-
-
-class Running:
-    def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", *args],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-
-    def wait_for(self, text: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        assert self.process.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if line:
-                self.lines.append(line)
-                if text in line:
-                    return
-            elif self.process.poll() is not None:
-                break
-        raise AssertionError(f"never saw {text!r}; stdout={self.lines} stderr={self.stop_now()}")
-
-    def stop(self, timeout: float = 30) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=timeout)
-        assert self.process.stdout is not None
-        self.lines.extend(self.process.stdout.readlines())
-        return code
-
-    def stop_now(self) -> str:
-        self.process.kill()
-        _, err = self.process.communicate(timeout=10)
-        return err[-3000:]
 
 
 async def _polling(address: str, task_queue: str = "govern") -> bool:
