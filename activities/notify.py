@@ -36,7 +36,7 @@ class NotifyActivities:
         try:
             # The first scheduling instant is workflow time (simulated under time-skipping) and the same on
             # every retry, so the Date header, and with it the whole message, stays the same between attempts.
-            receipt = await self._delivery.deliver(notice, sent_at=info.scheduled_time)
+            receipt = await self._delivery.deliver(notice, sent_at=notice.issued_at or info.scheduled_time)
         except UndeliverableNotice as error:
             log.error("notice_undeliverable", error=str(error))
             raise ApplicationError(str(error), type="UndeliverableNotice", non_retryable=True) from error

@@ -26,6 +26,8 @@ bench_store.py).
 
 import asyncio
 import concurrent.futures
+import contextlib
+import logging
 import os
 import shutil
 import statistics
@@ -33,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -287,6 +290,27 @@ def _figure(rates: dict[str, list[float]], steps: int, clients: int) -> dict[str
     }
 
 
+@contextlib.contextmanager
+def _production_logging() -> Iterator[None]:
+    """The worker logs as `govern worker` does by default (JSON lines, level info), into /dev/null, so ours pays
+    for its two log lines per step as in production and the bench's output stays readable; restored after."""
+    import structlog
+
+    from runtime.logging import configure_logging
+
+    root = logging.getLogger()
+    saved_handlers, saved_level, saved_structlog = root.handlers[:], root.level, structlog.get_config()
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        with contextlib.redirect_stderr(sink):
+            configure_logging("json", "info")
+        try:
+            yield
+        finally:
+            root.handlers[:] = saved_handlers
+            root.setLevel(saved_level)
+            structlog.configure(**saved_structlog)
+
+
 def run(quick: bool = False) -> dict[str, dict[str, Any]]:
     quick = quick or os.environ.get("GOVERN_BENCH_QUICK") == "1"
     sizes = _sizes(quick)
@@ -295,7 +319,8 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
     bench_root.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="steps-", dir=bench_root))
     try:
-        results = asyncio.run(_measure(sizes, workdir))
+        with _production_logging():
+            results = asyncio.run(_measure(sizes, workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for mode, rates in results.items():

@@ -1172,9 +1172,9 @@ def validate_application(fields: dict[str, Any], context: Context, case_id: str 
         application = GrantApplication.model_validate(fields)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "application"
+        where = "".join(f"{part}: " for part in [".".join(str(p) for p in first["loc"])] if part)
         message = first["msg"].removeprefix("Value error, ")
-        raise NotAllowed(f"The grant application is invalid: {where}: {message}.", rule="input") from None
+        raise NotAllowed(f"The grant application is invalid: {where}{message}.", rule="input") from None
     if case_id is not None and application.case_id != case_id:
         raise NotAllowed(f"The application's reference makes it {application.case_id}, not {case_id}.", rule="input")
     organisation = context.organisation

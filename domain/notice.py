@@ -76,6 +76,9 @@ class Notice(BaseModel):
     task_title: str | None = None
     how_to_act: str | None = Field(default=None, description="The exact command line that acts on the task.")
     body_lines: list[str] = Field(default_factory=list)
+    issued_at: datetime | None = Field(
+        default=None, description="When the event that causes it occurred (case time); the message's Date."
+    )
 
     @field_validator("message_id")
     @classmethod
@@ -113,7 +116,7 @@ class Notice(BaseModel):
             raise ValueError(f"unknown time zone {value!r}, use an IANA name such as 'Europe/Brussels'") from None
         return value
 
-    @field_validator("due_at")
+    @field_validator("due_at", "issued_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is None:

@@ -37,6 +37,7 @@ def _notice(
             else None
         ),
         body_lines=lines,
+        issued_at=event.occurred_at,
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -47,6 +48,15 @@ class Outcome:
     stages: dict[str, tuple[str, str | None]]
     problems: list[str] = field(default_factory=list)
     histories: dict[str, str] = field(default_factory=dict)
+
+
+def quiet_runtime() -> Runtime:
+    """The SDK core warns that the test server is not a production server; a simulation knows that."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        )
+    )
 
 
 def closed_case_refusal(store: EventStore, case_id: str) -> str | None:
@@ -256,7 +266,9 @@ async def run_scenario(
     """Run the scenario with a real worker; on a time-skipping server of its own unless one is given."""
     if environment is None:
         environment = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+            test_server_existing_path=temporal_test_server(),
+            data_converter=pydantic_data_converter,
+            runtime=quiet_runtime(),
         )
         try:
             return await run_scenario(
