@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import acting_for
+from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
 from domain.case import CaseState, Context, close_case
 from domain.commands import Command, EventDraft, parse_fields
 from domain.delegation_of_authority import authorised_roles, role_title
@@ -33,7 +34,7 @@ INTERESTS_DECLARED = "InterestsDeclared"
 REVIEW_SUBMITTED = "TechnicalReviewSubmitted"
 ROUTED = "ApprovalRouted"
 ENDORSED = "DirectorEndorsed"
-BOARD_REQUESTED = "BoardDecisionRequested"
+BOARD_REQUESTED = BOARD_DECISION_REQUESTED
 BOARD_RECORDED = "BoardDecisionRecorded"
 APPROVED = "GrantApproved"
 REJECTED = "GrantRejected"
@@ -584,7 +585,6 @@ class GrantDecider:
                 ),
             ]
         assert state.application is not None and state.amount_usd is not None
-        board_case = f"{state.case_id}/board/{len(state.board_cases) + 1}"
         return [
             EventDraft(
                 type=ENDORSED,
@@ -596,19 +596,16 @@ class GrantDecider:
                 payload={"by": command.actor},
             ),
             completed,
-            EventDraft(
-                type=BOARD_REQUESTED,
+            request_board_decision(
+                parent_case=state.case_id,
+                number=len(state.board_cases) + 1,
+                procedure="no_objection",
+                matter=f"Grant {state.case_id}: {_usd(state.amount_usd)} to {state.application.applicant} "
+                f"for '{state.application.title}'",
                 actor=command.actor,
                 actor_role="director",
                 on_behalf_of=on_behalf,
                 reason="grants above the Director's authority need a Board no-objection (delegation of authority)",
-                outcome="requested",
-                payload={
-                    "board_case": board_case,
-                    "procedure": "no_objection",
-                    "matter": f"Grant {state.case_id}: {_usd(state.amount_usd)} to {state.application.applicant} "
-                    f"for '{state.application.title}'",
-                },
             ),
         ]
 

@@ -47,6 +47,9 @@ class ScheduleRequest(BaseModel):
     )
     officer: str | None = Field(default=None, description="The case officer, for escalations 'to: officer'.")
     escalate: bool = True
+    reminder_offsets: tuple[int, ...] | None = Field(
+        default=None, description="Working-day offsets from the due day that replace the plan's reminders."
+    )
 
 
 class Escalation(BaseModel):
@@ -110,6 +113,7 @@ def open_task(
     working_days: int | None = None,
     officer: str | None = None,
     reason: str | None = None,
+    reminder_offsets: tuple[int, ...] | None = None,
 ) -> EventDraft:
     request = ScheduleRequest(
         assignee=assignee,
@@ -119,6 +123,7 @@ def open_task(
         working_days=working_days,
         officer=officer,
         escalate=on_due == "escalate",
+        reminder_offsets=reminder_offsets,
     )
     return EventDraft(
         type=TASK_OPENED,

@@ -1,0 +1,58 @@
+"""Any case may ask the Board to decide: the runtime starts the `BoardDecision` child for each
+`BoardDecisionRequested` it records, and gives the outcome back to the parent's decider."""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.board_request import BOARD_DECISION_REQUESTED
+    from domain.events import DomainEvent
+    from workflows.case_runtime import CaseRuntime
+    from workflows.messages import CaseView, OpenBoardDecision
+
+# A Board decision that never closes is a bug, not a governance state: the child is bounded.
+BOARD_DECISION_TIMEOUT = timedelta(days=400)
+
+
+class BoardRequests:
+    """Attach to a runtime whose decider has `record_board_outcome(state, board_case, outcome, tally, context)`."""
+
+    def __init__(self, runtime: CaseRuntime) -> None:
+        self.runtime = runtime
+        self.pending: list[asyncio.Task[None]] = []
+        runtime.on_committed.append(self._on_committed)
+
+    async def _on_committed(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            if event.type == BOARD_DECISION_REQUESTED:
+                self.pending.append(asyncio.create_task(self._decide(event)))
+
+    async def _decide(self, request: DomainEvent) -> None:
+        runtime = self.runtime
+        board_case = request.payload["board_case"]
+        runtime.children.append(board_case)
+        outcome = await workflow.execute_child_workflow(
+            "BoardDecision",
+            OpenBoardDecision(
+                case_id=board_case,
+                procedure=request.payload["procedure"],
+                matter=request.payload["matter"],
+                parent_case=runtime.state.case_id,
+                requested_by=request.actor,
+                conflicted=list(request.payload.get("conflicted", [])),
+                clock_offset_seconds=runtime.clock_offset.total_seconds(),
+            ),
+            id=board_case,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            execution_timeout=BOARD_DECISION_TIMEOUT,
+            result_type=CaseView,
+        )
+        decider = runtime.decider
+        await runtime.apply(
+            lambda state, context: decider.record_board_outcome(  # type: ignore[attr-defined]
+                state, board_case, outcome.outcome or "rejected", outcome.summary.get("tally", {}), context
+            )
+        )
