@@ -14,7 +14,9 @@ with workflow.unsafe.imports_passed_through():
 class GrantApprovalWorkflow:
     @workflow.init
     def __init__(self, opening: OpenCase) -> None:
-        self.runtime = CaseRuntime(grant.GRANT, grant.GRANT.initial_state(opening.case_id), opening.clock_offset_seconds)
+        self.runtime = CaseRuntime(
+            grant.GRANT, grant.GRANT.initial_state(opening.case_id), opening.clock_offset_seconds
+        )
         self.board = BoardRequests(self.runtime)
 
     @workflow.run

@@ -304,8 +304,7 @@ def test_a_non_usd_application_without_a_recorded_rate_is_refused(submit: Submit
         submit(amount=45000, currency="EUR")
 
     assert str(refused.value) == (
-        "The grant application is invalid: an amount in EUR needs fx_rate_to_usd, the rate "
-        "recorded on the case."
+        "The grant application is invalid: an amount in EUR needs fx_rate_to_usd, the rate recorded on the case."
     )
 
 
