@@ -55,6 +55,17 @@ async def _polling(address: str, task_queue: str = "govern") -> bool:
     return False
 
 
+async def _cases_where(address: str, query: str) -> list[str]:
+    """Cases Temporal's visibility finds by the project's search attributes (eventually consistent)."""
+    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    for _ in range(100):
+        found = [execution.id async for execution in client.list_workflows(query)]
+        if found:
+            return found
+        await asyncio.sleep(0.1)
+    return []
+
+
 def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation: dict[str, str]) -> None:
     up = Running(installation, "up")
     try:
@@ -93,6 +104,14 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         unknown_case = govern(installation, "act", "grant/2099-999", "screen", "--as", "director")
         assert unknown_case.returncode == 1
         assert unknown_case.stderr.strip() == "Unknown case 'grant/2099-999': the audit trail has no such case."
+
+        address = installation["GOVERN_TEMPORAL_ADDRESS"]
+        assert asyncio.run(
+            _cases_where(address, "GovernCaseKind = 'grant' AND GovernStage = 'screening' AND GovernAmountUsd > 50000")
+        ) == ["grant/2027-014"]
+        assert asyncio.run(_cases_where(address, "GovernAssignees = 'programme-officer-brussels'")) == [
+            "grant/2027-014"
+        ]
 
         screened = govern(
             installation,
