@@ -8,13 +8,19 @@ from domain.errors import UnknownCase
 def decider_for(case_id: str) -> CaseDecider:
     from domain.board_decision import BOARD_DECISION
     from domain.grant import GRANT
+    from domain.policy_register import POLICY_REGISTER
+    from domain.policy_review import POLICY_REVIEW
 
     parts = case_id.split("/")
-    if len(parts) >= 4 and parts[-2] == "board":
+    if len(parts) >= 4 and parts[-2] == "board" and parts[-1].isdigit():
         return BOARD_DECISION
     if parts[0] == "grant" and len(parts) == 2:
         return GRANT
-    raise UnknownCase(f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014).")
+    if parts[0] == "policy" and len(parts) == 2:
+        return POLICY_REGISTER
+    if parts[0] == "policy" and len(parts) == 4 and parts[2] == "review" and parts[3].isdigit():
+        return POLICY_REVIEW
+    raise UnknownCase(f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter).")
 
 
 def initial_state(case_id: str) -> CaseState:

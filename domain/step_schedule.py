@@ -44,7 +44,7 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
         planned.at.astimezone(UTC)
         for planned in reminder_instants(
             due_on,
-            plan.reminders.offsets,
+            request.reminder_offsets if request.reminder_offsets is not None else plan.reminders.offsets,
             tz,
             calendar,
             plan.reminders.local_time,

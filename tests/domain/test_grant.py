@@ -142,6 +142,7 @@ def test_above_250k_the_director_endorses_and_the_board_is_asked_for_no_objectio
         "board_case": "grant/2027-021/board/1",
         "procedure": "no_objection",
         "matter": f"Grant grant/2027-021: USD 432,000 to Municipality of Lima for '{LIMA_TITLE}'",
+        "conflicted": [],
     }
     assert lima.state.stage == "board_no_objection"
     assert lima.state.board_cases == ("grant/2027-021/board/1",)

@@ -1,0 +1,1201 @@
+"""The rules of one Strategic Plan cycle, from the concept note to the published plan with its targets.
+
+Case id `plan/<first year>-<last year>`, e.g. `plan/2028-2032`. The Director leads it (Terms of Reference:
+"Leads the development of the Strategic Plan ... with time-bound targets and milestones ... and ensures their
+timely approval by the Management Board"):
+
+1. Drafting milestones, in order: concept note, consultation draft, final draft. Each is a step of the
+   Director's (`plan_milestone`) due at 17:00 Director-local on the date fixed when the cycle opens.
+2. The Member consultation opens when the consultation draft is submitted and closes at a fixed instant.
+   Each Member representative gets a lapsing step (`member_consultation`): its reminders reach only those who
+   have not commented, and its lapse escalates to nobody. The window itself is one more lapsing step, the
+   Director's (`consultation_window`), opened after the Members' steps so that it lapses last at the shared
+   instant; its lapse is the close. The Director may `extend` it to give Members more time. Every comment is
+   recorded; comments after the close are refused by the instant, even before the lapse has been processed.
+3. The final draft goes, at the Director's request, to the Board Chair for the Board's review
+   (`board_review`): the Chair finds it ready for the vote or asks for revisions (a new final draft version).
+   This is a review, not a decision: a no-objection procedure would approve the plan by silence.
+4. Board approval by vote (`request_board_decision(procedure="vote")`). A rejection or a vote without quorum
+   sends the plan back to revision; a referral to a meeting (possible only if a parent ever asks for a
+   no-objection procedure) opens the Chair's step to record the meeting's decision, as for grants.
+5. Publication by the Director with the plan's targets and milestones; the case closes `published`. The
+   Annual Work Plans and the quarterly reports are separate cases that name this case and its target ids.
+
+Targets and plan milestones travel through `govern act --field` as text (see `parse_targets` and
+`parse_milestones`), or as structured lists from a scenario file; both are checked by the same rules.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from domain import timed_step
+from domain.acting import acting_for
+from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
+from domain.case import CaseState, Context, close_case
+from domain.commands import Command, EventDraft, parse_fields
+from domain.errors import NotAllowed
+from domain.events import SYSTEM_ACTOR, DomainEvent
+from domain.organisation import Organisation
+from domain.working_days import local_instant, zone_for
+
+KIND = "strategic_plan"
+
+#: Drafting milestones and plan deadlines fall due at this hour, in the Director's (headquarters) time zone.
+DUE_LOCAL_TIME = time(17, 0)
+
+# Event types
+OPENED = "StrategicPlanOpened"
+MILESTONE_SUBMITTED = "MilestoneSubmitted"
+CONSULTATION_OPENED = "ConsultationOpened"
+COMMENT_RECEIVED = "MemberCommentReceived"
+CONSULTATION_CLOSED = "ConsultationClosed"
+BOARD_REVIEW_REQUESTED = "BoardReviewRequested"
+BOARD_REVIEW_COMPLETED = "BoardReviewCompleted"
+BOARD_REQUESTED = BOARD_DECISION_REQUESTED
+BOARD_RECORDED = "BoardDecisionRecorded"
+APPROVED = "StrategicPlanApproved"
+PUBLISHED = "StrategicPlanPublished"
+
+# Drafting milestones, in their order
+CONCEPT_NOTE = "concept_note"
+CONSULTATION_DRAFT = "consultation_draft"
+FINAL_DRAFT = "final_draft"
+MILESTONES = (CONCEPT_NOTE, CONSULTATION_DRAFT, FINAL_DRAFT)
+MILESTONE_NAMES = {
+    CONCEPT_NOTE: "concept note",
+    CONSULTATION_DRAFT: "consultation draft",
+    FINAL_DRAFT: "final draft",
+}
+MILESTONE_TASKS = {CONCEPT_NOTE: "concept-note", CONSULTATION_DRAFT: "consultation-draft", FINAL_DRAFT: "final-draft"}
+
+# Step kinds (plans in the organisation file's `step_plans`)
+MILESTONE_KIND = "plan_milestone"
+MEMBER_KIND = "member_consultation"
+WINDOW_KIND = "consultation_window"
+SUBMISSION_KIND = "director_endorsement"
+BOARD_REVIEW_KIND = "board_review"
+REVISION_KIND = "plan_revision"
+MEETING_KIND = "board_meeting"
+PUBLICATION_KIND = "plan_publication"
+
+# Task ids
+WINDOW_TASK = "consultation"
+SUBMISSION_TASK = "board-submission"
+BOARD_REVIEW_TASK = "board-review"
+REVISION_TASK = "revise"
+MEETING_TASK = "board-meeting"
+PUBLICATION_TASK = "publication"
+DIRECTOR_TASKS = frozenset({*MILESTONE_TASKS.values(), WINDOW_TASK, SUBMISSION_TASK, REVISION_TASK, PUBLICATION_TASK})
+CHAIR_TASKS = frozenset({BOARD_REVIEW_TASK, MEETING_TASK})
+
+_PLAN_CASE = re.compile(r"^plan/(\d{4})-(\d{4})$")
+_ENTRY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+# -- shared by the plan's cases (Annual Work Plans and Board reports import these) ---------------------------
+def plan_case_id(first_year: int, last_year: int) -> str:
+    return f"plan/{first_year}-{last_year}"
+
+
+def plan_years(plan_case: str) -> tuple[int, int]:
+    """(first year, last year) of `plan/2028-2032`; ValueError for anything else."""
+    match = _PLAN_CASE.match(plan_case)
+    if not match:
+        raise ValueError(f"'{plan_case}' is not a Strategic Plan case id (e.g. plan/2028-2032)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def plan_period_bounds(organisation: Organisation, first_year: int, last_year: int) -> tuple[date, date]:
+    """The first and last day of the plan period, in fiscal years."""
+    return (
+        organisation.fiscal_year_start_in(first_year),
+        organisation.fiscal_year_start_in(last_year + 1) - timedelta(days=1),
+    )
+
+
+def due_instant(organisation: Organisation, person: str, day: date, at: time = DUE_LOCAL_TIME) -> datetime:
+    """A fixed deadline: `at` on `day` in the person's time zone, as a UTC instant."""
+    return local_instant(day, at, zone_for(organisation, person))
+
+
+def local_text(organisation: Organisation, person: str, instant: datetime) -> str:
+    """'2027-06-30 17:00 Europe/Brussels': an instant as the person reads it."""
+    zone = organisation.person(person).time_zone
+    return f"{instant.astimezone(zone_for(organisation, person)).strftime('%Y-%m-%d %H:%M')} {zone}"
+
+
+def _check_sha256(value: str) -> str:
+    value = value.strip().lower()
+    if not _SHA256.match(value):
+        raise PydanticCustomError("sha256", "must be the 64 hexadecimal digits of the document's SHA-256 hash")
+    return value
+
+
+Sha256 = Annotated[str, AfterValidator(_check_sha256)]
+
+
+def split_entries(text: str) -> list[str]:
+    """Entries of a `--field` list: separated by ';' or new lines; blank entries are ignored."""
+    return [entry.strip() for entry in re.split(r"[;\n]", text) if entry.strip()]
+
+
+def split_ids(value: str | Iterable[str]) -> list[str]:
+    """Ids given as 'T1,T2' (or ';'-separated) or as a list."""
+    items = re.split(r"[,;\s]+", value) if isinstance(value, str) else [str(item) for item in value]
+    return [item.strip() for item in items if item.strip()]
+
+
+def needs_reason(command: Command, why: str) -> str:
+    if not command.comment or not command.comment.strip():
+        raise NotAllowed(f"{why} needs a reason: give --comment.", rule="reason")
+    return command.comment.strip()
+
+
+def listing(items: Iterable[str]) -> str:
+    return ", ".join(items) or "none"
+
+
+# -- targets and plan milestones ---------------------------------------------------------------------------
+class PlanFormatError(ValueError):
+    """A target or milestone list that does not parse; `str(error)` is the sentence a person reads."""
+
+
+class Target(BaseModel):
+    """A time-bound target of the plan, e.g. T1: 40 cities with citywide slum upgrading plans by 2032."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=_ENTRY_ID.pattern)
+    title: str = Field(min_length=1)
+    value: Decimal
+    due: date
+
+
+class PlanMilestone(BaseModel):
+    """A dated milestone of the approved plan, e.g. M1: mid-term review by 30 June 2030."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=_ENTRY_ID.pattern)
+    title: str = Field(min_length=1)
+    due: date
+
+
+TARGETS_FORMAT = "ID=title:value:YYYY-MM-DD, entries separated by ';' (the date may be left out)"
+MILESTONES_FORMAT = "ID=title:YYYY-MM-DD, entries separated by ';'"
+
+
+def _entry(text: str, number: int, what_format: str) -> tuple[str, str]:
+    key, sep, rest = text.partition("=")
+    key = key.strip()
+    if not sep or not _ENTRY_ID.match(key) or not rest.strip():
+        raise PlanFormatError(f"Entry {number} ('{text}') is not in the form {what_format}.")
+    return key, rest.strip()
+
+
+def _date(text: str, number: int, entry: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanFormatError(f"Entry {number} ('{entry}'): '{text.strip()}' is not a date (YYYY-MM-DD).") from None
+
+
+def _number(text: str, number: int, entry: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise PlanFormatError(f"Entry {number} ('{entry}'): '{text.strip()}' is not a number.") from None
+    if not value.is_finite():
+        raise PlanFormatError(f"Entry {number} ('{entry}'): '{text.strip()}' is not a number.")
+    return value
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise PlanFormatError(f"{what} {item} is listed twice.")
+        seen.add(item)
+
+
+def parse_targets(text: str, default_due: date | None = None) -> list[Target]:
+    """`T1=Cities with citywide plans:40:2032-12-31;T2=...` as targets.
+
+    The title may itself contain ':' (the value and the date are read from the right). Without a date a
+    target is due at `default_due` (the end of the plan period). Raises `PlanFormatError` with a sentence.
+    """
+    targets = []
+    for number, entry in enumerate(split_entries(text), 1):
+        key, rest = _entry(entry, number, TARGETS_FORMAT)
+        parts = rest.rsplit(":", 2)
+        due: date | None = default_due
+        if len(parts) == 3 and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", parts[2]):
+            title, value, due = parts[0], _number(parts[1], number, entry), _date(parts[2], number, entry)
+        else:
+            parts = rest.rsplit(":", 1)
+            if len(parts) != 2:
+                raise PlanFormatError(f"Entry {number} ('{entry}') is not in the form {TARGETS_FORMAT}.")
+            title, value = parts[0], _number(parts[1], number, entry)
+        if due is None:
+            raise PlanFormatError(f"Entry {number} ('{entry}') needs its due date (YYYY-MM-DD).")
+        if not title.strip():
+            raise PlanFormatError(f"Entry {number} ('{entry}') has no title.")
+        targets.append(Target(id=key, title=title.strip(), value=value, due=due))
+    _unique([target.id for target in targets], "Target")
+    return targets
+
+
+def parse_milestones(text: str) -> list[PlanMilestone]:
+    """`M1=Mid-term review:2030-06-30;M2=...` as plan milestones; raises `PlanFormatError` with a sentence."""
+    milestones = []
+    for number, entry in enumerate(split_entries(text), 1):
+        key, rest = _entry(entry, number, MILESTONES_FORMAT)
+        title, sep, when = rest.rpartition(":")
+        if not sep or not title.strip():
+            raise PlanFormatError(f"Entry {number} ('{entry}') is not in the form {MILESTONES_FORMAT}.")
+        milestones.append(PlanMilestone(id=key, title=title.strip(), due=_date(when, number, entry)))
+    _unique([milestone.id for milestone in milestones], "Milestone")
+    return milestones
+
+
+def _structured(model: type[BaseModel], items: list[Any], what: str) -> list[Any]:
+    parsed = []
+    for number, item in enumerate(items, 1):
+        try:
+            parsed.append(model.model_validate(item))
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or what
+            raise PlanFormatError(f"{what.capitalize()} {number}: {where}: {first['msg'].lower()}.") from None
+    return parsed
+
+
+def targets_from(value: str | list[Any], default_due: date | None = None) -> list[Target]:
+    """Targets from `--field` text or from a structured list (a scenario file)."""
+    if isinstance(value, str):
+        return parse_targets(value, default_due)
+    items = [item if "due" in item or default_due is None else {**item, "due": default_due} for item in value]
+    targets = _structured(Target, items, "target")
+    _unique([target.id for target in targets], "Target")
+    return targets
+
+
+def milestones_from(value: str | list[Any]) -> list[PlanMilestone]:
+    if isinstance(value, str):
+        return parse_milestones(value)
+    milestones = _structured(PlanMilestone, value, "milestone")
+    _unique([milestone.id for milestone in milestones], "Milestone")
+    return milestones
+
+
+# -- state --------------------------------------------------------------------------------------------------
+class Submission(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    milestone: str
+    version: int
+    document_sha256: str
+    document_name: str
+    submitted_by: str
+    submitted_at: datetime
+    late: bool = False
+
+
+class MemberComment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    member: str
+    text: str
+    received_at: datetime
+    attachment_sha256: str | None = None
+
+
+class StrategicPlanState(CaseState):
+    kind: str = KIND
+    period: str | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    milestones_due: dict[str, datetime] = Field(default_factory=dict)
+    consultation_closes_on: date | None = None
+    submissions: tuple[Submission, ...] = ()
+    consultation_opened: bool = False
+    consultation_closes_at: datetime | None = None
+    consultation_members: tuple[str, ...] = ()
+    consultation_closed: bool = False
+    comments: tuple[MemberComment, ...] = ()
+    board_reviews: int = 0
+    board_cases: tuple[str, ...] = ()
+    approved_version: int | None = None
+    approved_reference: str | None = None
+    targets: tuple[Target, ...] = ()
+    plan_milestones: tuple[PlanMilestone, ...] = ()
+
+    @property
+    def submitted(self) -> frozenset[str]:
+        return frozenset(submission.milestone for submission in self.submissions)
+
+    @property
+    def final_draft(self) -> Submission | None:
+        finals = [submission for submission in self.submissions if submission.milestone == FINAL_DRAFT]
+        return finals[-1] if finals else None
+
+    @property
+    def commenters(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(comment.member for comment in self.comments))
+
+    @property
+    def title(self) -> str:
+        return f"Strategic Plan {self.period}"
+
+
+# -- command fields -----------------------------------------------------------------------------------------
+class MilestoneDueDates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concept_note_due: date
+    consultation_draft_due: date
+    final_draft_due: date
+
+
+class MilestoneFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    milestone: Literal["concept_note", "consultation_draft", "final_draft"]
+    document_sha256: Sha256
+    document_name: str = Field(min_length=1)
+    consultation_closes: date | None = Field(default=None, description="Consultation draft only: a new close.")
+
+
+class CommentFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attachment_sha256: Sha256 | None = None
+
+
+class BoardReviewFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve-for-vote", "revise"]
+
+
+class MeetingFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
+
+
+class PublishFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    targets: str | list[dict[str, Any]]
+    milestones: str | list[dict[str, Any]] = ""
+    targets_file_sha256: Sha256 | None = None
+
+
+class NoFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- opening ------------------------------------------------------------------------------------------------
+def open_strategic_plan(
+    case_id: str,
+    period_start_year: int,
+    period_end_year: int,
+    milestones: Mapping[str, date | str],
+    consultation_closes: date | str,
+    requested_by: str,
+    context: Context,
+) -> list[EventDraft]:
+    """`StrategicPlanOpened` and the Director's first milestone step, or NotAllowed with the sentence."""
+    organisation = context.organisation
+    if isinstance(consultation_closes, str):
+        consultation_closes = date.fromisoformat(consultation_closes)
+    period = f"{period_start_year}-{period_end_year}"
+    if period_end_year <= period_start_year:
+        raise NotAllowed(
+            f"A Strategic Plan's period must end after it starts; {period} does not.", rule="strategic-plan"
+        )
+    if case_id != plan_case_id(period_start_year, period_end_year):
+        raise NotAllowed(
+            f"The Strategic Plan {period} is case {plan_case_id(period_start_year, period_end_year)}, not {case_id}.",
+            rule="strategic-plan",
+        )
+    if not organisation.has_person(requested_by):
+        raise NotAllowed(f"Unknown person '{requested_by}': not in the organisation file.", rule="organisation")
+    if not any(organisation.has_role(requested_by, role) for role in ("director", "board_chair")):
+        raise NotAllowed(
+            f"Only the Director or the Board Chair may open a Strategic Plan cycle; "
+            f"{organisation.person(requested_by).name} is neither.",
+            rule="strategic-plan",
+        )
+    try:
+        due = MilestoneDueDates.model_validate(dict(milestones))
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        problem = "is missing" if first["type"] == "missing" else first["msg"].lower()
+        if first["type"] == "extra_forbidden":
+            problem = "is not a drafting milestone (concept_note_due, consultation_draft_due, final_draft_due)"
+        raise NotAllowed(f"The Strategic Plan's milestone due date {name} {problem}.", rule="input") from None
+    order = [
+        ("concept note", due.concept_note_due),
+        ("consultation draft", due.consultation_draft_due),
+        ("consultation close", consultation_closes),
+        ("final draft", due.final_draft_due),
+    ]
+    if any(earlier[1] >= later[1] for earlier, later in zip(order, order[1:], strict=False)):
+        dates = ", ".join(f"{name} {day.isoformat()}" for name, day in order)
+        raise NotAllowed(
+            f"The drafting milestones must fall in this order, each after the one before: {dates}.",
+            rule="strategic-plan",
+        )
+    director = organisation.director().id
+    due_at = {
+        CONCEPT_NOTE: due_instant(organisation, director, due.concept_note_due),
+        CONSULTATION_DRAFT: due_instant(organisation, director, due.consultation_draft_due),
+        FINAL_DRAFT: due_instant(organisation, director, due.final_draft_due),
+    }
+    if due_at[CONCEPT_NOTE] <= context.now:
+        raise NotAllowed(
+            f"The concept note's due date {due.concept_note_due.isoformat()} has already passed; "
+            "give the milestones dates still ahead.",
+            rule="strategic-plan",
+        )
+    opened = EventDraft(
+        type=OPENED,
+        actor=requested_by,
+        actor_role="director" if organisation.has_role(requested_by, "director") else "board_chair",
+        reason=f"Strategic Plan cycle {period} opened",
+        outcome="opened",
+        payload={
+            "period": period,
+            "period_start_year": period_start_year,
+            "period_end_year": period_end_year,
+            "milestones_due": {name: instant.isoformat() for name, instant in due_at.items()},
+            "milestone_dates": {
+                CONCEPT_NOTE: due.concept_note_due.isoformat(),
+                CONSULTATION_DRAFT: due.consultation_draft_due.isoformat(),
+                FINAL_DRAFT: due.final_draft_due.isoformat(),
+            },
+            "consultation_closes_on": consultation_closes.isoformat(),
+            "director": director,
+            "requested_by": requested_by,
+        },
+    )
+    return [opened, _milestone_task(CONCEPT_NOTE, period, director, due_at[CONCEPT_NOTE], context)]
+
+
+def _milestone_task(milestone: str, period: str, director: str, due_at: datetime, context: Context) -> EventDraft:
+    return timed_step.open_task(
+        task_id=MILESTONE_TASKS[milestone],
+        kind=MILESTONE_KIND,
+        title=f"Submit the {MILESTONE_NAMES[milestone]} of the Strategic Plan {period}",
+        assignee=director,
+        action="submit-milestone",
+        opened_at=context.now,
+        due_at=due_at,
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+def _name(context: Context, person: str) -> str:
+    return context.organisation.person(person).name
+
+
+def _task_for(state: StrategicPlanState, task_id: str, what: str) -> timed_step.Task:
+    task = state.tasks.get(task_id)
+    if task is None:
+        raise NotAllowed(f"{state.title} has no open step to {what} (stage: {state.stage}).", rule="stage")
+    return task
+
+
+def _acting(
+    state: StrategicPlanState, context: Context, command: Command, task: timed_step.Task, what: str
+) -> str | None:
+    return acting_for(
+        organisation=context.organisation,
+        delegations=state.delegations,
+        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
+        actor=command.actor,
+        responsible=task.assignee,
+        now=context.now,
+        what=what,
+    )
+
+
+def _open(context: Context, **kwargs: Any) -> EventDraft:
+    return timed_step.open_task(opened_at=context.now, **kwargs)
+
+
+def _director(context: Context) -> str:
+    return context.organisation.director().id
+
+
+def _chair(context: Context) -> str:
+    return context.organisation.board.chair
+
+
+# -- the decider --------------------------------------------------------------------------------------------
+class StrategicPlanDecider:
+    kind = KIND
+
+    def initial_state(self, case_id: str) -> StrategicPlanState:
+        return StrategicPlanState(case_id=case_id)
+
+    # commands ---------------------------------------------------------------------------------------------
+    def decide(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+        handler = _HANDLERS.get(command.action)
+        if handler is None:
+            known = ", ".join(sorted(_HANDLERS))
+            raise NotAllowed(
+                f"Unknown action '{command.action}' for a Strategic Plan; known actions: {known}.", rule="action"
+            )
+        if state.period is None:
+            raise NotAllowed(f"Strategic Plan {state.case_id} has not been opened.", rule="stage")
+        return handler(self, state, command, context)
+
+    def submit_milestone(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+        fields = parse_fields(command, MilestoneFields)
+        milestone = fields.milestone
+        name = MILESTONE_NAMES[milestone]
+        for earlier in MILESTONES[: MILESTONES.index(milestone)]:
+            if earlier not in state.submitted:
+                raise NotAllowed(
+                    f"The {name} cannot be submitted before the {MILESTONE_NAMES[earlier]} (drafting milestones, "
+                    "in order: concept note, consultation draft, final draft).",
+                    rule="milestone-order",
+                )
+        if milestone != FINAL_DRAFT and milestone in state.submitted:
+            raise NotAllowed(
+                f"The {name} of the {state.title} was already submitted (drafting milestones, in order: concept "
+                "note, consultation draft, final draft).",
+                rule="milestone-order",
+            )
+        if fields.consultation_closes is not None and milestone != CONSULTATION_DRAFT:
+            raise NotAllowed(
+                "Field 'consultation_closes' belongs to the consultation draft, which opens the Member consultation.",
+                rule="input",
+            )
+        if milestone == FINAL_DRAFT:
+            task = self._final_draft_step(state, context)
+        else:
+            task = _task_for(state, MILESTONE_TASKS[milestone], f"submit the {name}")
+        on_behalf = _acting(state, context, command, task, f"submit the {name} of the {state.title}")
+        version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
+        submitted = EventDraft(
+            type=MILESTONE_SUBMITTED,
+            actor=command.actor,
+            actor_role="director",
+            on_behalf_of=on_behalf,
+            reason=command.comment,
+            outcome="submitted",
+            payload={
+                "milestone": milestone,
+                "version": version,
+                "document_sha256": fields.document_sha256,
+                "document_name": fields.document_name,
+                "due_at": task.due_at.isoformat() if task.due_at else None,
+                "late": bool(task.due_at and context.now > task.due_at),
+            },
+        )
+        drafts = [submitted, timed_step.complete_task(task, command.actor, on_behalf, "submitted")]
+        director = task.assignee
+        assert state.period is not None
+        if milestone == CONCEPT_NOTE:
+            due_at = state.milestones_due[CONSULTATION_DRAFT]
+            return drafts + [_milestone_task(CONSULTATION_DRAFT, state.period, director, due_at, context)]
+        if milestone == CONSULTATION_DRAFT:
+            return drafts + self._open_consultation(state, context, fields, director)
+        return drafts + [
+            _open(
+                context,
+                task_id=SUBMISSION_TASK,
+                kind=SUBMISSION_KIND,
+                title=f"Send final draft version {version} of the {state.title} to the Board Chair for the Board's "
+                "review",
+                assignee=director,
+                action="request-board-review",
+            )
+        ]
+
+    def _final_draft_step(self, state: StrategicPlanState, context: Context) -> timed_step.Task:
+        """The step under which a final draft version is submitted, or the sentence saying why not now."""
+        if not state.consultation_closed:
+            assert state.consultation_closes_at is not None
+            closes = self._consultation_close(state) or state.consultation_closes_at
+            raise NotAllowed(
+                "The final draft cannot be submitted while the Member consultation is open; it closes at "
+                f"{local_text(context.organisation, _director(context), closes)}.",
+                rule="milestone-order",
+            )
+        for task_id in (MILESTONE_TASKS[FINAL_DRAFT], REVISION_TASK, SUBMISSION_TASK):
+            if task_id in state.tasks:
+                return state.tasks[task_id]
+        current = state.final_draft
+        if state.stage == "publication":
+            raise NotAllowed(
+                f"The Management Board approved final draft version {state.approved_version} of the {state.title}; "
+                "it awaits publication and cannot be redrafted.",
+                rule="stage",
+            )
+        version = current.version if current else 0
+        raise NotAllowed(
+            f"Final draft version {version} of the {state.title} is with the Management Board "
+            f"(stage: {state.stage}); a new version can be submitted only when the Board asks for revisions.",
+            rule="stage",
+        )
+
+    def _open_consultation(
+        self, state: StrategicPlanState, context: Context, fields: MilestoneFields, director: str
+    ) -> list[EventDraft]:
+        organisation = context.organisation
+        closes_on = fields.consultation_closes or state.consultation_closes_on
+        assert closes_on is not None and state.period is not None
+        closes_at = due_instant(organisation, director, closes_on)
+        if closes_at <= context.now:
+            if fields.consultation_closes is not None:
+                when = local_text(organisation, director, closes_at)
+                raise NotAllowed(
+                    f"The Member consultation must close after it opens; {when} has passed.",
+                    rule="consultation",
+                )
+            raise NotAllowed(
+                f"The Member consultation was planned to close on {closes_on.isoformat()}, which has passed; give "
+                "consultation_closes=YYYY-MM-DD, a later date.",
+                rule="consultation",
+            )
+        members = [person.id for person in organisation.people_with_role("member_representative")]
+        drafts = [
+            EventDraft(
+                type=CONSULTATION_OPENED,
+                actor=SYSTEM_ACTOR,
+                reason="the consultation draft opens the Member consultation",
+                outcome="opened",
+                payload={
+                    "closes_at": closes_at.isoformat(),
+                    "closes_on": closes_on.isoformat(),
+                    "members": members,
+                    "document_sha256": fields.document_sha256,
+                    "document_name": fields.document_name,
+                },
+            )
+        ]
+        # The Members' steps first and the window last: all lapse at `closes_at`, and timers that fire together
+        # are handled in opening order, so the window's lapse (the close) comes after every Member's.
+        drafts += [
+            _open(
+                context,
+                task_id=f"comment/{member}",
+                kind=MEMBER_KIND,
+                title=f"Comment on the consultation draft of the {state.title} ({fields.document_name})",
+                assignee=member,
+                action="comment",
+                on_due="lapse",
+                due_at=closes_at,
+            )
+            for member in members
+        ]
+        drafts.append(
+            _open(
+                context,
+                task_id=WINDOW_TASK,
+                kind=WINDOW_KIND,
+                title=f"Member consultation on the {state.title}: closes by itself; extend it to give Members more "
+                "time",
+                assignee=director,
+                action="extend",
+                on_due="lapse",
+                due_at=closes_at,
+                reminder_offsets=(),
+            )
+        )
+        return drafts
+
+    def _consultation_close(self, state: StrategicPlanState) -> datetime | None:
+        """The instant the window closes: its step's due date, which an extension may have moved."""
+        window = state.tasks.get(WINDOW_TASK)
+        if window is not None and window.due_at is not None:
+            return window.due_at
+        return state.consultation_closes_at
+
+    def comment(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+        organisation = context.organisation
+        if not organisation.has_role(command.actor, "member_representative"):
+            raise NotAllowed(
+                f"Only Member representatives may comment in the Member consultation; {_name(context, command.actor)} "
+                "is not one.",
+                rule="consultation",
+            )
+        if not state.consultation_opened:
+            raise NotAllowed(
+                f"The Member consultation on the {state.title} has not opened: it opens when the Director submits "
+                "the consultation draft.",
+                rule="consultation",
+            )
+        closes = self._consultation_close(state)
+        if state.consultation_closed or (closes is not None and context.now >= closes):
+            assert closes is not None
+            raise NotAllowed(
+                f"The Member consultation on the {state.title} closed at "
+                f"{local_text(organisation, _director(context), closes)}; comments can no longer be received.",
+                rule="consultation",
+            )
+        fields = parse_fields(command, CommentFields)
+        if not command.comment or not command.comment.strip():
+            raise NotAllowed("A consultation comment needs its text: give --comment.", rule="consultation")
+        text = command.comment.strip()
+        consultation_draft = next(s for s in state.submissions if s.milestone == CONSULTATION_DRAFT)
+        drafts = [
+            EventDraft(
+                type=COMMENT_RECEIVED,
+                actor=command.actor,
+                actor_role="member_representative",
+                outcome="received",
+                payload={
+                    "member": command.actor,
+                    "comment": text,
+                    "number": len(state.comments) + 1,
+                    "document_sha256": consultation_draft.document_sha256,
+                    "attachment_sha256": fields.attachment_sha256,
+                },
+            )
+        ]
+        task = state.tasks.get(f"comment/{command.actor}")
+        if task is not None:
+            drafts.append(timed_step.complete_task(task, command.actor, None, "commented"))
+        return drafts
+
+    def _close_consultation(self, state: StrategicPlanState, context: Context) -> list[EventDraft]:
+        assert state.period is not None
+        silent = [member for member in state.consultation_members if member not in state.commenters]
+        drafts = [
+            timed_step.cancel_task(task, "the Member consultation closed")
+            for task in state.tasks.values()
+            if task.kind == MEMBER_KIND
+        ]
+        window = state.tasks.get(WINDOW_TASK)
+        closes = window.due_at if window is not None else state.consultation_closes_at
+        if window is not None:
+            # The lapsed window is done, not forgotten: it leaves the open tasks with the close on record.
+            drafts.append(timed_step.complete_task(window, SYSTEM_ACTOR, outcome="closed"))
+        count = len(state.comments)
+        drafts.append(
+            EventDraft(
+                type=CONSULTATION_CLOSED,
+                actor=SYSTEM_ACTOR,
+                reason=f"the Member consultation closed with {count} comment{'' if count == 1 else 's'}",
+                outcome="closed",
+                payload={
+                    "comments": count,
+                    "commenters": list(state.commenters),
+                    "silent": silent,
+                    "closes_at": closes.isoformat() if closes else None,
+                },
+            )
+        )
+        drafts.append(
+            _milestone_task(FINAL_DRAFT, state.period, _director(context), state.milestones_due[FINAL_DRAFT], context)
+        )
+        return drafts
+
+    def request_board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, SUBMISSION_TASK, "request the Board's review")
+        parse_fields(command, NoFields)
+        on_behalf = _acting(state, context, command, task, "request the Board's review of the final draft")
+        final = state.final_draft
+        assert final is not None
+        chair = _chair(context)
+        return [
+            EventDraft(
+                type=BOARD_REVIEW_REQUESTED,
+                actor=command.actor,
+                actor_role="director",
+                on_behalf_of=on_behalf,
+                reason=command.comment,
+                outcome="requested",
+                payload={
+                    "version": final.version,
+                    "document_sha256": final.document_sha256,
+                    "document_name": final.document_name,
+                    "reviewer": chair,
+                },
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf, "requested"),
+            _open(
+                context,
+                task_id=BOARD_REVIEW_TASK,
+                kind=BOARD_REVIEW_KIND,
+                title=f"Review final draft version {final.version} of the {state.title} for the Management Board",
+                assignee=chair,
+                action="board-review",
+                officer=task.assignee,
+            ),
+        ]
+
+    def board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, BOARD_REVIEW_TASK, "review for the Board")
+        fields = parse_fields(command, BoardReviewFields)
+        on_behalf = _acting(state, context, command, task, "review the final draft for the Management Board")
+        final = state.final_draft
+        assert final is not None
+        reason = command.comment
+        if fields.decision == "revise":
+            reason = needs_reason(command, "Asking for revisions")
+        drafts = [
+            EventDraft(
+                type=BOARD_REVIEW_COMPLETED,
+                actor=command.actor,
+                actor_role="board_chair",
+                on_behalf_of=on_behalf,
+                reason=reason,
+                outcome=fields.decision,
+                payload={"decision": fields.decision, "version": final.version, "review": state.board_reviews + 1},
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
+        ]
+        if fields.decision == "revise":
+            return drafts + [self._revision_task(state, context, reason or "the Board Chair asked for revisions")]
+        return drafts + [
+            request_board_decision(
+                parent_case=state.case_id,
+                number=len(state.board_cases) + 1,
+                procedure="vote",
+                matter=f"Approval of the {state.title} (final draft version {final.version}, {final.document_name})",
+                actor=command.actor,
+                actor_role="board_chair",
+                on_behalf_of=on_behalf,
+                reason="the Strategic Plan is approved by the Management Board by vote",
+            )
+        ]
+
+    def _revision_task(self, state: StrategicPlanState, context: Context, why: str) -> EventDraft:
+        final = state.final_draft
+        version = final.version + 1 if final else 1
+        return _open(
+            context,
+            task_id=REVISION_TASK,
+            kind=REVISION_KIND,
+            title=f"Revise the {state.title}: submit final draft version {version}",
+            assignee=_director(context),
+            action="submit-milestone",
+            reason=why,
+        )
+
+    def record_meeting_decision(
+        self, state: StrategicPlanState, command: Command, context: Context
+    ) -> list[EventDraft]:
+        task = _task_for(state, MEETING_TASK, "record the Board meeting's decision on")
+        fields = parse_fields(command, MeetingFields)
+        on_behalf = None
+        if not context.organisation.has_role(command.actor, "board_chair"):
+            on_behalf = _acting(state, context, command, task, "record the Board meeting's decision")
+        return self._board_outcome(
+            state,
+            context,
+            actor=command.actor,
+            on_behalf_of=on_behalf,
+            outcome="approved" if fields.decision == "approve" else "rejected",
+            reference=fields.reference,
+            reason=command.comment,
+            completed=timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
+        )
+
+    def record_board_outcome(
+        self, state: StrategicPlanState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
+    ) -> list[EventDraft]:
+        """The child Board vote has closed; its outcome becomes a fact of the plan."""
+        if state.closed or not state.board_cases or board_case != state.board_cases[-1] or state.stage != "board_vote":
+            return []
+        return self._board_outcome(
+            state,
+            context,
+            actor=SYSTEM_ACTOR,
+            on_behalf_of=None,
+            outcome=outcome,
+            reference=board_case,
+            reason=f"Board decision {board_case} closed: {outcome}",
+            completed=None,
+            tally=tally,
+        )
+
+    def _board_outcome(
+        self,
+        state: StrategicPlanState,
+        context: Context,
+        *,
+        actor: str,
+        on_behalf_of: str | None,
+        outcome: str,
+        reference: str,
+        reason: str | None,
+        completed: EventDraft | None,
+        tally: dict[str, Any] | None = None,
+    ) -> list[EventDraft]:
+        final = state.final_draft
+        assert final is not None
+        drafts = [
+            EventDraft(
+                type=BOARD_RECORDED,
+                actor=actor,
+                actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
+                on_behalf_of=on_behalf_of,
+                reason=reason,
+                outcome=outcome,
+                payload={"reference": reference, "tally": tally or {}, "version": final.version},
+            )
+        ]
+        if completed is not None:
+            drafts.append(completed)
+        if outcome == "approved":
+            return drafts + [
+                EventDraft(
+                    type=APPROVED,
+                    actor=actor,
+                    actor_role="management_board",
+                    outcome="approved",
+                    reason=f"approved by the Management Board ({reference})",
+                    payload={
+                        "by": "board",
+                        "reference": reference,
+                        "version": final.version,
+                        "document_sha256": final.document_sha256,
+                        "document_name": final.document_name,
+                    },
+                ),
+                _open(
+                    context,
+                    task_id=PUBLICATION_TASK,
+                    kind=PUBLICATION_KIND,
+                    title=f"Publish the {state.title} with its targets and milestones",
+                    assignee=_director(context),
+                    action="publish",
+                ),
+            ]
+        if outcome == "referred_to_meeting":
+            return drafts + [
+                _open(
+                    context,
+                    task_id=MEETING_TASK,
+                    kind=MEETING_KIND,
+                    title=f"Record the decision of the next Board meeting on the {state.title}",
+                    assignee=_chair(context),
+                    action="record-meeting-decision",
+                )
+            ]
+        return drafts + [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
+
+    def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+        task = _task_for(state, PUBLICATION_TASK, "publish")
+        fields = parse_fields(command, PublishFields)
+        on_behalf = _acting(state, context, command, task, f"publish the {state.title}")
+        assert state.first_year is not None and state.last_year is not None
+        starts, ends = plan_period_bounds(context.organisation, state.first_year, state.last_year)
+        try:
+            targets = targets_from(fields.targets, default_due=ends)
+            milestones = milestones_from(fields.milestones)
+        except PlanFormatError as error:
+            raise NotAllowed(f"The plan's targets and milestones do not read: {error}", rule="input") from None
+        if not targets:
+            raise NotAllowed(
+                f"The {state.title} is published with its targets: give targets={TARGETS_FORMAT}.", rule="input"
+            )
+        for item in (*targets, *milestones):
+            if not starts <= item.due <= ends:
+                what = "Target" if isinstance(item, Target) else "Milestone"
+                raise NotAllowed(
+                    f"{what} {item.id} is due on {item.due.isoformat()}, outside the plan period "
+                    f"{starts.isoformat()} to {ends.isoformat()}.",
+                    rule="strategic-plan",
+                )
+        final = state.final_draft
+        assert final is not None
+        published = EventDraft(
+            type=PUBLISHED,
+            actor=command.actor,
+            actor_role="director",
+            on_behalf_of=on_behalf,
+            reason=command.comment,
+            outcome="published",
+            payload={
+                "period": state.period,
+                "version": state.approved_version,
+                "document_sha256": final.document_sha256,
+                "document_name": final.document_name,
+                "approved_by": state.approved_reference,
+                "targets": [target.model_dump(mode="json") for target in targets],
+                "milestones": [milestone.model_dump(mode="json") for milestone in milestones],
+                "targets_file_sha256": fields.targets_file_sha256,
+            },
+        )
+        return [
+            published,
+            timed_step.complete_task(task, command.actor, on_behalf, "published"),
+            *close_case(
+                state.model_copy(update={"tasks": {k: v for k, v in state.tasks.items() if k != task.task_id}}),
+                actor=command.actor,
+                outcome="published",
+                reason=f"the {state.title} was published",
+                stage="published",
+            ),
+        ]
+
+    # reactions and timers ---------------------------------------------------------------------------------
+    def react(self, state: StrategicPlanState, context: Context) -> list[EventDraft]:
+        return []
+
+    def on_deadline(self, state: StrategicPlanState, task: timed_step.Task, context: Context) -> list[EventDraft]:
+        if task.task_id == WINDOW_TASK and not state.consultation_closed:
+            return self._close_consultation(state, context)
+        # A Member's step lapsing only records that they did not comment; the window decides the close.
+        return []
+
+    def check_assignee(self, state: StrategicPlanState, task: timed_step.Task, person: str, context: Context) -> None:
+        """A reassignment keeps the plan with the Director, the Board's review with the Chair, and a Member's
+        comment with the Member."""
+        organisation = context.organisation
+        if task.kind == MEMBER_KIND:
+            raise NotAllowed(
+                f"A Member's consultation comment is their own: '{task.title}' cannot be reassigned (Member "
+                "consultation).",
+                rule="consultation",
+            )
+        if task.task_id in CHAIR_TASKS and not organisation.has_role(person, "board_chair"):
+            raise NotAllowed(
+                f"The Board Chair acts for the Management Board on the {state.title}; {_name(context, person)} is "
+                "not the Chair (Strategic Plan).",
+                rule="strategic-plan",
+            )
+        if task.task_id in DIRECTOR_TASKS and not organisation.has_role(person, "director"):
+            raise NotAllowed(
+                f"The Director leads the {state.title}; '{task.title}' cannot go to {_name(context, person)}. "
+                "While the Director is away, a substitute acts through a delegation (Strategic Plan).",
+                rule="strategic-plan",
+            )
+
+    # evolve -----------------------------------------------------------------------------------------------
+    def evolve(self, state: StrategicPlanState, event: DomainEvent) -> StrategicPlanState:
+        p = event.payload
+        t = event.type
+        update: dict[str, Any] = {}
+        if t == OPENED:
+            update = {
+                "period": p["period"],
+                "first_year": p["period_start_year"],
+                "last_year": p["period_end_year"],
+                "milestones_due": {name: _instant(value) for name, value in p["milestones_due"].items()},
+                "consultation_closes_on": date.fromisoformat(p["consultation_closes_on"]),
+                "requester": p["requested_by"],
+                "stage": "drafting",
+            }
+        elif t == MILESTONE_SUBMITTED:
+            submission = Submission(
+                milestone=p["milestone"],
+                version=p["version"],
+                document_sha256=p["document_sha256"],
+                document_name=p["document_name"],
+                submitted_by=event.actor,
+                submitted_at=event.occurred_at,
+                late=p.get("late", False),
+            )
+            update = {"submissions": (*state.submissions, submission)}
+            if p["milestone"] == FINAL_DRAFT:
+                update["stage"] = "board_submission"
+        elif t == CONSULTATION_OPENED:
+            update = {
+                "consultation_opened": True,
+                "consultation_closes_at": _instant(p["closes_at"]),
+                "consultation_members": tuple(p["members"]),
+                "stage": "consultation",
+            }
+        elif t == COMMENT_RECEIVED:
+            comment = MemberComment(
+                member=p["member"],
+                text=p["comment"],
+                received_at=event.occurred_at,
+                attachment_sha256=p.get("attachment_sha256"),
+            )
+            update = {"comments": (*state.comments, comment)}
+        elif t == CONSULTATION_CLOSED:
+            update = {"consultation_closed": True, "stage": "final_drafting"}
+        elif t == BOARD_REVIEW_REQUESTED:
+            update = {"stage": "board_review"}
+        elif t == BOARD_REVIEW_COMPLETED:
+            update = {
+                "board_reviews": state.board_reviews + 1,
+                "stage": "revision" if p["decision"] == "revise" else state.stage,
+            }
+        elif t == BOARD_REQUESTED:
+            update = {"board_cases": (*state.board_cases, p["board_case"]), "stage": "board_vote"}
+        elif t == BOARD_RECORDED:
+            update = {
+                "stage": {"approved": "publication", "referred_to_meeting": "board_meeting"}.get(
+                    event.outcome or "", "revision"
+                )
+            }
+        elif t == APPROVED:
+            update = {"approved_version": p["version"], "approved_reference": p["reference"], "stage": "publication"}
+        elif t == PUBLISHED:
+            update = {
+                "targets": tuple(Target.model_validate(item) for item in p["targets"]),
+                "plan_milestones": tuple(PlanMilestone.model_validate(item) for item in p["milestones"]),
+            }
+        elif t == timed_step.TASK_OPENED and p["task_id"] == REVISION_TASK:
+            update = {"stage": "revision"}
+        if t == timed_step.DEADLINE_EXTENDED and p["task_id"] == WINDOW_TASK and p.get("schedule"):
+            update["consultation_closes_at"] = _instant(p["schedule"]["due_at"])
+        return state.model_copy(update=update) if update else state
+
+    def stage_summary(self, state: StrategicPlanState) -> dict[str, Any]:
+        submitted = {s.milestone: s for s in state.submissions}
+        due = state.milestones_due
+        final = state.final_draft
+        return {
+            "period": state.period,
+            "milestones": [
+                {
+                    "milestone": milestone,
+                    "due_at": due[milestone].isoformat() if milestone in due else None,
+                    "submitted_at": submitted[milestone].submitted_at.isoformat() if milestone in submitted else None,
+                    "late": submitted[milestone].late if milestone in submitted else None,
+                }
+                for milestone in MILESTONES
+            ],
+            "final_draft_version": final.version if final else None,
+            "consultation": {
+                "closes_at": state.consultation_closes_at.isoformat() if state.consultation_closes_at else None,
+                "closed": state.consultation_closed,
+                "comments": len(state.comments),
+                "commenters": list(state.commenters),
+                "silent": [m for m in state.consultation_members if m not in state.commenters],
+            },
+            "board_reviews": state.board_reviews,
+            "board_cases": list(state.board_cases),
+            "approved_version": state.approved_version,
+            "approved_by": state.approved_reference,
+            "targets": [target.model_dump(mode="json") for target in state.targets],
+            "plan_milestones": [milestone.model_dump(mode="json") for milestone in state.plan_milestones],
+        }
+
+
+def _instant(value: str | datetime) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+_HANDLERS = {
+    "submit-milestone": StrategicPlanDecider.submit_milestone,
+    "comment": StrategicPlanDecider.comment,
+    "request-board-review": StrategicPlanDecider.request_board_review,
+    "board-review": StrategicPlanDecider.board_review,
+    "record-meeting-decision": StrategicPlanDecider.record_meeting_decision,
+    "publish": StrategicPlanDecider.publish,
+}
+
+STRATEGIC_PLAN = StrategicPlanDecider()
