@@ -26,8 +26,15 @@ from runtime.settings import Settings
 from store.event_store import EventStore
 from workflows.board_decision import BoardDecisionWorkflow
 from workflows.grant_approval import GrantApprovalWorkflow
+from workflows.instrument_register import InstrumentRegisterWorkflow
+from workflows.policy_review import PolicyReviewWorkflow
 
-WORKFLOWS: Sequence[type] = (GrantApprovalWorkflow, BoardDecisionWorkflow)
+WORKFLOWS: Sequence[type] = (
+    GrantApprovalWorkflow,
+    BoardDecisionWorkflow,
+    InstrumentRegisterWorkflow,
+    PolicyReviewWorkflow,
+)
 
 # The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
 # of re-importing them for every workflow run (which would also break pydantic class identity).

@@ -86,6 +86,9 @@ class PolicyRegisterState(CaseState):
     next_review_due_at: datetime | None = None
     reviews_started: int = 0
     open_review: str | None = None
+    open_review_reason: str | None = None
+    open_review_requested_by: str | None = None
+    open_review_comment: str | None = None
     versions: tuple[VersionRecord, ...] = ()
 
 
@@ -360,6 +363,9 @@ class PolicyRegisterDecider:
             update = {
                 "reviews_started": state.reviews_started + 1,
                 "open_review": p["review_case"],
+                "open_review_reason": p["reason"],
+                "open_review_requested_by": p["requested_by"],
+                "open_review_comment": event.reason,
                 "stage": REVIEW_OPEN,
             }
         elif t == VERSION_RECORDED:

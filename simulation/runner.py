@@ -25,7 +25,9 @@ from domain.errors import NotAllowed
 from domain.grant import GRANT
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
+from domain.policy_register import register_case_id
 from runtime.binaries import temporal_test_server
+from runtime.documents import DocumentError, with_stored_document
 from runtime.organisation_loader import load_organisation
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import Settings
@@ -33,7 +35,7 @@ from simulation.scenario import Action, CaseOpening, Scenario, timeline
 from store.event_store import EventStore
 from store.models import StoredEvent
 from store.projections import all_events, case_state
-from workflows.messages import ActResult, CaseView, OpenCase
+from workflows.messages import ActResult, CaseView, OpenCase, OpenRegister
 
 SETTLE_TIMEOUT = 60.0
 
@@ -100,6 +102,7 @@ class ScenarioRun:
         environment: WorkflowEnvironment,
         task_queue: str,
         offset: timedelta,
+        documents_dir: Path,
     ) -> None:
         self.scenario = scenario
         self.base = base
@@ -110,6 +113,7 @@ class ScenarioRun:
         self.task_queue = task_queue
         self.offset = offset
         self.problems: list[str] = []
+        self.documents_dir = documents_dir
         self.log: list[str] = []
         self.cases: list[str] = []
 
@@ -153,6 +157,9 @@ class ScenarioRun:
         return True
 
     async def open_case(self, opening: CaseOpening) -> None:
+        if opening.kind == "policy_register":
+            await self.open_register(opening)
+            return
         fields = opening.application
         if fields is None:
             assert opening.file is not None
@@ -180,8 +187,33 @@ class ScenarioRun:
         self.log.append(f"{(await self.scenario_now()):%Y-%m-%d %H:%M} open {case_id}")
         await self.settle()
 
+    async def open_register(self, opening: CaseOpening) -> None:
+        assert opening.instrument is not None
+        try:
+            self.organisation.instrument(opening.instrument)
+        except LookupError as error:
+            self.problems.append(f"Register {opening.instrument} could not be opened: {error}")
+            return
+        case_id = register_case_id(opening.instrument)
+        await self.client.start_workflow(
+            "InstrumentRegister",
+            OpenRegister(
+                case_id=case_id, instrument=opening.instrument, clock_offset_seconds=self.offset.total_seconds()
+            ),
+            id=case_id,
+            task_queue=self.task_queue,
+        )
+        self.cases.append(case_id)
+        self.log.append(f"{(await self.scenario_now()):%Y-%m-%d %H:%M} open {case_id}")
+        await self.settle()
+
     async def perform(self, action: Action) -> None:
-        command = Command(action=action.action, actor=action.actor, fields=action.fields, comment=action.comment)
+        try:
+            fields = with_stored_document(action.fields, self.documents_dir, self.base)
+        except DocumentError as error:
+            self.problems.append(str(error))
+            return
+        command = Command(action=action.action, actor=action.actor, fields=fields, comment=action.comment)
         when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
         try:
             decider_for(action.case)
@@ -289,7 +321,15 @@ async def run_scenario(
     async with worker:
         offset = scenario.start - await environment.get_current_time()
         run = ScenarioRun(
-            scenario, base, organisation, store, environment.client, environment, settings.task_queue, offset
+            scenario,
+            base,
+            organisation,
+            store,
+            environment.client,
+            environment,
+            settings.task_queue,
+            offset,
+            mail_dir.parent / "documents",
         )
         try:
             await run.run()

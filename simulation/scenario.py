@@ -21,14 +21,18 @@ class _Strict(BaseModel):
 
 
 class CaseOpening(_Strict):
-    kind: Literal["grant"] = "grant"
+    kind: Literal["grant", "policy_register"] = "grant"
     at: AwareDatetime | None = Field(default=None, description="When it is submitted; default: the start.")
     application: dict[str, Any] | None = None
     file: Path | None = Field(default=None, description="A grant application file instead of `application`.")
+    instrument: str | None = Field(default=None, description="For a policy_register: the instrument's id.")
 
     @model_validator(mode="after")
     def _one_source(self) -> "CaseOpening":
-        if (self.application is None) == (self.file is None):
+        if self.kind == "policy_register":
+            if self.instrument is None or self.application is not None or self.file is not None:
+                raise ValueError("a policy_register takes 'instrument' (and no application)")
+        elif (self.application is None) == (self.file is None):
             raise ValueError("give exactly one of 'application' or 'file'")
         return self
 

@@ -197,17 +197,22 @@ class CaseRuntime(Generic[State]):
     # -- timers -----------------------------------------------------------------------------------------------
     async def run_until_closed(self) -> None:
         """Sleep until the next recorded instant; fire what is due; repeat until the case closes."""
-        while not self.state.closed:
+        await self.run_until(lambda: self.state.closed)
+        await self.drain_notices()
+
+    async def run_until(self, done: Callable[[], bool]) -> None:
+        """The timer loop, until `done()` (a long-lived case stops it to start a child or continue as new)."""
+        while not done() and not self.state.closed:
             wake = case.next_wake(self.state)
             self._changed = False
             if wake is None:
-                await workflow.wait_condition(lambda: self._changed or self.state.closed)
+                await workflow.wait_condition(lambda: self._changed or done() or self.state.closed)
             else:
                 delay = (wake - self.now()).total_seconds()
                 if delay > 0:
                     try:
                         await workflow.wait_condition(
-                            lambda: self._changed or self.state.closed, timeout=timedelta(seconds=delay)
+                            lambda: self._changed or done() or self.state.closed, timeout=timedelta(seconds=delay)
                         )
                     except TimeoutError:
                         pass
@@ -215,7 +220,6 @@ class CaseRuntime(Generic[State]):
                 drafts = case.decide_timers(self.decider, self.state, self.context())
                 if drafts:
                     await self.commit(drafts)
-        await self.drain_notices()
 
     async def drain_notices(self) -> None:
         """A case finishes only when every notice it caused has been delivered."""

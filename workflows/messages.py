@@ -60,3 +60,25 @@ class OpenBoardDecision(BaseModel):
     requested_by: str
     conflicted: list[str] = Field(default_factory=list)
     clock_offset_seconds: float = 0.0
+
+
+class OpenPolicyReview(BaseModel):
+    """The register asks for one review of its instrument."""
+
+    case_id: str
+    instrument: str
+    reason: str
+    requested_by: str
+    current_version: str | None = None
+    current_sha256: str | None = None
+    comment: str | None = None
+    clock_offset_seconds: float = 0.0
+
+
+class OpenRegister(BaseModel):
+    """An instrument's register; `state` carries it across continue-as-new (it is also its audit trail's fold)."""
+
+    case_id: str
+    instrument: str
+    clock_offset_seconds: float = 0.0
+    state: dict[str, Any] | None = None
