@@ -23,6 +23,8 @@ from domain.case_kinds import decider_for
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.grant import GRANT
+from domain.organisation import Organisation
+from runtime.documents import DocumentError, with_stored_document
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.settings import Settings
 from runtime.temporal import TemporalUnavailable, connect, worker_is_polling
@@ -34,14 +36,14 @@ grant_app = typer.Typer(help="Multi-Donor Fund grant applications.", no_args_is_
 OPENING_WAIT = timedelta(seconds=20)
 
 
-def _organisation(settings: Settings):
+def load_org(settings: Settings) -> Organisation:
     try:
         return load_organisation(settings.organisation_file)
     except OrganisationFileError as error:
         fail(str(error), code=2)
 
 
-def _store(settings: Settings) -> EventStore:
+def open_store(settings: Settings) -> EventStore:
     try:
         return EventStore.open(settings.audit_database_url)
     except Exception as error:  # noqa: BLE001 - the store's errors are sentences already
@@ -94,7 +96,7 @@ def submit(
         fail(f"The application {file} is not valid YAML: {str(error).splitlines()[0]}.")
     if not isinstance(fields, dict):
         fail(f"The application {file} must be a YAML mapping of fields.")
-    organisation = _organisation(settings)
+    organisation = load_org(settings)
     reference = str(fields.get("reference", ""))
     case_id = f"grant/{reference}"
     actor = str(fields.get("submitted_by", ""))
@@ -104,7 +106,7 @@ def submit(
         case.decide_command(GRANT, GRANT.initial_state(case_id), command, context)
     except NotAllowed as refusal:
         fail(refusal.sentence)
-    store = _store(settings)
+    store = open_store(settings)
     if store.current_version(case_id) > 0:
         fail(f"Case {case_id} already exists; choose another reference.")
     state = asyncio.run(_start_case(settings, store, case_id, "GrantApproval", command))
@@ -155,17 +157,30 @@ def act(
     comment: str | None = typer.Option(None, "--comment", help="The reason or comment, on the record."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Act on a case as a person. A refusal prints the rule's sentence and changes nothing."""
-    settings = settings_of(ctx)
-    fields = _parse_fields(field)
-    organisation = _organisation(settings)
+    """Act on a case as a person. A refusal prints the rule's sentence and changes nothing.
+
+    `--field document=PATH` stores the file by its SHA-256 and sends its hash and name."""
+    perform(settings_of(ctx), case_id, action, actor, _parse_fields(field), comment, as_json)
+
+
+def perform(
+    settings: Settings,
+    case_id: str,
+    action: str,
+    actor: str,
+    fields: dict[str, str],
+    comment: str | None,
+    as_json: bool,
+) -> None:
+    """The checks every action passes before it reaches its case, then the action itself."""
+    organisation = load_org(settings)
     if not organisation.has_person(actor):
         fail(f"Unknown person '{actor}': not in the organisation file.")
     try:
         decider_for(case_id)
     except UnknownCase as error:
         fail(str(error))
-    store = _store(settings)
+    store = open_store(settings)
     if store.current_version(case_id) == 0:
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
     state = case_state(store, case_id)
@@ -173,6 +188,10 @@ def act(
         case.refuse_if_closed(state)
     except NotAllowed as refusal:
         fail(refusal.sentence)
+    try:
+        fields = with_stored_document(fields, settings.data_dir / "documents", Path.cwd())
+    except DocumentError as error:
+        fail(str(error))
     command = Command(action=action, actor=actor, fields=fields, comment=comment)
     result = asyncio.run(_act(settings, case_id, command))
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
@@ -206,7 +225,7 @@ def status(
         decider = decider_for(case_id)
     except UnknownCase as error:
         fail(str(error))
-    store = _store(settings)
+    store = open_store(settings)
     state = case_state(store, case_id)
     if state is None:
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
@@ -261,9 +280,9 @@ def tasks(
 ) -> None:
     """Open tasks with due dates, overdue first, from the audit trail's projection."""
     settings = settings_of(ctx)
-    if person is not None and not _organisation(settings).has_person(person):
+    if person is not None and not load_org(settings).has_person(person):
         fail(f"Unknown person '{person}': not in the organisation file.")
-    rows = open_tasks(_store(settings), datetime.now(UTC), person)
+    rows = open_tasks(open_store(settings), datetime.now(UTC), person)
     data = [row.model_dump(mode="json") for row in rows]
     lines = [
         f"{'OVERDUE ' if row.overdue else ''}{row.due_at.isoformat() if row.due_at else '-':<26} {row.assignee:<28} "

@@ -50,7 +50,7 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import audit, cases, serve, simulate
+    from cli import audit, cases, policy, serve, simulate
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -59,6 +59,8 @@ def _mount_subcommands() -> None:
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)
+    app.add_typer(policy.policy_app, name="policy")
+    app.command()(policy.overdue)
     app.add_typer(audit.app, name="audit")
 
 

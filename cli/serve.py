@@ -4,8 +4,13 @@ import asyncio
 
 import structlog
 import typer
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.context import fail, settings_of
+from domain.organisation import Organisation
+from domain.policy_register import register_case_id
 from runtime.logging import configure_logging
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.search_attributes import register_search_attributes
@@ -13,11 +18,12 @@ from runtime.settings import Settings
 from runtime.temporal import TemporalUnavailable, connect, start_embedded
 from store.errors import StoreError
 from store.event_store import EventStore
+from workflows.messages import OpenRegister
 
 log = structlog.get_logger("govern")
 
 
-def _prepare(settings: Settings) -> tuple[object, EventStore]:
+def _prepare(settings: Settings) -> tuple[Organisation, EventStore]:
     configure_logging(settings.log_format, settings.log_level)
     try:
         organisation = load_organisation(settings.organisation_file)
@@ -28,6 +34,25 @@ def _prepare(settings: Settings) -> tuple[object, EventStore]:
     except StoreError as error:
         fail(f"Cannot open the audit store (GOVERN_DATABASE_URL): {error}", code=2)
     return organisation, store
+
+
+async def start_registers(client: Client, settings: Settings, organisation: Organisation) -> list[str]:
+    """One long-lived register per governance instrument; starting one that runs already is a no-op."""
+    started = []
+    for instrument in organisation.instruments:
+        case_id = register_case_id(instrument.id)
+        try:
+            await client.start_workflow(
+                "InstrumentRegister",
+                OpenRegister(case_id=case_id, instrument=instrument.id),
+                id=case_id,
+                task_queue=settings.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+            started.append(case_id)
+        except WorkflowAlreadyStartedError:
+            pass
+    return started
 
 
 async def _serve_embedded(settings: Settings) -> None:
@@ -42,6 +67,7 @@ async def _serve_embedded(settings: Settings) -> None:
     try:
         await register_search_attributes(environment.client, settings.temporal_namespace)
         worker = build_worker(environment.client, settings.task_queue, dependencies_from(settings, organisation, store))
+        await start_registers(environment.client, settings, organisation)
         host = settings.temporal_address.rpartition(":")[0]
         typer.echo(
             f"Temporal dev server: {settings.temporal_address} (namespace {settings.temporal_namespace}), "

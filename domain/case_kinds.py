@@ -6,10 +6,13 @@ from domain.errors import UnknownCase
 
 
 def decider_for(case_id: str) -> CaseDecider:
+    from domain.annual_work_plan import ANNUAL_WORK_PLAN
     from domain.board_decision import BOARD_DECISION
+    from domain.board_report import BOARD_REPORT
     from domain.grant import GRANT
     from domain.policy_register import POLICY_REGISTER
     from domain.policy_review import POLICY_REVIEW
+    from domain.strategic_plan import STRATEGIC_PLAN
 
     parts = case_id.split("/")
     if len(parts) >= 4 and parts[-2] == "board" and parts[-1].isdigit():
@@ -20,7 +23,13 @@ def decider_for(case_id: str) -> CaseDecider:
         return POLICY_REGISTER
     if parts[0] == "policy" and len(parts) == 4 and parts[2] == "review" and parts[3].isdigit():
         return POLICY_REVIEW
-    raise UnknownCase(f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter).")
+    if parts[0] == "plan" and len(parts) == 2:
+        return STRATEGIC_PLAN
+    if parts[0] == "plan" and len(parts) == 4 and parts[2] == "awp" and parts[3].isdigit():
+        return ANNUAL_WORK_PLAN
+    if parts[0] == "plan" and len(parts) == 4 and parts[2] in ("report", "risk"):
+        return BOARD_REPORT
+    raise UnknownCase(f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter, plan/2028-2032).")
 
 
 def initial_state(case_id: str) -> CaseState:

@@ -128,7 +128,10 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         assert json.loads(screened.stdout)["stage"] == "reviewer_assignment"
 
         tasks = govern(installation, "tasks", "--for", "head-of-programmes", "--json")
-        assert [row["task_id"] for row in json.loads(tasks.stdout)] == ["assign-reviewers"]
+        rows = json.loads(tasks.stdout)
+        assert [row["task_id"] for row in rows if row["case_id"] == "grant/2027-014"] == ["assign-reviewers"]
+        # `govern up` started one register per instrument; the Results Framework's owner sees its next review.
+        assert {row["case_id"] for row in rows} == {"grant/2027-014", "policy/results-framework"}
         status = json.loads(govern(installation, "status", "grant/2027-014", "--json").stdout)
         assert status["stage"] == "reviewer_assignment"
         assert [h["type"] for h in status["history"]][:3] == [
@@ -138,7 +141,8 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         ]
         verified = govern(installation, "audit", "verify")
         assert verified.returncode == 0
-        assert verified.stdout.startswith("Audit chain intact: 5 events")
+        assert verified.stdout.startswith("Audit chain intact: ")
+        assert status["version"] == 5
     finally:
         code = up.stop()
     assert code == 0
@@ -162,7 +166,13 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         assert "stage conflict_declarations" in assigned.stdout
     finally:
         assert up.stop() == 0
-    assert govern(installation, "audit", "verify").stdout.startswith("Audit chain intact: 9 events")
+    assert govern(installation, "audit", "verify").stdout.startswith("Audit chain intact: ")
+    assert json.loads(govern(installation, "status", "grant/2027-014", "--json").stdout)["version"] == 9
+    listed = json.loads(govern(installation, "policy", "list", "--json").stdout)
+    assert {row["instrument"]: row["register"] for row in listed} == {
+        "charter": "running", "sops": "running", "coi-policy": "running", "risk-framework": "running",
+        "results-framework": "running",
+    }
 
 
 async def test_act_without_a_worker_says_so_and_govern_worker_serves_an_existing_temporal(

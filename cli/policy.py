@@ -1,0 +1,139 @@
+"""`govern policy …` and `govern overdue`: the governance instruments' registers, reviews and attestations,
+and every overdue step across all processes. All of it is read from the audit trail's projections."""
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import typer
+
+from cli.cases import _echo, load_org, open_store, perform
+from cli.context import fail, settings_of
+from domain.policy_register import register_case_id, register_summary, version_history
+from domain.policy_review import attestation_status, review_case_id
+from store.projections import case_state, open_tasks
+
+policy_app = typer.Typer(
+    help="Governance instruments: registers, reviews, attestations, history.", no_args_is_help=True
+)
+review_app = typer.Typer(help="Policy reviews.", no_args_is_help=True)
+policy_app.add_typer(review_app, name="review")
+
+
+def _instrument_or_fail(settings, instrument: str):
+    organisation = load_org(settings)
+    try:
+        return organisation, organisation.instrument(instrument)
+    except LookupError:
+        known = ", ".join(item.id for item in organisation.instruments) or "none"
+        fail(f"Unknown instrument '{instrument}'; the organisation file has: {known}.")
+
+
+@policy_app.command("list")
+def list_instruments(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The instruments, their owners, current versions, next review dates, and what is overdue."""
+    settings = settings_of(ctx)
+    organisation = load_org(settings)
+    store = open_store(settings)
+    now = datetime.now(UTC)
+    rows = []
+    for instrument in organisation.instruments:
+        state = case_state(store, register_case_id(instrument.id))
+        if state is None:
+            rows.append(
+                {
+                    "instrument": instrument.id,
+                    "title": instrument.title,
+                    "owner": instrument.owner,
+                    "current_version": instrument.current_version,
+                    "last_published_on": instrument.last_published_on.isoformat()
+                    if instrument.last_published_on
+                    else None,
+                    "next_review_on": instrument.next_review_on().isoformat(),
+                    "open_review": None,
+                    "overdue": instrument.next_review_on() < now.date(),
+                    "register": "not started",
+                }
+            )
+        else:
+            rows.append({**register_summary(state, now), "register": "running"})
+    lines = [
+        f"{'OVERDUE ' if row['overdue'] else ''}{row['instrument']:<18} v{row['current_version']:<6} "
+        f"owner {row['owner']:<20} next review {row['next_review_on']}"
+        + (f"  review open: {row['open_review']}" if row.get("open_review") else "")
+        for row in rows
+    ]
+    _echo(rows, as_json, "\n".join(lines) if lines else "The organisation file lists no instruments.")
+
+
+@review_app.command("start")
+def start_review(
+    ctx: typer.Context,
+    instrument: str = typer.Argument(..., help="e.g. charter"),
+    actor: str = typer.Option(..., "--as", help="The owner, the Director or the Compliance Officer."),
+    comment: str | None = typer.Option(None, "--comment", help="Why it starts early."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Start the review of an instrument now, ahead of its due date."""
+    settings = settings_of(ctx)
+    _instrument_or_fail(settings, instrument)
+    perform(settings, register_case_id(instrument), "start-review", actor, {}, comment, as_json)
+
+
+@policy_app.command("attestations")
+def attestations(
+    ctx: typer.Context,
+    instrument: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Who has acknowledged the instrument's latest published version, and who has not."""
+    settings = settings_of(ctx)
+    _instrument_or_fail(settings, instrument)
+    store = open_store(settings)
+    register = case_state(store, register_case_id(instrument))
+    if register is None or not register.reviews_started:
+        fail(f"The {instrument} register has no review yet, so there is nothing to acknowledge.")
+    review = case_state(store, review_case_id(instrument, register.reviews_started))
+    if review is None or review.published is None:
+        fail(f"The open review of {instrument} has not published a version yet.")
+    status = attestation_status(review, datetime.now(UTC))
+    data = {"review": review.case_id, "version": review.published.version, "people": status}
+    lines = [f"{review.case_id}, version {review.published.version}:"]
+    lines += [f"  {person:<32} {state}" for person, state in sorted(status.items(), key=lambda item: item[1])]
+    _echo(data, as_json, "\n".join(lines))
+
+
+@policy_app.command("history")
+def history(
+    ctx: typer.Context,
+    instrument: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Every version with its hash, dates, approver and decision reference."""
+    settings = settings_of(ctx)
+    _instrument_or_fail(settings, instrument)
+    register = case_state(open_store(settings), register_case_id(instrument))
+    if register is None:
+        fail(f"The {instrument} register has not started; `govern up` starts one per instrument.")
+    rows = version_history(register)
+    lines = [
+        f"v{row['version']:<6} published {row['published_on']}  sha256 {str(row.get('sha256') or '-')[:16]}  "
+        f"approved by {row.get('approver') or '-'}  ref {row.get('decision_reference') or '-'}"
+        + ("  (reaffirmed)" if row.get("reaffirmed") else "")
+        for row in rows
+    ]
+    _echo(rows, as_json, "\n".join(lines))
+
+
+def overdue(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every overdue step across all processes, grouped by person."""
+    settings = settings_of(ctx)
+    rows = [row for row in open_tasks(open_store(settings), datetime.now(UTC)) if row.overdue]
+    grouped: dict[str, list] = defaultdict(list)
+    for row in rows:
+        grouped[row.assignee].append(row)
+    data = {person: [row.model_dump(mode="json") for row in items] for person, items in grouped.items()}
+    lines: list[str] = []
+    for person, items in grouped.items():
+        lines.append(f"{person}:")
+        lines += [f"  {row.case_id} {row.task_id}: {row.title} (due {row.due_at.isoformat()})" for row in items]
+    _echo(data, as_json, "\n".join(lines) if lines else "Nothing is overdue.")
