@@ -29,7 +29,9 @@ def decider_for(case_id: str) -> CaseDecider:
         return ANNUAL_WORK_PLAN
     if parts[0] == "plan" and len(parts) == 4 and parts[2] in ("report", "risk"):
         return BOARD_REPORT
-    raise UnknownCase(f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter, plan/2028-2032).")
+    raise UnknownCase(
+        f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter, plan/2028-2032)."
+    )
 
 
 def initial_state(case_id: str) -> CaseState:

@@ -170,7 +170,10 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
     assert json.loads(govern(installation, "status", "grant/2027-014", "--json").stdout)["version"] == 9
     listed = json.loads(govern(installation, "policy", "list", "--json").stdout)
     assert {row["instrument"]: row["register"] for row in listed} == {
-        "charter": "running", "sops": "running", "coi-policy": "running", "risk-framework": "running",
+        "charter": "running",
+        "sops": "running",
+        "coi-policy": "running",
+        "risk-framework": "running",
         "results-framework": "running",
     }
 
