@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.audit import AuditActivities
+from activities.case_starter import CaseStarter
 from activities.mail import MailDelivery
 from activities.notify import NotifyActivities
 from activities.organisation import OrganisationActivities
@@ -27,6 +28,7 @@ from store.event_store import EventStore
 from workflows.board_decision import BoardDecisionWorkflow
 from workflows.grant_approval import GrantApprovalWorkflow
 from workflows.instrument_register import InstrumentRegisterWorkflow
+from workflows.plan_cases import AnnualWorkPlanWorkflow, BoardReportWorkflow, StrategicPlanWorkflow
 from workflows.policy_review import PolicyReviewWorkflow
 
 WORKFLOWS: Sequence[type] = (
@@ -34,6 +36,9 @@ WORKFLOWS: Sequence[type] = (
     BoardDecisionWorkflow,
     InstrumentRegisterWorkflow,
     PolicyReviewWorkflow,
+    StrategicPlanWorkflow,
+    AnnualWorkPlanWorkflow,
+    BoardReportWorkflow,
 )
 
 # The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
@@ -67,11 +72,13 @@ def dependencies_from(settings: Settings, organisation: Organisation, store: Eve
     return WorkerDependencies(store=store, organisation=organisation, delivery=delivery)
 
 
-def activities_of(dependencies: WorkerDependencies) -> list[Callable[..., Any]]:
+def activities_of(dependencies: WorkerDependencies, client: Client, task_queue: str) -> list[Callable[..., Any]]:
     audit = AuditActivities(dependencies.store)
     organisation = OrganisationActivities(dependencies.organisation)
     notify = NotifyActivities(dependencies.delivery)
+    starter = CaseStarter(client, task_queue)
     return [
+        starter.start_case,
         audit.record_events,
         organisation.organisation_snapshot,
         organisation.plan_schedules,
@@ -84,7 +91,7 @@ def build_worker(client: Client, task_queue: str, dependencies: WorkerDependenci
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_of(dependencies),
+        activities=activities_of(dependencies, client, task_queue),
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
         interceptors=[LoggingInterceptor()],
         workflow_runner=SandboxedWorkflowRunner(

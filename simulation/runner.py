@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError
@@ -35,7 +35,7 @@ from simulation.scenario import Action, CaseOpening, Scenario, timeline
 from store.event_store import EventStore
 from store.models import StoredEvent
 from store.projections import all_events, case_state
-from workflows.messages import ActResult, CaseView, OpenCase, OpenRegister
+from workflows.messages import ActResult, CaseView, OpenCase, OpenPlan, OpenRegister
 
 SETTLE_TIMEOUT = 60.0
 
@@ -113,6 +113,7 @@ class ScenarioRun:
         self.task_queue = task_queue
         self.offset = offset
         self.problems: list[str] = []
+        self.children: set[str] = set()
         self.documents_dir = documents_dir
         self.log: list[str] = []
         self.cases: list[str] = []
@@ -138,7 +139,8 @@ class ScenarioRun:
 
     async def _settled(self) -> bool:
         now = await self.scenario_now()
-        pending = list(self.cases)
+        # Children a long-lived case started before it continued as new are remembered here, not in its view.
+        pending = [*self.cases, *self.children]
         seen: set[str] = set()
         while pending:
             case_id = pending.pop()
@@ -154,11 +156,15 @@ class ScenarioRun:
             if not view.closed and view.next_wake is not None and view.next_wake <= now:
                 return False
             pending.extend(view.children)
+            self.children.update(view.children)
         return True
 
     async def open_case(self, opening: CaseOpening) -> None:
         if opening.kind == "policy_register":
             await self.open_register(opening)
+            return
+        if opening.kind == "strategic_plan":
+            await self.open_plan(opening)
             return
         fields = opening.application
         if fields is None:
@@ -186,6 +192,44 @@ class ScenarioRun:
         self.cases.append(case_id)
         self.log.append(f"{(await self.scenario_now()):%Y-%m-%d %H:%M} open {case_id}")
         await self.settle()
+
+    async def open_plan(self, opening: CaseOpening) -> None:
+        plan = opening.plan
+        assert plan is not None
+        handle = await self.client.start_workflow(
+            "StrategicPlanCycle",
+            OpenPlan(
+                case_id=plan.case_id,
+                start_year=plan.start_year,
+                end_year=plan.end_year,
+                milestones=plan.milestones,
+                consultation_closes=plan.consultation_closes,
+                requested_by=plan.requested_by,
+                clock_offset_seconds=self.offset.total_seconds(),
+            ),
+            id=plan.case_id,
+            task_queue=self.task_queue,
+        )
+        await self._opened(plan.case_id, handle)
+
+    async def _opened(self, case_id: str, handle: WorkflowHandle) -> None:
+        """Wait for the opening to be recorded, or report the sentence that refused it."""
+        for _ in range(600):
+            if self.store.current_version(case_id) > 0:
+                self.cases.append(case_id)
+                self.log.append(f"{(await self.scenario_now()):%Y-%m-%d %H:%M} open {case_id}")
+                await self.settle()
+                return
+            description = await handle.describe()
+            if description.status is not None and description.status.name == "FAILED":
+                try:
+                    await handle.result()
+                except Exception as error:  # noqa: BLE001 - its cause carries the refusal sentence
+                    cause = getattr(error, "cause", None)
+                    self.problems.append(f"Case {case_id} was not opened: {getattr(cause, 'message', error)}")
+                return
+            await asyncio.sleep(0.05)
+        raise SimulationError(f"Case {case_id} did not record its opening within 30 s.")
 
     async def open_register(self, opening: CaseOpening) -> None:
         assert opening.instrument is not None
@@ -271,7 +315,7 @@ class ScenarioRun:
 
     async def stop_open_cases(self) -> None:
         """A shared server outlives the run: end what is still open so it does not wait for a gone worker."""
-        for case_id in self.cases:
+        for case_id in [*self.cases, *sorted(self.children)]:
             try:
                 await self.client.get_workflow_handle(case_id).terminate("simulation finished")
             except RPCError:

@@ -20,16 +20,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class PlanOpening(_Strict):
+    """A Strategic Plan cycle, as `govern plan start FILE` reads it."""
+
+    start_year: int
+    end_year: int
+    milestones: dict[str, str] = Field(description="concept_note_due, consultation_draft_due, final_draft_due")
+    consultation_closes: str
+    requested_by: str = "director"
+
+    @property
+    def case_id(self) -> str:
+        return f"plan/{self.start_year}-{self.end_year}"
+
+
 class CaseOpening(_Strict):
-    kind: Literal["grant", "policy_register"] = "grant"
+    kind: Literal["grant", "policy_register", "strategic_plan"] = "grant"
     at: AwareDatetime | None = Field(default=None, description="When it is submitted; default: the start.")
     application: dict[str, Any] | None = None
     file: Path | None = Field(default=None, description="A grant application file instead of `application`.")
     instrument: str | None = Field(default=None, description="For a policy_register: the instrument's id.")
+    plan: PlanOpening | None = Field(default=None, description="For a strategic_plan: its period and milestones.")
 
     @model_validator(mode="after")
     def _one_source(self) -> "CaseOpening":
-        if self.kind == "policy_register":
+        if self.kind == "strategic_plan":
+            if self.plan is None or self.application is not None or self.file is not None:
+                raise ValueError("a strategic_plan takes 'plan' (and no application)")
+        elif self.kind == "policy_register":
             if self.instrument is None or self.application is not None or self.file is not None:
                 raise ValueError("a policy_register takes 'instrument' (and no application)")
         elif (self.application is None) == (self.file is None):

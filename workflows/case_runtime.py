@@ -96,7 +96,12 @@ class CaseRuntime(Generic[State]):
     async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
         """Record what the domain decides about something other than a person's command (a child's outcome)."""
         async with self._lock:
-            drafts = case.with_reactions(self.decider, self.state, decision(self.state, self.context()), self.context())
+            try:
+                drafts = case.with_reactions(
+                    self.decider, self.state, decision(self.state, self.context()), self.context()
+                )
+            except NotAllowed as refusal:  # e.g. an opening whose dates do not hold: fail, record nothing
+                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
             return await self.commit(drafts)
 
     def result(self, events: list[DomainEvent]) -> ActResult:

@@ -82,3 +82,28 @@ class OpenRegister(BaseModel):
     instrument: str
     clock_offset_seconds: float = 0.0
     state: dict[str, Any] | None = None
+
+
+class OpenPlan(BaseModel):
+    """A Strategic Plan cycle; after publication the same workflow opens the plan's yearly cases."""
+
+    case_id: str
+    start_year: int
+    end_year: int
+    milestones: dict[str, str] = Field(description="concept_note_due, consultation_draft_due, final_draft_due.")
+    consultation_closes: str
+    requested_by: str
+    clock_offset_seconds: float = 0.0
+    state: dict[str, Any] | None = None
+    next_year: int | None = Field(default=None, description="Across continue-as-new: the year to open next.")
+
+
+class OpenPlanCase(BaseModel):
+    """An Annual Work Plan or a quarterly report of an approved plan."""
+
+    case_id: str
+    kind: str
+    year: int
+    targets: list[str] = Field(default_factory=list)
+    requested_by: str = "system"
+    clock_offset_seconds: float = 0.0

@@ -1,0 +1,154 @@
+"""The Strategic Plan as workflows: the cycle from concept note to publication, then, year by year, the Annual
+Work Plan and the quarterly progress and risk reports to the Board. Rules: `domain.strategic_plan`,
+`domain.annual_work_plan`, `domain.board_report`, `domain.plan_implementation`."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.case_starter import StartCase
+    from domain import annual_work_plan, board_report, strategic_plan
+    from domain.commands import Command
+    from domain.plan_implementation import openings_for_year
+    from workflows.board_requests import BoardRequests
+    from workflows.case_runtime import STORE_RETRY, CaseRuntime
+    from workflows.messages import ActResult, CaseView, OpenPlan, OpenPlanCase
+
+CASE_TIMEOUT = timedelta(days=800)
+
+
+class _CaseHandlers:
+    runtime: CaseRuntime
+
+    @workflow.update(name="act")
+    async def act(self, command: Command) -> ActResult:
+        return await self.runtime.handle(command)
+
+    @act.validator
+    def validate_act(self, command: Command) -> None:
+        self.runtime.validate(command)
+
+    @workflow.query(name="view")
+    def view(self) -> CaseView:
+        return self.runtime.view()
+
+
+@workflow.defn(name="AnnualWorkPlan")
+class AnnualWorkPlanWorkflow(_CaseHandlers):
+    @workflow.init
+    def __init__(self, opening: OpenPlanCase) -> None:
+        decider = annual_work_plan.ANNUAL_WORK_PLAN
+        self.runtime = CaseRuntime(decider, decider.initial_state(opening.case_id), opening.clock_offset_seconds)
+        self.board = BoardRequests(self.runtime)
+
+    @workflow.run
+    async def run(self, opening: OpenPlanCase) -> CaseView:
+        await self.runtime.load_organisation()
+        await self.runtime.apply(
+            lambda state, context: annual_work_plan.open_annual_work_plan(
+                state.case_id,
+                plan_targets=opening.targets,
+                fiscal_year=opening.year,
+                requested_by=opening.requested_by,
+                context=context,
+            )
+        )
+        await self.runtime.run_until_closed()
+        return self.runtime.view()
+
+
+@workflow.defn(name="BoardReport")
+class BoardReportWorkflow(_CaseHandlers):
+    @workflow.init
+    def __init__(self, opening: OpenPlanCase) -> None:
+        decider = board_report.BOARD_REPORT
+        self.runtime = CaseRuntime(decider, decider.initial_state(opening.case_id), opening.clock_offset_seconds)
+
+    @workflow.run
+    async def run(self, opening: OpenPlanCase) -> CaseView:
+        await self.runtime.load_organisation()
+        await self.runtime.apply(
+            lambda state, context: board_report.open_board_report(
+                state.case_id,
+                requested_by=opening.requested_by,
+                context=context,
+                targets=opening.targets if opening.kind == "progress" else (),
+            )
+        )
+        await self.runtime.run_until_closed()
+        return self.runtime.view()
+
+
+@workflow.defn(name="StrategicPlanCycle")
+class StrategicPlanWorkflow(_CaseHandlers):
+    @workflow.init
+    def __init__(self, opening: OpenPlan) -> None:
+        decider = strategic_plan.STRATEGIC_PLAN
+        state = (
+            strategic_plan.StrategicPlanState.model_validate(opening.state)
+            if opening.state is not None
+            else decider.initial_state(opening.case_id)
+        )
+        self.runtime = CaseRuntime(decider, state, opening.clock_offset_seconds)
+        self.board = BoardRequests(self.runtime)
+
+    @workflow.run
+    async def run(self, opening: OpenPlan) -> None:
+        runtime = self.runtime
+        await runtime.load_organisation()
+        if runtime.state.version == 0:
+            await runtime.apply(
+                lambda state, context: strategic_plan.open_strategic_plan(
+                    state.case_id,
+                    opening.start_year,
+                    opening.end_year,
+                    opening.milestones,
+                    opening.consultation_closes,
+                    opening.requested_by,
+                    context,
+                )
+            )
+        await runtime.run_until_closed()
+        if runtime.state.outcome != "published":
+            return
+        year = opening.next_year or opening.start_year
+        if year > opening.end_year:
+            return
+        await self._open_year(opening, year)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(
+            opening.model_copy(update={"state": runtime.state.model_dump(mode="json"), "next_year": year + 1})
+        )
+
+    async def _open_year(self, opening: OpenPlan, year: int) -> None:
+        """Sleep to each case's opening instant and start it; the cases outlive this run of the plan."""
+        runtime = self.runtime
+        assert runtime.organisation is not None
+        targets = [target.id for target in runtime.state.targets]
+        openings = openings_for_year(
+            runtime.organisation, runtime.state.case_id, year, opening.end_year, first=year == opening.start_year
+        )
+        for planned in openings:
+            delay = (planned.at - runtime.now()).total_seconds()
+            if delay > 0:
+                await workflow.sleep(timedelta(seconds=delay))
+            runtime.children.append(planned.case_id)
+            case_opening = OpenPlanCase(
+                case_id=planned.case_id,
+                kind=planned.kind,
+                year=planned.year,
+                targets=targets,
+                clock_offset_seconds=opening.clock_offset_seconds,
+            )
+            await workflow.execute_activity(
+                "start_case",
+                StartCase(
+                    workflow="AnnualWorkPlan" if planned.kind == "awp" else "BoardReport",
+                    case_id=planned.case_id,
+                    opening=case_opening.model_dump(mode="json"),
+                ),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=STORE_RETRY,
+                result_type=bool,
+            )
