@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 import yaml
+from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -109,17 +110,18 @@ def submit(
     store = open_store(settings)
     if store.current_version(case_id) > 0:
         fail(f"Case {case_id} already exists; choose another reference.")
-    state = asyncio.run(_start_case(settings, store, case_id, "GrantApproval", command))
+    state = asyncio.run(
+        start_case(settings, store, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))
+    )
     summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_lines(state)}
     _echo(summary, as_json, f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state)))
 
 
-async def _start_case(settings: Settings, store: EventStore, case_id: str, workflow: str, command: Command):
+async def start_case(settings: Settings, store: EventStore, case_id: str, workflow: str, opening: BaseModel):
+    """Start the case's workflow and wait until its opening is on the audit trail (or say why it is not)."""
     client = await _client_with_worker(settings)
     try:
-        handle = await client.start_workflow(
-            workflow, OpenCase(case_id=case_id, command=command), id=case_id, task_queue=settings.task_queue
-        )
+        handle = await client.start_workflow(workflow, opening, id=case_id, task_queue=settings.task_queue)
     except WorkflowAlreadyStartedError:
         fail(f"Case {case_id} already exists; choose another reference.")
     deadline = time.monotonic() + OPENING_WAIT.total_seconds()

@@ -50,7 +50,7 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import audit, cases, policy, serve, simulate
+    from cli import audit, cases, plan, policy, serve, simulate
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -61,6 +61,7 @@ def _mount_subcommands() -> None:
     app.command()(simulate.simulate)
     app.add_typer(policy.policy_app, name="policy")
     app.command()(policy.overdue)
+    app.add_typer(plan.plan_app, name="plan")
     app.add_typer(audit.app, name="audit")
 
 

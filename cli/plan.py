@@ -1,0 +1,109 @@
+"""`govern plan start FILE` and `govern plan status`: the Strategic Plan, its Annual Work Plans and reports."""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+import yaml
+from pydantic import ValidationError
+
+from cli.cases import _echo, load_org, open_store, start_case
+from cli.context import fail, settings_of
+from domain.case import Context
+from domain.errors import NotAllowed
+from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
+from simulation.scenario import PlanOpening
+from store.projections import all_events, case_state
+from workflows.messages import OpenPlan
+
+plan_app = typer.Typer(help="The Strategic Plan, its Annual Work Plans and quarterly reports.", no_args_is_help=True)
+
+
+@plan_app.command("start")
+def start(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="start_year, end_year, milestones, consultation_closes, requested_by"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Open a Strategic Plan cycle (case plan/<start>-<end>)."""
+    settings = settings_of(ctx)
+    try:
+        plan = PlanOpening.model_validate(yaml.safe_load(Path(file).read_text(encoding="utf-8")))
+    except OSError as error:
+        fail(f"Cannot read the plan file {file}: {error.strerror}.")
+    except (yaml.YAMLError, ValidationError) as error:
+        fail(f"The plan file {file} is invalid: {str(error).splitlines()[0]}.")
+    context = Context(organisation=load_org(settings), now=datetime.now(UTC))
+    try:
+        open_strategic_plan(
+            plan.case_id,
+            plan.start_year,
+            plan.end_year,
+            plan.milestones,
+            plan.consultation_closes,
+            plan.requested_by,
+            context,
+        )
+    except NotAllowed as refusal:
+        fail(refusal.sentence)
+    store = open_store(settings)
+    if store.current_version(plan.case_id) > 0:
+        fail(f"Case {plan.case_id} already exists.")
+    opening = OpenPlan(
+        case_id=plan.case_id,
+        start_year=plan.start_year,
+        end_year=plan.end_year,
+        milestones=plan.milestones,
+        consultation_closes=plan.consultation_closes,
+        requested_by=plan.requested_by,
+    )
+    state = asyncio.run(start_case(settings, store, plan.case_id, "StrategicPlanCycle", opening))
+    _echo({"case": plan.case_id, "stage": state.stage}, as_json, f"Opened {plan.case_id}: stage {state.stage}.")
+
+
+@plan_app.command("status")
+def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Each plan's milestones, Annual Work Plans and reports, with what is overdue."""
+    settings = settings_of(ctx)
+    store = open_store(settings)
+    now = datetime.now(UTC)
+    streams = sorted({event.stream_id for event in all_events(store) if event.stream_id.startswith("plan/")})
+    plans = [stream for stream in streams if stream.count("/") == 1]
+    data = []
+    for plan_case in plans:
+        plan = case_state(store, plan_case)
+        cases = []
+        for stream in streams:
+            if stream.startswith(plan_case + "/") and stream.count("/") == 3:
+                state = case_state(store, stream)
+                overdue = [t.task_id for t in state.tasks.values() if t.due_at is not None and t.due_at < now]
+                due = min((t.due_at for t in state.tasks.values() if t.due_at is not None), default=None)
+                cases.append(
+                    {
+                        "case": stream,
+                        "stage": state.stage,
+                        "outcome": state.outcome,
+                        "next_due_at": due.isoformat() if due else None,
+                        "overdue": overdue,
+                    }
+                )
+        data.append(
+            {
+                "plan": plan_case,
+                "stage": plan.stage,
+                "outcome": plan.outcome,
+                "summary": STRATEGIC_PLAN.stage_summary(plan),
+                "cases": cases,
+            }
+        )
+    lines: list[str] = []
+    for item in data:
+        lines.append(f"{item['plan']}: {item['stage']}")
+        for milestone in item["summary"].get("milestones", []):
+            state = "late" if milestone.get("late") else ("submitted" if milestone.get("submitted_at") else "open")
+            lines.append(f"  milestone {milestone['milestone']:<20} due {milestone['due_at']}  {state}")
+        for row in item["cases"]:
+            flag = "  OVERDUE: " + ", ".join(row["overdue"]) if row["overdue"] else ""
+            lines.append(f"  {row['case']:<36} {row['stage']:<16} next due {row['next_due_at'] or '-'}{flag}")
+    _echo(data, as_json, "\n".join(lines) if lines else "No Strategic Plan has been opened.")
