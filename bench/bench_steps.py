@@ -65,7 +65,7 @@ CHOICES = ("approve", "abstain", "reject")
 def _sizes(quick: bool) -> dict[str, int]:
     if quick:
         return {"steps": 40, "rounds": 1}
-    return {"steps": 300, "rounds": 3}
+    return {"steps": 300, "rounds": 5}
 
 
 # -- the baseline: one update, one activity ---------------------------------------------------------------
@@ -78,22 +78,15 @@ def bare_echo(command: Command) -> Command:
 
 @workflow.defn(name="BareSteps")
 class BareStepsWorkflow:
-    def __init__(self) -> None:
-        self._done = False
-
     @workflow.run
     async def run(self) -> None:
-        await workflow.wait_condition(lambda: self._done)
+        await workflow.wait_condition(lambda: False)  # open until terminated, like the Board votes here
 
     @workflow.update(name="step")
     async def step(self, command: Command) -> Command:
         return await workflow.execute_activity(
             bare_echo, command, start_to_close_timeout=timedelta(seconds=30), result_type=Command
         )
-
-    @workflow.signal(name="finish")
-    def finish(self) -> None:
-        self._done = True
 
 
 def _bare_worker(client: Client) -> Worker:

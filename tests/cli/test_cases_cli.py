@@ -122,3 +122,57 @@ def test_no_tasks_on_an_empty_installation(env) -> None:
     result = CliRunner().invoke(app, ["tasks"], env=env)
     assert result.exit_code == 0
     assert result.stdout.strip() == "No open tasks."
+
+
+def test_a_plan_whose_dates_do_not_hold_is_refused_before_anything_starts(tmp_path: Path, env) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "start_year": 2032,
+                "end_year": 2028,
+                "consultation_closes": "2031-07-30",
+                "milestones": {
+                    "concept_note_due": "2031-04-15",
+                    "consultation_draft_due": "2031-06-15",
+                    "final_draft_due": "2031-09-15",
+                },
+            }
+        )
+    )
+    result = CliRunner().invoke(app, ["plan", "start", str(path)], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "A Strategic Plan's period must end after it starts; 2032-2028 does not."
+    assert_nothing_recorded(env)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["policy", "history", "bylaws"],
+        ["policy", "attestations", "bylaws"],
+        ["policy", "review", "start", "bylaws", "--as", "director"],
+    ],
+)
+def test_an_unknown_instrument_is_named_with_the_known_ones(env, args) -> None:
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Unknown instrument 'bylaws'; the organisation file has: charter, sops, coi-policy, risk-framework, "
+        "results-framework."
+    )
+
+
+def test_policy_list_shows_every_instrument_before_any_register_runs(env) -> None:
+    result = CliRunner().invoke(app, ["policy", "list"], env=env)
+    assert result.exit_code == 0
+    # An instrument past its review date is flagged OVERDUE first; which ones are depends on today's date.
+    assert [line.removeprefix("OVERDUE ").split()[0] for line in result.stdout.splitlines()] == [
+        "charter",
+        "sops",
+        "coi-policy",
+        "risk-framework",
+        "results-framework",
+    ]
+    assert CliRunner().invoke(app, ["plan", "status"], env=env).stdout.strip() == "No Strategic Plan has been opened."
+    assert CliRunner().invoke(app, ["overdue"], env=env).stdout.strip() == "Nothing is overdue."

@@ -87,7 +87,10 @@ async def test_the_sops_register_starts_reviews_at_their_due_dates_over_two_cycl
     )
     started = [e for e in outcome.events if e.type == "ReviewStarted"]
     # Timers fire at the recorded instant (Temporal may add a few milliseconds).
-    assert [e.occurred_at.replace(microsecond=0).isoformat() for e in started] == ["2027-09-15T07:00:00+00:00", "2028-09-20T07:00:00+00:00"]
+    assert [e.occurred_at.replace(microsecond=0).isoformat() for e in started] == [
+        "2027-09-15T07:00:00+00:00",
+        "2028-09-20T07:00:00+00:00",
+    ]
 
 
 async def test_an_edit_after_approvals_started_restarts_them_on_the_record(run_inline) -> None:
