@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain import timed_step
 from domain.acting import acting_for
 from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
-from domain.case import CaseState, Context, close_case
+from domain.case import CaseState, Context, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -201,12 +201,7 @@ class AnnualWorkPlanDecider:
         return AnnualWorkPlanState(case_id=case_id)
 
     def decide(self, state: AnnualWorkPlanState, command: Command, context: Context) -> list[EventDraft]:
-        handler = _HANDLERS.get(command.action)
-        if handler is None:
-            known = ", ".join(sorted(_HANDLERS))
-            raise NotAllowed(
-                f"Unknown action '{command.action}' for an Annual Work Plan; known actions: {known}.", rule="action"
-            )
+        handler = handler_for(_HANDLERS, command, "an Annual Work Plan")
         if state.fiscal_year is None:
             raise NotAllowed(f"Annual Work Plan {state.case_id} has not been opened.", rule="stage")
         return handler(self, state, command, context)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import acting_for
-from domain.case import CaseState, Context, close_case
+from domain.case import CaseState, Context, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -324,12 +324,7 @@ class BoardReportDecider:
         return BoardReportState(case_id=case_id)
 
     def decide(self, state: BoardReportState, command: Command, context: Context) -> list[EventDraft]:
-        handler = _HANDLERS.get(command.action)
-        if handler is None:
-            known = ", ".join(sorted(_HANDLERS))
-            raise NotAllowed(
-                f"Unknown action '{command.action}' for a report to the Board; known actions: {known}.", rule="action"
-            )
+        handler = handler_for(_HANDLERS, command, "a report to the Board")
         if state.report_kind is None:
             raise NotAllowed(f"Report {state.case_id} has not been opened.", rule="stage")
         return handler(self, state, command, context)

@@ -13,6 +13,7 @@ closes, two reviews complete an assessment); reactions are folded into the same 
 command is one atomic append to the audit trail.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -124,6 +125,18 @@ def with_reactions(
             current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
         produced.extend(more)
     raise RuntimeError(f"{decider.kind} reactions did not settle after {MAX_REACTION_ROUNDS} rounds")
+
+
+Handler = TypeVar("Handler")
+
+
+def handler_for(handlers: Mapping[str, Handler], command: Command, case_name: str) -> Handler:
+    """The decider's handler for the command's action, or a refusal listing the actions the case knows."""
+    handler = handlers.get(command.action)
+    if handler is None:
+        known = ", ".join(sorted(handlers))
+        raise NotAllowed(f"Unknown action '{command.action}' for {case_name}; known actions: {known}.", rule="action")
+    return handler
 
 
 def refuse_if_closed(state: CaseState) -> None:

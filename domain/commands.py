@@ -51,3 +51,11 @@ def parse_fields(command: Command, model: type[FieldsModel]) -> FieldsModel:
             else:
                 problems.append(f"field '{name}': {item['msg'][0].lower()}{item['msg'][1:]}")
         raise NotAllowed(f"Action '{command.action}' has bad input: {'; '.join(problems)}.", rule="input") from None
+
+
+def required_comment(command: Command, why: str | None = None) -> str:
+    """The command's comment, which this action needs as its reason; else a refusal saying so."""
+    if not command.comment or not command.comment.strip():
+        what = why or f"Action '{command.action}'"
+        raise NotAllowed(f"{what} needs a reason: give --comment.", rule="reason")
+    return command.comment.strip()

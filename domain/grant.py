@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain import timed_step
 from domain.acting import acting_for
 from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
-from domain.case import CaseState, Context, close_case
-from domain.commands import Command, EventDraft, parse_fields
+from domain.case import CaseState, Context, close_case, handler_for
+from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.delegation_of_authority import authorised_roles, role_title
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -138,12 +138,6 @@ def _usd(amount: Decimal) -> str:
     return f"USD {amount:,.2f}".replace(".00", "")
 
 
-def _needs_reason(command: Command, why: str) -> str:
-    if not command.comment or not command.comment.strip():
-        raise NotAllowed(f"{why} needs a reason: give --comment.", rule="reason")
-    return command.comment.strip()
-
-
 def _task_for(state: GrantState, task_id: str, what: str) -> timed_step.Task:
     task = state.tasks.get(task_id)
     if task is None:
@@ -256,10 +250,7 @@ class GrantDecider:
 
     # commands --------------------------------------------------------------------------------------------------
     def decide(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        handler = _HANDLERS.get(command.action)
-        if handler is None:
-            known = ", ".join(sorted(_HANDLERS))
-            raise NotAllowed(f"Unknown action '{command.action}' for a grant; known actions: {known}.", rule="action")
+        handler = handler_for(_HANDLERS, command, "a grant")
         if command.action != "submit" and state.application is None:
             raise NotAllowed(f"Grant {state.case_id} has not been submitted.", rule="stage")
         return handler(self, state, command, context)
@@ -309,7 +300,7 @@ class GrantDecider:
         on_behalf = _acting(state, context, command, task, "screen this application")
         reason = command.comment
         if fields.outcome != "eligible":
-            reason = _needs_reason(command, f"Screening as {fields.outcome}")
+            reason = required_comment(command, f"Screening as {fields.outcome}")
         drafts = [
             EventDraft(
                 type=SCREENED,
@@ -435,7 +426,7 @@ class GrantDecider:
                 rule="conflict-of-interest",
             )
         fields = parse_fields(command, DeclareFields)
-        reason = _needs_reason(command, "Declaring a conflict of interest") if fields.conflict else command.comment
+        reason = required_comment(command, "Declaring a conflict of interest") if fields.conflict else command.comment
         assert state.application is not None
         drafts = [
             EventDraft(
@@ -497,7 +488,7 @@ class GrantDecider:
         task = _task_for(state, "approval", "approve")
         fields = parse_fields(command, DecisionFields)
         on_behalf = self._authorised_decider(state, command, context, task)
-        reason = command.comment if fields.decision == "approve" else _needs_reason(command, "Rejecting a grant")
+        reason = command.comment if fields.decision == "approve" else required_comment(command, "Rejecting a grant")
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
         role = state.approver_role
         if fields.decision == "reject":
@@ -564,7 +555,7 @@ class GrantDecider:
         _separation_of_duties(state, context, command.actor, "endorse")
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
         if fields.decision == "reject":
-            reason = _needs_reason(command, "Declining to endorse a grant")
+            reason = required_comment(command, "Declining to endorse a grant")
             return [
                 EventDraft(
                     type=REJECTED,
@@ -829,7 +820,7 @@ class GrantDecider:
                 on_behalf_of=on_behalf,
                 reason=command.comment
                 if fields.decision == "approve"
-                else _needs_reason(command, "Returning a report"),
+                else required_comment(command, "Returning a report"),
                 outcome=fields.decision,
                 payload={"report": number},
             ),
@@ -930,7 +921,7 @@ class GrantDecider:
         on_behalf = _acting(state, context, command, task, "review the final report")
         assert state.application is not None
         if fields.decision == "revise":
-            reason = _needs_reason(command, "Returning a report")
+            reason = required_comment(command, "Returning a report")
             return [
                 EventDraft(
                     type=FINAL_REVIEWED,
@@ -980,7 +971,7 @@ class GrantDecider:
                 "A grant with released funds cannot be withdrawn; it is closed through its final report.",
                 rule="withdrawal",
             )
-        reason = _needs_reason(command, "Withdrawing an application")
+        reason = required_comment(command, "Withdrawing an application")
         parse_fields(command, NoFields)
         return [
             EventDraft(type=WITHDRAWN, actor=command.actor, reason=reason, outcome="withdrawn"),

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.case import CaseState, Context
+from domain.case import CaseState, Context, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -222,13 +222,7 @@ class PolicyRegisterDecider:
         return PolicyRegisterState(case_id=case_id)
 
     def decide(self, state: PolicyRegisterState, command: Command, context: Context) -> list[EventDraft]:
-        handler = _HANDLERS.get(command.action)
-        if handler is None:
-            known = ", ".join(sorted(_HANDLERS))
-            raise NotAllowed(
-                f"Unknown action '{command.action}' for an instrument's register; known actions: {known}.",
-                rule="action",
-            )
+        handler = handler_for(_HANDLERS, command, "an instrument's register")
         if state.instrument_id is None:
             raise NotAllowed(f"Register {state.case_id} has not been opened.", rule="stage")
         return handler(self, state, command, context)

@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain import timed_step
 from domain.acting import acting_for, local_date
 from domain.board_request import BOARD_DECISION_REQUESTED, Procedure, request_board_decision
-from domain.case import CaseState, Context, close_case
-from domain.commands import Command, EventDraft, parse_fields
+from domain.case import CaseState, Context, close_case, handler_for
+from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import OrganisationLookupError, add_months
@@ -201,12 +201,6 @@ def review_case_id(instrument_id: str, number: int) -> str:
 
 def _name(context: Context, person: str) -> str:
     return context.organisation.person(person).name
-
-
-def _needs_reason(command: Command, why: str) -> str:
-    if not command.comment or not command.comment.strip():
-        raise NotAllowed(f"{why} needs a reason: give --comment.", rule="reason")
-    return command.comment.strip()
 
 
 def _open(context: Context, **kwargs: Any) -> EventDraft:
@@ -479,12 +473,7 @@ class PolicyReviewDecider:
 
     # commands --------------------------------------------------------------------------------------------------
     def decide(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        handler = _HANDLERS.get(command.action)
-        if handler is None:
-            known = ", ".join(sorted(_HANDLERS))
-            raise NotAllowed(
-                f"Unknown action '{command.action}' for a policy review; known actions: {known}.", rule="action"
-            )
+        handler = handler_for(_HANDLERS, command, "a policy review")
         if state.instrument_id is None:
             raise NotAllowed(f"Policy review {state.case_id} has not been opened.", rule="stage")
         return handler(self, state, command, context)
@@ -499,7 +488,7 @@ class PolicyReviewDecider:
             )
         parse_fields(command, NoFields)
         on_behalf = _acting(state, context, command, task.assignee, f"reaffirm the {state.title}")
-        reason = _needs_reason(command, "Reaffirming an instrument unchanged")
+        reason = required_comment(command, "Reaffirming an instrument unchanged")
         assert state.version_under_review is not None
         reaffirmed = state.model_copy(update={"reaffirmed": True, "draft": None})
         return [
@@ -621,7 +610,7 @@ class PolicyReviewDecider:
         assert state.draft is not None
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
         if fields.decision == "request-changes":
-            reason = _needs_reason(command, "Requesting changes")
+            reason = required_comment(command, "Requesting changes")
             return [
                 EventDraft(
                     type=CHANGES_REQUESTED,
@@ -658,7 +647,7 @@ class PolicyReviewDecider:
             on_behalf = _acting(state, context, command, task.assignee, f"endorse the {state.title}")
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
         if fields.decision == "return":
-            reason = _needs_reason(command, "Returning an instrument to its owner")
+            reason = required_comment(command, "Returning an instrument to its owner")
             return [
                 completed,
                 *_returned(

@@ -37,8 +37,8 @@ from pydantic_core import PydanticCustomError
 from domain import timed_step
 from domain.acting import acting_for
 from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
-from domain.case import CaseState, Context, close_case
-from domain.commands import Command, EventDraft, parse_fields
+from domain.case import CaseState, Context, close_case, handler_for
+from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
@@ -150,12 +150,6 @@ def split_ids(value: str | Iterable[str]) -> list[str]:
     """Ids given as 'T1,T2' (or ';'-separated) or as a list."""
     items = re.split(r"[,;\s]+", value) if isinstance(value, str) else [str(item) for item in value]
     return [item.strip() for item in items if item.strip()]
-
-
-def needs_reason(command: Command, why: str) -> str:
-    if not command.comment or not command.comment.strip():
-        raise NotAllowed(f"{why} needs a reason: give --comment.", rule="reason")
-    return command.comment.strip()
 
 
 def listing(items: Iterable[str]) -> str:
@@ -552,12 +546,7 @@ class StrategicPlanDecider:
 
     # commands ---------------------------------------------------------------------------------------------
     def decide(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        handler = _HANDLERS.get(command.action)
-        if handler is None:
-            known = ", ".join(sorted(_HANDLERS))
-            raise NotAllowed(
-                f"Unknown action '{command.action}' for a Strategic Plan; known actions: {known}.", rule="action"
-            )
+        handler = handler_for(_HANDLERS, command, "a Strategic Plan")
         if state.period is None:
             raise NotAllowed(f"Strategic Plan {state.case_id} has not been opened.", rule="stage")
         return handler(self, state, command, context)
@@ -848,7 +837,7 @@ class StrategicPlanDecider:
         assert final is not None
         reason = command.comment
         if fields.decision == "revise":
-            reason = needs_reason(command, "Asking for revisions")
+            reason = required_comment(command, "Asking for revisions")
         drafts = [
             EventDraft(
                 type=BOARD_REVIEW_COMPLETED,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain import timed_step
-from domain.commands import Command, EventDraft, parse_fields
+from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 
 if TYPE_CHECKING:
@@ -76,12 +76,6 @@ def _may_manage(state: "CaseState", task: timed_step.Task, actor: str, context: 
     )
 
 
-def _require_reason(command: Command) -> str:
-    if not command.comment or not command.comment.strip():
-        raise NotAllowed(f"Action '{command.action}' needs a reason: give --comment.", rule="reason")
-    return command.comment.strip()
-
-
 def decide(decider: "CaseDecider", state: "CaseState", command: Command, context: "Context") -> list[EventDraft]:
     if command.action == EXTEND:
         return _extend(state, command, context)
@@ -94,7 +88,7 @@ def _extend(state: "CaseState", command: Command, context: "Context") -> list[Ev
     fields = parse_fields(command, ExtendFields)
     task = state.task(fields.task)
     role = _may_manage(state, task, command.actor, context)
-    reason = _require_reason(command)
+    reason = required_comment(command)
     if task.schedule is None:
         raise NotAllowed(f"'{task.title}' has no due date to extend.", rule="step-management")
     request = {
@@ -136,7 +130,7 @@ def _reassign(decider: "CaseDecider", state: "CaseState", command: Command, cont
     fields = parse_fields(command, ReassignFields)
     task = state.task(fields.task)
     role = _may_manage(state, task, command.actor, context)
-    reason = _require_reason(command)
+    reason = required_comment(command)
     organisation = context.organisation
     if not organisation.has_person(fields.to):
         raise NotAllowed(f"Unknown person '{fields.to}': not in the organisation file.", rule="organisation")
