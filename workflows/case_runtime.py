@@ -44,6 +44,7 @@ class CaseRuntime(Generic[State]):
         self._notices: list[Any] = []
         self.on_committed: list[Any] = []
         self.children: list[str] = []
+        self._published_attributes: list[tuple[str, Any]] = []
 
     # -- time and context -------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -52,7 +53,8 @@ class CaseRuntime(Generic[State]):
     def context(self) -> Context:
         if self.organisation is None:
             raise NotAllowed(f"Case {self.state.case_id} is still opening; try again in a moment.", rule="opening")
-        return Context(organisation=self.organisation, now=self.now())
+        # The snapshot was validated when it arrived; constructing skips re-running its cross-checks per command.
+        return Context.model_construct(organisation=self.organisation, now=self.now())
 
     async def load_organisation(self) -> None:
         self.organisation = await workflow.execute_activity(
@@ -197,6 +199,12 @@ class CaseRuntime(Generic[State]):
             updates.append(search_attributes.NEXT_DUE.value_set(min(due) if due else wake))
         else:
             updates.append(search_attributes.NEXT_DUE.value_unset())
+        # Each upsert is a history event and a visibility write: only changes are sent (histories recorded before
+        # this change upserted after every commit, and replay that way).
+        values = [(update.key.name, getattr(update, "value", None)) for update in updates]
+        if workflow.patched("search-attributes-on-change") and values == self._published_attributes:
+            return
+        self._published_attributes = values
         workflow.upsert_search_attributes(updates)
 
     # -- timers -----------------------------------------------------------------------------------------------
