@@ -1,5 +1,8 @@
 """PolicyReview: one review of one governance instrument, started by its register. Rules: `domain.policy_review`."""
 
+import asyncio
+from datetime import timedelta
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -8,6 +11,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.board_requests import BoardRequests
     from workflows.case_runtime import CaseRuntime
     from workflows.messages import ActResult, CaseView, OpenPolicyReview
+
+LATE_JOINER_CHECK = timedelta(days=1)
 
 
 @workflow.defn(name="PolicyReview")
@@ -33,8 +38,22 @@ class PolicyReviewWorkflow:
                 comment=opening.comment,
             )
         )
+        late_joiners = asyncio.create_task(self._late_joiners())
         await self.runtime.run_until_closed()
+        late_joiners.cancel()
         return self.runtime.view()
+
+    async def _late_joiners(self) -> None:
+        """Once published, look each day for staff now in scope without an acknowledgement to make (someone who
+        joined, or whose joining date has come) and open theirs; the organisation snapshot is refreshed first."""
+        runtime = self.runtime
+        await workflow.wait_condition(lambda: runtime.state.stage == policy_review.ATTESTATION or runtime.state.closed)
+        while not runtime.state.closed:
+            await workflow.sleep(LATE_JOINER_CHECK)
+            if runtime.state.closed:
+                return
+            await runtime.load_organisation()
+            await runtime.apply(lambda state, context: policy_review.add_missing_attestations(state, context))
 
     @workflow.update(name="act")
     async def act(self, command: Command) -> ActResult:

@@ -1,11 +1,13 @@
 """Instrument registers and policy reviews under time-skipping: reviews start at their due dates over several
 cycles, the owner is warned ahead, a publication moves the next due date, and an edit restarts approvals."""
 
+from pathlib import Path
 from typing import Any
 
 from runtime.organisation_loader import load_organisation
 from runtime.settings import EXAMPLE_ORGANISATION
 
+REPO = Path(__file__).resolve().parents[2]
 STAFF = [person.id for person in load_organisation(EXAMPLE_ORGANISATION).attestation_scope_of("sops")]
 
 
@@ -156,3 +158,65 @@ async def test_an_edit_after_approvals_started_restarts_them_on_the_record(run_i
             },
         }
     )
+
+
+async def test_a_staff_member_who_joins_after_publication_gets_the_acknowledgement_too(
+    time_skipping, audit_store, settings, tmp_path
+) -> None:
+    import yaml
+
+    from domain.organisation_file import parse_organisation
+    from simulation.expectations import check
+    from simulation.runner import run_scenario
+    from simulation.scenario import Scenario
+
+    data = yaml.safe_load(EXAMPLE_ORGANISATION.read_text())
+    data["people"].append(
+        {
+            "id": "programme-officer-new",
+            "name": "Programme Officer (new, Brussels)",
+            "email": "programme-officer-new@secretariat.example.org",
+            "hub": "brussels",
+            "time_zone": "Europe/Brussels",
+            "supervisor": "head-of-programmes",
+            "roles": ["programme_officer"],
+            "joined_on": "2027-10-18",
+        }
+    )
+    organisation = parse_organisation(yaml.safe_dump(data))
+    review = "policy/sops/review/1"
+    scenario = Scenario.model_validate(
+        {
+            "organisation": data,
+            "start": "2027-10-04T06:00:00Z",
+            "until": "2027-10-21T00:00:00Z",
+            "cases": [{"kind": "policy_register", "instrument": "sops"}],
+            "actions": [
+                # The SOPs fell due on 2027-09-15, so the register opens their review at once.
+                act("2027-10-05T10:00:00+02:00", review, "reaffirm", "head-of-operations", comment="Still right."),
+                act("2027-10-06T10:00:00+02:00", review, "endorse", "director", fields={"decision": "approve"}),
+                act("2027-10-07T10:00:00+02:00", review, "publish", "head-of-operations"),
+                act("2027-10-20T10:00:00+02:00", review, "acknowledge", "programme-officer-new"),
+            ],
+            "expect": {
+                "events": [
+                    {
+                        "case": review,
+                        "type": "AttestationAdded",
+                        "actor": "system",
+                        "payload": {"person": "programme-officer-new"},
+                    },
+                    {"case": review, "type": "PolicyAcknowledged", "actor": "programme-officer-new"},
+                ],
+            },
+        }
+    )
+    outcome = await run_scenario(
+        scenario, REPO, organisation, audit_store, settings, tmp_path / "mail", environment=time_skipping
+    )
+    failures = outcome.problems + check(scenario.expect, outcome.events, outcome.stages, organisation)
+    assert not failures, "\n".join(failures)
+    published = next(e for e in outcome.events if e.type == "InstrumentPublished")
+    assert "programme-officer-new" not in published.payload["attestation_scope"]
+    added = next(e for e in outcome.events if e.type == "AttestationAdded")
+    assert added.occurred_at.date().isoformat() == "2027-10-18"
