@@ -23,13 +23,19 @@ A draft links to the Strategic Plan's targets by id; a target the plan does not 
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import acting_for
-from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
+from domain.board_request import (
+    BOARD_DECISION_RECORDED,
+    BOARD_DECISION_REQUESTED,
+    MeetingFields,
+    board_decision_recorded,
+    request_board_decision,
+)
 from domain.case import CaseState, Context, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
@@ -45,7 +51,7 @@ REVISION_WORKING_DAYS = 10
 OPENED = "AnnualWorkPlanOpened"
 DRAFT_SUBMITTED = "AnnualWorkPlanDraftSubmitted"
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
-BOARD_RECORDED = "BoardDecisionRecorded"
+BOARD_RECORDED = BOARD_DECISION_RECORDED
 APPROVED = "AnnualWorkPlanApproved"
 
 # Step kinds and task ids
@@ -92,13 +98,6 @@ class DraftFields(BaseModel):
     document_sha256: Sha256
     document_name: str = Field(min_length=1)
     targets: str | list[str] = Field(description="The plan's target ids this plan serves: 'T1,T2' or a list.")
-
-
-class MeetingFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["approve", "reject"]
-    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
 
 
 # -- opening ------------------------------------------------------------------------------------------------
@@ -355,14 +354,14 @@ class AnnualWorkPlanDecider:
     ) -> list[EventDraft]:
         assert state.approval_due_at is not None
         drafts = [
-            EventDraft(
-                type=BOARD_RECORDED,
+            board_decision_recorded(
                 actor=actor,
-                actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
                 on_behalf_of=on_behalf_of,
                 reason=reason,
                 outcome=outcome,
-                payload={"reference": reference, "version": state.draft_version, **extra},
+                reference=reference,
+                version=state.draft_version,
+                **extra,
             )
         ]
         approval = state.tasks.get(APPROVAL_TASK)

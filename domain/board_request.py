@@ -4,9 +4,16 @@ The workflow runtime sees `BoardDecisionRequested`, starts the Board decision as
 and hands its outcome back to the parent's decider (`record_board_outcome`).
 """
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import EventDraft
+from domain.events import SYSTEM_ACTOR
+from domain.timed_step import open_task
+
+if TYPE_CHECKING:
+    from domain.case import Context
 
 BOARD_DECISION_REQUESTED = "BoardDecisionRequested"
 
@@ -42,4 +49,54 @@ def request_board_decision(
             "matter": matter,
             "conflicted": list(conflicted),
         },
+    )
+
+
+BOARD_DECISION_RECORDED = "BoardDecisionRecorded"
+MEETING_TASK = "board-meeting"
+
+
+class MeetingFields(BaseModel):
+    """What the Chair records after a Board meeting decided a referred matter."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
+
+
+def board_decision_recorded(
+    *,
+    actor: str,
+    outcome: str,
+    reference: str,
+    reason: str | None,
+    on_behalf_of: str | None = None,
+    tally: dict[str, Any] | None = None,
+    **payload: Any,
+) -> EventDraft:
+    """The parent case's record of a Board outcome: a closed Board decision (actor `system`) or a meeting's
+    decision recorded by the Chair."""
+    return EventDraft(
+        type=BOARD_DECISION_RECORDED,
+        actor=actor,
+        actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
+        on_behalf_of=on_behalf_of,
+        reason=reason,
+        outcome=outcome,
+        payload={"reference": reference, **({"tally": tally} if tally is not None else {}), **payload},
+    )
+
+
+def meeting_referral_task(
+    context: "Context", *, subject: str, officer: str | None, kind: str = "board_meeting"
+) -> EventDraft:
+    """After an objection refers a matter to the next Board meeting, the Chair records that meeting's decision."""
+    return open_task(
+        task_id=MEETING_TASK,
+        kind=kind,
+        title=f"Record the decision of the next Board meeting on {subject}",
+        assignee=context.organisation.board.chair,
+        action="record-meeting-decision",
+        opened_at=context.now,
+        officer=officer,
     )

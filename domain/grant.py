@@ -15,7 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import acting_for
-from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
+from domain.board_request import (
+    BOARD_DECISION_RECORDED,
+    BOARD_DECISION_REQUESTED,
+    MEETING_TASK,
+    MeetingFields,
+    board_decision_recorded,
+    meeting_referral_task,
+    request_board_decision,
+)
 from domain.case import CaseState, Context, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.delegation_of_authority import authorised_roles, role_title
@@ -35,7 +43,7 @@ REVIEW_SUBMITTED = "TechnicalReviewSubmitted"
 ROUTED = "ApprovalRouted"
 ENDORSED = "DirectorEndorsed"
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
-BOARD_RECORDED = "BoardDecisionRecorded"
+BOARD_RECORDED = BOARD_DECISION_RECORDED
 APPROVED = "GrantApproved"
 REJECTED = "GrantRejected"
 AGREEMENT_SIGNED = "GrantAgreementSigned"
@@ -102,12 +110,6 @@ class ReviewFields(BaseModel):
 class DecisionFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "reject"]
-
-
-class MeetingFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
 
 
 class SignFields(BaseModel):
@@ -601,7 +603,7 @@ class GrantDecider:
         ]
 
     def record_meeting_decision(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "board-meeting", "record the Board meeting's decision on")
+        task = _task_for(state, MEETING_TASK, "record the Board meeting's decision on")
         fields = parse_fields(command, MeetingFields)
         if not context.organisation.has_role(command.actor, "board_chair"):
             on_behalf = _acting(state, context, command, task, "record the Board meeting's decision")
@@ -650,14 +652,13 @@ class GrantDecider:
         tally: dict[str, Any] | None = None,
     ) -> list[EventDraft]:
         drafts = [
-            EventDraft(
-                type=BOARD_RECORDED,
+            board_decision_recorded(
                 actor=actor,
-                actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
                 on_behalf_of=on_behalf_of,
                 reason=reason,
                 outcome=outcome,
-                payload={"reference": reference, "tally": tally or {}},
+                reference=reference,
+                tally=tally or {},
             )
         ]
         if completed is not None:
@@ -675,18 +676,7 @@ class GrantDecider:
                 self._agreement_task(state, context),
             ]
         if outcome == "referred_to_meeting":
-            chair = context.organisation.board.chair
-            return drafts + [
-                _open(
-                    context,
-                    task_id="board-meeting",
-                    kind="board_meeting",
-                    title="Record the decision of the next Board meeting on this grant",
-                    assignee=chair,
-                    action="record-meeting-decision",
-                    officer=state.requester,
-                )
-            ]
+            return drafts + [meeting_referral_task(context, subject="this grant", officer=state.requester)]
         return drafts + close_case(
             state.model_copy(update={"tasks": {}}),
             actor=actor,

@@ -27,7 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import acting_for, local_date
-from domain.board_request import BOARD_DECISION_REQUESTED, Procedure, request_board_decision
+from domain.board_request import (
+    BOARD_DECISION_RECORDED,
+    BOARD_DECISION_REQUESTED,
+    MEETING_TASK,
+    MeetingFields,
+    Procedure,
+    board_decision_recorded,
+    meeting_referral_task,
+    request_board_decision,
+)
 from domain.case import CaseState, Context, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
@@ -44,7 +53,7 @@ CHANGES_REQUESTED = "ChangesRequested"
 ENDORSED = "DirectorEndorsed"
 RETURNED = "ReturnedToOwner"
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
-BOARD_RECORDED = "BoardDecisionRecorded"
+BOARD_RECORDED = BOARD_DECISION_RECORDED
 APPROVED = "InstrumentApproved"
 RESTARTED = "ApprovalsRestarted"
 PUBLISHED = "InstrumentPublished"
@@ -66,7 +75,6 @@ APPROVAL_STAGES = frozenset({COMPLIANCE_REVIEW, DIRECTOR_ENDORSEMENT, BOARD, BOA
 REVISE_TASK = "revise"
 COMPLIANCE_TASK = "compliance-review"
 ENDORSEMENT_TASK = "endorsement"
-MEETING_TASK = "board-meeting"
 PUBLICATION_TASK = "publication"
 ATTESTATION_PREFIX = "attestation-"
 
@@ -165,12 +173,6 @@ class ComplianceFields(BaseModel):
 class EndorseFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "return"]
-
-
-class MeetingFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
 
 
 class PublishFields(BaseModel):
@@ -710,14 +712,13 @@ class PolicyReviewDecider:
         else:
             on_behalf = _acting(state, context, command, task.assignee, "record the Board meeting's decision")
         return [
-            EventDraft(
-                type=BOARD_RECORDED,
+            board_decision_recorded(
                 actor=command.actor,
-                actor_role="board_chair",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="approved" if fields.decision == "approve" else "rejected",
-                payload={"reference": fields.reference, "tally": {}},
+                reference=fields.reference,
+                tally={},
             ),
             timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
             *self._after_board(
@@ -739,12 +740,12 @@ class PolicyReviewDecider:
         if state.closed or board_case != state.pending_board_case:
             return []
         return [
-            EventDraft(
-                type=BOARD_RECORDED,
+            board_decision_recorded(
                 actor=SYSTEM_ACTOR,
                 reason=f"Board decision {board_case} closed: {outcome}",
                 outcome=outcome,
-                payload={"reference": board_case, "tally": tally},
+                reference=board_case,
+                tally=tally,
             ),
             *self._after_board(
                 state,
@@ -781,17 +782,7 @@ class PolicyReviewDecider:
                 reason=f"approved by the Management Board ({reference})",
             )
         if outcome == "referred_to_meeting":
-            return [
-                _open(
-                    context,
-                    task_id=MEETING_TASK,
-                    kind="board_meeting",
-                    title=f"Record the decision of the next Board meeting on the {state.title}",
-                    assignee=context.organisation.board.chair,
-                    action="record-meeting-decision",
-                    officer=state.owner,
-                )
-            ]
+            return [meeting_referral_task(context, subject=f"the {state.title}", officer=state.owner)]
         return _returned(
             state,
             context,

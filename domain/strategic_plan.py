@@ -36,7 +36,15 @@ from pydantic_core import PydanticCustomError
 
 from domain import timed_step
 from domain.acting import acting_for
-from domain.board_request import BOARD_DECISION_REQUESTED, request_board_decision
+from domain.board_request import (
+    BOARD_DECISION_RECORDED,
+    BOARD_DECISION_REQUESTED,
+    MEETING_TASK,
+    MeetingFields,
+    board_decision_recorded,
+    meeting_referral_task,
+    request_board_decision,
+)
 from domain.case import CaseState, Context, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
@@ -58,7 +66,7 @@ CONSULTATION_CLOSED = "ConsultationClosed"
 BOARD_REVIEW_REQUESTED = "BoardReviewRequested"
 BOARD_REVIEW_COMPLETED = "BoardReviewCompleted"
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
-BOARD_RECORDED = "BoardDecisionRecorded"
+BOARD_RECORDED = BOARD_DECISION_RECORDED
 APPROVED = "StrategicPlanApproved"
 PUBLISHED = "StrategicPlanPublished"
 
@@ -89,7 +97,6 @@ WINDOW_TASK = "consultation"
 SUBMISSION_TASK = "board-submission"
 BOARD_REVIEW_TASK = "board-review"
 REVISION_TASK = "revise"
-MEETING_TASK = "board-meeting"
 PUBLICATION_TASK = "publication"
 DIRECTOR_TASKS = frozenset({*MILESTONE_TASKS.values(), WINDOW_TASK, SUBMISSION_TASK, REVISION_TASK, PUBLICATION_TASK})
 CHAIR_TASKS = frozenset({BOARD_REVIEW_TASK, MEETING_TASK})
@@ -377,13 +384,6 @@ class BoardReviewFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve-for-vote", "revise"]
-
-
-class MeetingFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["approve", "reject"]
-    reference: str = Field(min_length=1, description="The Board meeting's decision reference.")
 
 
 class PublishFields(BaseModel):
@@ -931,14 +931,14 @@ class StrategicPlanDecider:
         final = state.final_draft
         assert final is not None
         drafts = [
-            EventDraft(
-                type=BOARD_RECORDED,
+            board_decision_recorded(
                 actor=actor,
-                actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
                 on_behalf_of=on_behalf_of,
                 reason=reason,
                 outcome=outcome,
-                payload={"reference": reference, "tally": tally or {}, "version": final.version},
+                reference=reference,
+                tally=tally or {},
+                version=final.version,
             )
         ]
         if completed is not None:
@@ -970,14 +970,7 @@ class StrategicPlanDecider:
             ]
         if outcome == "referred_to_meeting":
             return drafts + [
-                _open(
-                    context,
-                    task_id=MEETING_TASK,
-                    kind=MEETING_KIND,
-                    title=f"Record the decision of the next Board meeting on the {state.title}",
-                    assignee=_chair(context),
-                    action="record-meeting-decision",
-                )
+                meeting_referral_task(context, subject=f"the {state.title}", officer=None, kind=MEETING_KIND)
             ]
         return drafts + [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
