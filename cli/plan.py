@@ -77,7 +77,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
         for stream in streams:
             if stream.startswith(plan_case + "/") and stream.count("/") == 3:
                 state = case_state(store, stream)
-                overdue = [t.task_id for t in state.tasks.values() if t.due_at is not None and t.due_at < now]
+                overdue = [t.task_id for t in state.tasks.values() if t.is_overdue(now)]
                 due = min((t.due_at for t in state.tasks.values() if t.due_at is not None), default=None)
                 cases.append(
                     {

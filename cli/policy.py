@@ -8,7 +8,7 @@ import typer
 
 from cli.cases import _echo, load_org, open_store, perform
 from cli.context import fail, settings_of
-from domain.policy_register import register_case_id, register_summary, version_history
+from domain.policy_register import register_case_id, register_summary, unstarted_summary, version_history
 from domain.policy_review import attestation_status, review_case_id
 from store.projections import case_state, open_tasks
 
@@ -39,21 +39,7 @@ def list_instruments(ctx: typer.Context, as_json: bool = typer.Option(False, "--
     for instrument in organisation.instruments:
         state = case_state(store, register_case_id(instrument.id))
         if state is None:
-            rows.append(
-                {
-                    "instrument": instrument.id,
-                    "title": instrument.title,
-                    "owner": instrument.owner,
-                    "current_version": instrument.current_version,
-                    "last_published_on": instrument.last_published_on.isoformat()
-                    if instrument.last_published_on
-                    else None,
-                    "next_review_on": instrument.next_review_on().isoformat(),
-                    "open_review": None,
-                    "overdue": instrument.next_review_on() < now.date(),
-                    "register": "not started",
-                }
-            )
+            rows.append({**unstarted_summary(instrument, now), "register": "not started"})
         else:
             rows.append({**register_summary(state, now), "register": "running"})
     lines = [

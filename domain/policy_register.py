@@ -420,6 +420,22 @@ def register_summary(state: PolicyRegisterState, now: datetime) -> dict[str, Any
     }
 
 
+def unstarted_summary(instrument: Instrument, now: datetime) -> dict[str, Any]:
+    """The `govern policy list` row of an instrument whose register has not started: the organisation file's
+    dates, overdue once the review date has passed."""
+    next_review_on = instrument.next_review_on()
+    return {
+        "instrument": instrument.id,
+        "title": instrument.title,
+        "owner": instrument.owner,
+        "current_version": instrument.current_version,
+        "last_published_on": instrument.last_published_on.isoformat() if instrument.last_published_on else None,
+        "next_review_on": next_review_on.isoformat(),
+        "open_review": None,
+        "overdue": next_review_on < now.date(),
+    }
+
+
 def version_history(state: PolicyRegisterState) -> list[dict[str, Any]]:
     """Every version on the register, oldest first, for `govern policy history`."""
     return [record.model_dump(mode="json") for record in state.versions]

@@ -1139,8 +1139,7 @@ def attestation_status(state: PolicyReviewState, now: datetime) -> dict[str, Att
     """Who has acknowledged the published version, who has not yet, and whose step is past its due date."""
     status: dict[str, AttestationStatus] = {person: "acknowledged" for person in state.acknowledged}
     for task in state.tasks_of_kind("attestation"):
-        overdue = task.due_at is not None and task.due_at < now
-        status[task.assignee] = "overdue" if overdue else "pending"
+        status[task.assignee] = "overdue" if task.is_overdue(now) else "pending"
     return status
 
 

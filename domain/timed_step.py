@@ -88,6 +88,10 @@ class Task(BaseModel):
     def due_at(self) -> datetime | None:
         return self.schedule.due_at if self.schedule else None
 
+    def is_overdue(self, now: datetime) -> bool:
+        """Past its due date and still open: what `govern tasks`, `overdue` and the status views flag."""
+        return self.due_at is not None and self.due_at < now
+
     def pending_instants(self) -> list[datetime]:
         if self.schedule is None:
             return []

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     checkpoint_key_file: Path | None = None
     log_format: Literal["auto", "console", "json"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    codec_keys: str | None = Field(
+        default=None, repr=False, description="Payload encryption keys: KEY_ID:BASE64_32_BYTES, comma-separated."
+    )
+    codec_active_key: str | None = Field(default=None, description="Key id that encrypts; default the last listed.")
+    codec_server_token: str | None = Field(default=None, repr=False, description="Bearer token of the codec server.")
+    codec_server_port: int = Field(default=8888, ge=1, le=65535)
+    codec_ui_origin: str = Field(default="http://localhost:8233", description="The only origin CORS allows.")
 
     @field_validator("temporal_address")
     @classmethod

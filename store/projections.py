@@ -68,7 +68,7 @@ def open_tasks(store: EventStore, now: datetime, person: str | None = None) -> l
             assignee=task.assignee,
             action=task.action,
             due_at=task.due_at,
-            overdue=task.due_at is not None and task.due_at < now,
+            overdue=task.is_overdue(now),
         )
         for case_id, by_id in tasks.items()
         for task in by_id.values()
