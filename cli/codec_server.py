@@ -30,8 +30,8 @@ def make_server(codec: PayloadCodec, token: str, origin: str, host: str, port: i
     allowed_origin = origin.rstrip("/")
 
     class CodecHandler(BaseHTTPRequestHandler):
-        server_version = "govern-codec"
-        sys_version = ""
+        def version_string(self) -> str:
+            return "govern-codec"
 
         def _cors(self) -> None:
             if self.headers.get("Origin", "").rstrip("/") == allowed_origin:

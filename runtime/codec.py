@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from runtime.settings import SettingError, Settings
 
@@ -69,7 +69,7 @@ def parse_keys(text: str) -> dict[str, bytes]:
         if len(key) != KEY_BYTES:
             raise CodecConfigError(
                 f"Invalid setting GOVERN_CODEC_KEYS: the key of '{kid}' is {len(key)} bytes; AES-256 needs "
-                f"{KEY_BYTES} (e.g. `python -c \"import os, base64; print(base64.b64encode(os.urandom(32)).decode())\"`)."
+                f'{KEY_BYTES} (e.g. `python -c "import os, base64; print(base64.b64encode(os.urandom(32)).decode())"`).'
             )
         keys[kid] = key
     return keys
@@ -153,8 +153,13 @@ def codec_from_settings(settings: Settings) -> AesGcmCodec | None:
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """The pydantic data converter, with payloads encrypted when keys are configured."""
+    """The pydantic data converter, with payloads encrypted when keys are configured. Failure messages and
+    stack traces are then encoded too, so a refusal that quotes content does not reach the server in clear."""
     codec = codec_from_settings(settings)
     if codec is None:
         return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )

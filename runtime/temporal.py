@@ -4,12 +4,13 @@ import socket
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import TLSConfig
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
-from runtime.settings import Settings
+from runtime.codec import data_converter
+from runtime.settings import SettingError, Settings
 
 
 class TemporalUnavailable(Exception):
@@ -31,6 +32,14 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _converter(settings: Settings) -> DataConverter:
+    """The data converter the settings ask for; a bad codec setting is one line, like any other bad setting."""
+    try:
+        return data_converter(settings)
+    except SettingError as error:
+        raise TemporalUnavailable(str(error)) from None
+
+
 def _tls(settings: Settings) -> TLSConfig | bool:
     if settings.temporal_tls_cert is None:
         return bool(settings.temporal_api_key)  # Temporal Cloud API keys need TLS.
@@ -48,7 +57,7 @@ async def connect(settings: Settings) -> Client:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=_converter(settings),
             tls=_tls(settings),
             api_key=settings.temporal_api_key,
         )
@@ -72,7 +81,7 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return await WorkflowEnvironment.start_local(
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=_converter(settings),
         ip=host,
         port=port,
         ui=True,
