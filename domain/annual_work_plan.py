@@ -28,7 +28,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import acting_for
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -36,7 +35,7 @@ from domain.board_request import (
     board_decision_recorded,
     request_board_decision,
 )
-from domain.case import CaseState, Context, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -178,20 +177,6 @@ def open_annual_work_plan(
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
-def _acting(
-    state: AnnualWorkPlanState, context: Context, command: Command, task: timed_step.Task, what: str
-) -> str | None:
-    return acting_for(
-        organisation=context.organisation,
-        delegations=state.delegations,
-        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
-        actor=command.actor,
-        responsible=task.assignee,
-        now=context.now,
-        what=what,
-    )
-
-
 # -- the decider --------------------------------------------------------------------------------------------
 class AnnualWorkPlanDecider:
     kind = KIND
@@ -219,7 +204,7 @@ class AnnualWorkPlanDecider:
                 rule="stage",
             )
         fields = parse_fields(command, DraftFields)
-        on_behalf = _acting(state, context, command, task, f"submit the {state.title}")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {state.title}")
         linked = list(dict.fromkeys(split_ids(fields.targets)))
         if not linked:
             raise NotAllowed(
@@ -297,7 +282,7 @@ class AnnualWorkPlanDecider:
         fields = parse_fields(command, MeetingFields)
         on_behalf = None
         if not context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = _acting(state, context, command, task, "record the Board meeting's decision")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
         outcome = "approved" if fields.decision == "approve" else "rejected"
         reason = command.comment or f"decided by the Management Board in session ({fields.reference})"
         superseded = state.pending_board_case

@@ -30,8 +30,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import acting_for
-from domain.case import CaseState, Context, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -340,14 +339,12 @@ class BoardReportDecider:
         if command.actor == task.assignee or organisation.has_role(command.actor, "director"):
             on_behalf = None  # the responsible person, or the Director, who reports to the Board in their own right
         else:
-            on_behalf = acting_for(
-                organisation=organisation,
-                delegations=state.delegations,
-                parties=(*((state.requester,) if state.requester else ()), *state.subjects),
-                actor=command.actor,
-                responsible=task.assignee,
-                now=context.now,
-                what=f"submit the {state.title} (or the Director)",
+            on_behalf = acting_on(
+                state,
+                context,
+                command.actor,
+                task.assignee,
+                f"submit the {state.title} (or the Director)",
             )
         actor_role = "director" if organisation.has_role(command.actor, "director") else "delegate"
         content: dict[str, Any]
@@ -423,14 +420,12 @@ class BoardReportDecider:
                 f"The {state.title} has not been submitted yet; there is nothing to acknowledge.", rule="stage"
             )
         parse_fields(command, NoFields)
-        on_behalf = acting_for(
-            organisation=context.organisation,
-            delegations=state.delegations,
-            parties=(*((state.requester,) if state.requester else ()), *state.subjects),
-            actor=command.actor,
-            responsible=task.assignee,
-            now=context.now,
-            what=f"acknowledge the {state.title} for the Management Board",
+        on_behalf = acting_on(
+            state,
+            context,
+            command.actor,
+            task.assignee,
+            f"acknowledge the {state.title} for the Management Board",
         )
         rest = {key: open_task for key, open_task in state.tasks.items() if key != task.task_id}
         return [

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import Delegation
+from domain.acting import Delegation, acting_for
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
@@ -61,6 +61,13 @@ class CaseState(BaseModel):
             raise NotAllowed(
                 f"Case {self.case_id} has no open task '{task_id}' (open tasks: {open_ids}).", rule="task"
             ) from None
+
+    def open_step(self, task_id: str, what: str, label: str) -> timed_step.Task:
+        """The open step an action completes, or a refusal: '<label> has no open step to <what> (stage: ...).'"""
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise NotAllowed(f"{label} has no open step to {what} (stage: {self.stage}).", rule="stage")
+        return task
 
     def tasks_of_kind(self, kind: str) -> list[timed_step.Task]:
         return [task for task in self.tasks.values() if task.kind == kind]
@@ -137,6 +144,20 @@ def handler_for(handlers: Mapping[str, Handler], command: Command, case_name: st
         known = ", ".join(sorted(handlers))
         raise NotAllowed(f"Unknown action '{command.action}' for {case_name}; known actions: {known}.", rule="action")
     return handler
+
+
+def acting_on(state: CaseState, context: Context, actor: str, responsible: str, what: str) -> str | None:
+    """The responsible person acting (None), or their substitute on this case (the absent person's id); the
+    case's requester and subjects can never be the substitute. Else a refusal naming who may act."""
+    return acting_for(
+        organisation=context.organisation,
+        delegations=state.delegations,
+        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
+        actor=actor,
+        responsible=responsible,
+        now=context.now,
+        what=what,
+    )
 
 
 def refuse_if_closed(state: CaseState) -> None:

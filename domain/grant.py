@@ -14,7 +14,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import acting_for
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -24,7 +23,7 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
-from domain.case import CaseState, Context, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.delegation_of_authority import authorised_roles, role_title
 from domain.errors import NotAllowed
@@ -138,25 +137,6 @@ def _name(context: Context, person: str) -> str:
 
 def _usd(amount: Decimal) -> str:
     return f"USD {amount:,.2f}".replace(".00", "")
-
-
-def _task_for(state: GrantState, task_id: str, what: str) -> timed_step.Task:
-    task = state.tasks.get(task_id)
-    if task is None:
-        raise NotAllowed(f"Grant {state.case_id} has no open step to {what} (stage: {state.stage}).", rule="stage")
-    return task
-
-
-def _acting(state: GrantState, context: Context, command: Command, task: timed_step.Task, what: str) -> str | None:
-    return acting_for(
-        organisation=context.organisation,
-        delegations=state.delegations,
-        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
-        actor=command.actor,
-        responsible=task.assignee,
-        now=context.now,
-        what=what,
-    )
 
 
 def _separation_of_duties(state: GrantState, context: Context, person: str, role_word: str) -> None:
@@ -297,9 +277,9 @@ class GrantDecider:
         ]
 
     def screen(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "screening", "screen")
+        task = state.open_step("screening", "screen", f"Grant {state.case_id}")
         fields = parse_fields(command, ScreenFields)
-        on_behalf = _acting(state, context, command, task, "screen this application")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "screen this application")
         reason = command.comment
         if fields.outcome != "eligible":
             reason = required_comment(command, f"Screening as {fields.outcome}")
@@ -354,9 +334,9 @@ class GrantDecider:
         )
 
     def provide_information(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "more-information", "provide information for")
+        task = state.open_step("more-information", "provide information for", f"Grant {state.case_id}")
         parse_fields(command, NoFields)
-        on_behalf = _acting(state, context, command, task, "provide the requested information")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "provide the requested information")
         assert state.application is not None
         return [
             EventDraft(
@@ -379,9 +359,9 @@ class GrantDecider:
         ]
 
     def assign_reviewers(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "assign-reviewers", "assign reviewers to")
+        task = state.open_step("assign-reviewers", "assign reviewers to", f"Grant {state.case_id}")
         fields = parse_fields(command, AssignReviewersFields)
-        on_behalf = _acting(state, context, command, task, "name the technical reviewers")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "name the technical reviewers")
         named = [part.strip() for part in fields.reviewers.split(",") if part.strip()]
         needed = REVIEWERS_NEEDED - len(state.reviewers)
         if len(named) != needed or len(set(named)) != len(named):
@@ -487,7 +467,7 @@ class GrantDecider:
         ]
 
     def approve(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "approval", "approve")
+        task = state.open_step("approval", "approve", f"Grant {state.case_id}")
         fields = parse_fields(command, DecisionFields)
         on_behalf = self._authorised_decider(state, command, context, task)
         reason = command.comment if fields.decision == "approve" else required_comment(command, "Rejecting a grant")
@@ -535,7 +515,7 @@ class GrantDecider:
         substitute_for = None
         if not _holds_authority(state, context, actor):
             substitute_for = (
-                _acting(state, context, command, task, "approve this grant")
+                acting_on(state, context, command.actor, task.assignee, "approve this grant")
                 if any(d.substitute == actor and d.absent == task.assignee for d in state.delegations)
                 else None
             )
@@ -548,10 +528,10 @@ class GrantDecider:
         return substitute_for
 
     def endorse(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "endorsement", "endorse")
+        task = state.open_step("endorsement", "endorse", f"Grant {state.case_id}")
         fields = parse_fields(command, DecisionFields)
         if not context.organisation.has_role(command.actor, "director"):
-            on_behalf = _acting(state, context, command, task, "endorse this grant for the Board")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, "endorse this grant for the Board")
         else:
             on_behalf = None
         _separation_of_duties(state, context, command.actor, "endorse")
@@ -603,10 +583,10 @@ class GrantDecider:
         ]
 
     def record_meeting_decision(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, MEETING_TASK, "record the Board meeting's decision on")
+        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", f"Grant {state.case_id}")
         fields = parse_fields(command, MeetingFields)
         if not context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = _acting(state, context, command, task, "record the Board meeting's decision")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
         else:
             on_behalf = None
         return self._board_outcome(
@@ -698,9 +678,9 @@ class GrantDecider:
         )
 
     def sign_agreement(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "agreement", "sign the agreement of")
+        task = state.open_step("agreement", "sign the agreement of", f"Grant {state.case_id}")
         fields = parse_fields(command, SignFields)
-        on_behalf = _acting(state, context, command, task, "record the signed grant agreement")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "record the signed grant agreement")
         drafts = [
             EventDraft(
                 type=AGREEMENT_SIGNED,
@@ -772,9 +752,9 @@ class GrantDecider:
 
     def submit_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
         number = state.reports_approved + 1
-        task = _task_for(state, f"progress-report-{number}", "submit a progress report for")
+        task = state.open_step(f"progress-report-{number}", "submit a progress report for", f"Grant {state.case_id}")
         parse_fields(command, NoFields)
-        on_behalf = _acting(state, context, command, task, "submit this progress report")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "submit this progress report")
         assert state.requester is not None
         return [
             EventDraft(
@@ -799,9 +779,9 @@ class GrantDecider:
 
     def review_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
         number = state.reports_approved + 1
-        task = _task_for(state, f"review-report-{number}", "review a progress report of")
+        task = state.open_step(f"review-report-{number}", "review a progress report of", f"Grant {state.case_id}")
         fields = parse_fields(command, ReportReviewFields)
-        on_behalf = _acting(state, context, command, task, "review this progress report")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "review this progress report")
         drafts = [
             EventDraft(
                 type=REPORT_REVIEWED,
@@ -863,9 +843,9 @@ class GrantDecider:
                 else "Tranche 1 is released when the grant agreement is signed (tranche gate).",
                 rule="tranche-gate",
             )
-        task = _task_for(state, f"release-tranche-{number}", "release a tranche of")
+        task = state.open_step(f"release-tranche-{number}", "release a tranche of", f"Grant {state.case_id}")
         if not context.organisation.has_role(command.actor, "finance_officer"):
-            on_behalf = _acting(state, context, command, task, "release this tranche")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, "release this tranche")
         else:
             on_behalf = None
         return [
@@ -881,9 +861,9 @@ class GrantDecider:
         ]
 
     def submit_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "final-report", "submit the final report of")
+        task = state.open_step("final-report", "submit the final report of", f"Grant {state.case_id}")
         parse_fields(command, NoFields)
-        on_behalf = _acting(state, context, command, task, "submit the final report")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "submit the final report")
         assert state.requester is not None
         return [
             EventDraft(
@@ -906,9 +886,9 @@ class GrantDecider:
         ]
 
     def review_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, "review-final-report", "review the final report of")
+        task = state.open_step("review-final-report", "review the final report of", f"Grant {state.case_id}")
         fields = parse_fields(command, ReportReviewFields)
-        on_behalf = _acting(state, context, command, task, "review the final report")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, "review the final report")
         assert state.application is not None
         if fields.decision == "revise":
             reason = required_comment(command, "Returning a report")

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import acting_for, local_date
+from domain.acting import local_date
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -37,7 +37,7 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
-from domain.case import CaseState, Context, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -207,27 +207,6 @@ def _name(context: Context, person: str) -> str:
 
 def _open(context: Context, **kwargs: Any) -> EventDraft:
     return timed_step.open_task(opened_at=context.now, **kwargs)
-
-
-def _task_for(state: PolicyReviewState, task_id: str, what: str) -> timed_step.Task:
-    task = state.tasks.get(task_id)
-    if task is None:
-        raise NotAllowed(
-            f"Policy review {state.case_id} has no open step to {what} (stage: {state.stage}).", rule="stage"
-        )
-    return task
-
-
-def _acting(state: PolicyReviewState, context: Context, command: Command, responsible: str, what: str) -> str | None:
-    return acting_for(
-        organisation=context.organisation,
-        delegations=state.delegations,
-        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
-        actor=command.actor,
-        responsible=responsible,
-        now=context.now,
-        what=what,
-    )
 
 
 def _attestation_task_id(person: str) -> str:
@@ -489,7 +468,7 @@ class PolicyReviewDecider:
                 rule="stage",
             )
         parse_fields(command, NoFields)
-        on_behalf = _acting(state, context, command, task.assignee, f"reaffirm the {state.title}")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, f"reaffirm the {state.title}")
         reason = required_comment(command, "Reaffirming an instrument unchanged")
         assert state.version_under_review is not None
         reaffirmed = state.model_copy(update={"reaffirmed": True, "draft": None})
@@ -518,10 +497,10 @@ class PolicyReviewDecider:
         fields = parse_fields(command, RevisionFields)
         task = state.tasks.get(REVISE_TASK)
         assert state.owner is not None and state.version_under_review is not None
-        on_behalf = _acting(
+        on_behalf = acting_on(
             state,
             context,
-            command,
+            command.actor,
             task.assignee if task else state.owner,
             f"submit a revision of the {state.title}",
         )
@@ -600,7 +579,7 @@ class PolicyReviewDecider:
         ]
 
     def compliance_review(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, COMPLIANCE_TASK, "review for compliance")
+        task = state.open_step(COMPLIANCE_TASK, "review for compliance", f"Policy review {state.case_id}")
         fields = parse_fields(command, ComplianceFields)
         if command.actor == state.owner:
             raise NotAllowed(
@@ -608,7 +587,7 @@ class PolicyReviewDecider:
                 "(separation of duties).",
                 rule="separation-of-duties",
             )
-        on_behalf = _acting(state, context, command, task.assignee, f"review the {state.title} for compliance")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, f"review the {state.title} for compliance")
         assert state.draft is not None
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
         if fields.decision == "request-changes":
@@ -641,12 +620,12 @@ class PolicyReviewDecider:
         ]
 
     def endorse(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, ENDORSEMENT_TASK, "endorse")
+        task = state.open_step(ENDORSEMENT_TASK, "endorse", f"Policy review {state.case_id}")
         fields = parse_fields(command, EndorseFields)
         if context.organisation.has_role(command.actor, "director"):
             on_behalf = None
         else:
-            on_behalf = _acting(state, context, command, task.assignee, f"endorse the {state.title}")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, f"endorse the {state.title}")
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
         if fields.decision == "return":
             reason = required_comment(command, "Returning an instrument to its owner")
@@ -705,12 +684,12 @@ class PolicyReviewDecider:
         ]
 
     def record_meeting_decision(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, MEETING_TASK, "record the Board meeting's decision on")
+        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", f"Policy review {state.case_id}")
         fields = parse_fields(command, MeetingFields)
         if context.organisation.has_role(command.actor, "board_chair"):
             on_behalf = None
         else:
-            on_behalf = _acting(state, context, command, task.assignee, "record the Board meeting's decision")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
         return [
             board_decision_recorded(
                 actor=command.actor,
@@ -794,13 +773,13 @@ class PolicyReviewDecider:
         )
 
     def publish(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, PUBLICATION_TASK, "publish")
+        task = state.open_step(PUBLICATION_TASK, "publish", f"Policy review {state.case_id}")
         fields = parse_fields(command, PublishFields)
         organisation = context.organisation
         if organisation.has_role(command.actor, "director"):
             on_behalf = None
         else:
-            on_behalf = _acting(state, context, command, task.assignee, f"publish the {state.title}")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, f"publish the {state.title}")
         approval = state.approval
         version = state.proposed_version
         assert approval is not None and version is not None and state.review_interval_months is not None

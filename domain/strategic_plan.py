@@ -35,7 +35,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from domain import timed_step
-from domain.acting import acting_for
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -45,7 +44,7 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
-from domain.case import CaseState, Context, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -504,27 +503,6 @@ def _name(context: Context, person: str) -> str:
     return context.organisation.person(person).name
 
 
-def _task_for(state: StrategicPlanState, task_id: str, what: str) -> timed_step.Task:
-    task = state.tasks.get(task_id)
-    if task is None:
-        raise NotAllowed(f"{state.title} has no open step to {what} (stage: {state.stage}).", rule="stage")
-    return task
-
-
-def _acting(
-    state: StrategicPlanState, context: Context, command: Command, task: timed_step.Task, what: str
-) -> str | None:
-    return acting_for(
-        organisation=context.organisation,
-        delegations=state.delegations,
-        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
-        actor=command.actor,
-        responsible=task.assignee,
-        now=context.now,
-        what=what,
-    )
-
-
 def _open(context: Context, **kwargs: Any) -> EventDraft:
     return timed_step.open_task(opened_at=context.now, **kwargs)
 
@@ -576,8 +554,8 @@ class StrategicPlanDecider:
         if milestone == FINAL_DRAFT:
             task = self._final_draft_step(state, context)
         else:
-            task = _task_for(state, MILESTONE_TASKS[milestone], f"submit the {name}")
-        on_behalf = _acting(state, context, command, task, f"submit the {name} of the {state.title}")
+            task = state.open_step(MILESTONE_TASKS[milestone], f"submit the {name}", str(state.title))
+        on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {name} of the {state.title}")
         version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
         submitted = EventDraft(
             type=MILESTONE_SUBMITTED,
@@ -796,9 +774,11 @@ class StrategicPlanDecider:
         return drafts
 
     def request_board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, SUBMISSION_TASK, "request the Board's review")
+        task = state.open_step(SUBMISSION_TASK, "request the Board's review", str(state.title))
         parse_fields(command, NoFields)
-        on_behalf = _acting(state, context, command, task, "request the Board's review of the final draft")
+        on_behalf = acting_on(
+            state, context, command.actor, task.assignee, "request the Board's review of the final draft"
+        )
         final = state.final_draft
         assert final is not None
         chair = _chair(context)
@@ -830,9 +810,11 @@ class StrategicPlanDecider:
         ]
 
     def board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, BOARD_REVIEW_TASK, "review for the Board")
+        task = state.open_step(BOARD_REVIEW_TASK, "review for the Board", str(state.title))
         fields = parse_fields(command, BoardReviewFields)
-        on_behalf = _acting(state, context, command, task, "review the final draft for the Management Board")
+        on_behalf = acting_on(
+            state, context, command.actor, task.assignee, "review the final draft for the Management Board"
+        )
         final = state.final_draft
         assert final is not None
         reason = command.comment
@@ -881,11 +863,11 @@ class StrategicPlanDecider:
     def record_meeting_decision(
         self, state: StrategicPlanState, command: Command, context: Context
     ) -> list[EventDraft]:
-        task = _task_for(state, MEETING_TASK, "record the Board meeting's decision on")
+        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", str(state.title))
         fields = parse_fields(command, MeetingFields)
         on_behalf = None
         if not context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = _acting(state, context, command, task, "record the Board meeting's decision")
+            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
         return self._board_outcome(
             state,
             context,
@@ -975,9 +957,9 @@ class StrategicPlanDecider:
         return drafts + [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
     def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = _task_for(state, PUBLICATION_TASK, "publish")
+        task = state.open_step(PUBLICATION_TASK, "publish", str(state.title))
         fields = parse_fields(command, PublishFields)
-        on_behalf = _acting(state, context, command, task, f"publish the {state.title}")
+        on_behalf = acting_on(state, context, command.actor, task.assignee, f"publish the {state.title}")
         assert state.first_year is not None and state.last_year is not None
         starts, ends = plan_period_bounds(context.organisation, state.first_year, state.last_year)
         try:
