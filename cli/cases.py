@@ -20,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cli.context import fail, settings_of
 from domain import case
+from domain.acting import require_known_person
 from domain.case_kinds import decider_for
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
@@ -176,8 +177,10 @@ def perform(
 ) -> None:
     """The checks every action passes before it reaches its case, then the action itself."""
     organisation = load_org(settings)
-    if not organisation.has_person(actor):
-        fail(f"Unknown person '{actor}': not in the organisation file.")
+    try:
+        require_known_person(organisation, actor)
+    except NotAllowed as refusal:
+        fail(refusal.sentence)
     try:
         decider_for(case_id)
     except UnknownCase as error:
@@ -282,8 +285,11 @@ def tasks(
 ) -> None:
     """Open tasks with due dates, overdue first, from the audit trail's projection."""
     settings = settings_of(ctx)
-    if person is not None and not load_org(settings).has_person(person):
-        fail(f"Unknown person '{person}': not in the organisation file.")
+    if person is not None:
+        try:
+            require_known_person(load_org(settings), person)
+        except NotAllowed as refusal:
+            fail(refusal.sentence)
     rows = open_tasks(open_store(settings), datetime.now(UTC), person)
     data = [row.model_dump(mode="json") for row in rows]
     lines = [

@@ -23,6 +23,12 @@ class Delegation(BaseModel):
     granted_by: str
 
 
+def require_known_person(organisation: Organisation, person_id: str) -> None:
+    """Every person a command names must be in the organisation file."""
+    if not organisation.has_person(person_id):
+        raise NotAllowed(f"Unknown person '{person_id}': not in the organisation file.", rule="organisation")
+
+
 def local_date(organisation: Organisation, person_id: str, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(organisation.person(person_id).time_zone)).date()
 

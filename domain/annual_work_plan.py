@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
+from domain.acting import require_known_person
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -124,8 +125,8 @@ def open_annual_work_plan(
         raise NotAllowed(
             f"Fiscal year {fiscal_year} is outside the Strategic Plan {first}-{last}.", rule="annual-work-plan"
         )
-    if requested_by != SYSTEM_ACTOR and not organisation.has_person(requested_by):
-        raise NotAllowed(f"Unknown person '{requested_by}': not in the organisation file.", rule="organisation")
+    if requested_by != SYSTEM_ACTOR:
+        require_known_person(organisation, requested_by)
     targets = list(dict.fromkeys(plan_targets))
     if not targets:
         raise NotAllowed(

@@ -51,6 +51,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from domain import timed_step
+from domain.acting import require_known_person
 from domain.case import CaseState, Context, close_case, provisional_event
 from domain.case import evolve as evolve_case
 from domain.commands import Command, EventDraft, parse_fields
@@ -401,8 +402,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
     timed task per eligible member. If nothing is left to decide (every member conflicted) it closes in the
     same commit, since no task would ever lapse to close it."""
     organisation = context.organisation
-    if not organisation.has_person(request.requested_by):
-        raise NotAllowed(f"Unknown person '{request.requested_by}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, request.requested_by)
     if request.closes_at <= context.now:
         raise NotAllowed(
             f"A Board procedure must close after it opens; {request.closes_at.isoformat()} is not after "

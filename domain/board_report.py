@@ -30,6 +30,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
+from domain.acting import require_known_person
 from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
@@ -259,11 +260,10 @@ def open_board_report(
     first, last = plan_years(plan_case)
     if not first <= year <= last:
         raise NotAllowed(f"Fiscal year {year} is outside the Strategic Plan {first}-{last}.", rule="board-report")
-    if requested_by != SYSTEM_ACTOR and not organisation.has_person(requested_by):
-        raise NotAllowed(f"Unknown person '{requested_by}': not in the organisation file.", rule="organisation")
+    if requested_by != SYSTEM_ACTOR:
+        require_known_person(organisation, requested_by)
     responsible = responsible or organisation.director().id
-    if not organisation.has_person(responsible):
-        raise NotAllowed(f"Unknown person '{responsible}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, responsible)
     _require_staff(organisation.person(responsible).name, organisation.person(responsible).staff)
     plan_targets = list(dict.fromkeys(targets))
     if report_kind == "progress" and not plan_targets:

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import Delegation, acting_for
+from domain.acting import Delegation, acting_for, require_known_person
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
@@ -174,8 +174,7 @@ def decide_command(decider: CaseDecider[State], state: State, command: Command, 
     from domain import task_management
 
     organisation = context.organisation
-    if not organisation.has_person(command.actor):
-        raise NotAllowed(f"Unknown person '{command.actor}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, command.actor)
     refuse_if_closed(state)
     if command.action in task_management.ACTIONS:
         drafts = task_management.decide(decider, state, command, context)

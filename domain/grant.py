@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
+from domain.acting import require_known_person
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -169,8 +170,7 @@ def _check_reviewer(state: GrantState, context: Context, person: str) -> None:
     """Who may review: known Secretariat staff, not already a reviewer, free of a declared conflict, and
     neither the submitter nor the screener (separation of duties)."""
     organisation = context.organisation
-    if not organisation.has_person(person):
-        raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, person)
     if not organisation.person(person).staff:
         raise NotAllowed(
             f"{_name(context, person)} is not Secretariat staff and cannot review applications.",

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import local_date
+from domain.acting import local_date, require_known_person
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -397,8 +397,8 @@ def open_policy_review(
     prefix = f"policy/{instrument_id}/review/"
     if not case_id.startswith(prefix) or not case_id.removeprefix(prefix).isdigit():
         raise NotAllowed(f"A review of {instrument.title} has a case id like {prefix}1, not {case_id}.", rule="input")
-    if requested_by != SYSTEM_ACTOR and not organisation.has_person(requested_by):
-        raise NotAllowed(f"Unknown person '{requested_by}': not in the organisation file.", rule="organisation")
+    if requested_by != SYSTEM_ACTOR:
+        require_known_person(organisation, requested_by)
     if not organisation.has_person(instrument.owner):
         raise NotAllowed(
             f"The owner of the {instrument.title}, '{instrument.owner}', is not in the organisation file.",
@@ -1054,8 +1054,7 @@ def add_attestation(
             f"(stage: {state.stage}).",
             rule="attestation",
         )
-    if not organisation.has_person(person):
-        raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, person)
     name = _name(context, person)
     if person not in _scope_now(state, context):
         assert state.instrument_id is not None

@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from domain import timed_step
+from domain.acting import require_known_person
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -421,8 +422,7 @@ def open_strategic_plan(
             f"The Strategic Plan {period} is case {plan_case_id(period_start_year, period_end_year)}, not {case_id}.",
             rule="strategic-plan",
         )
-    if not organisation.has_person(requested_by):
-        raise NotAllowed(f"Unknown person '{requested_by}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, requested_by)
     if not any(organisation.has_role(requested_by, role) for role in ("director", "board_chair")):
         raise NotAllowed(
             f"Only the Director or the Board Chair may open a Strategic Plan cycle; "

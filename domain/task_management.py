@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain import timed_step
+from domain.acting import require_known_person
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 
@@ -132,8 +133,7 @@ def _reassign(decider: "CaseDecider", state: "CaseState", command: Command, cont
     role = _may_manage(state, task, command.actor, context)
     reason = required_comment(command)
     organisation = context.organisation
-    if not organisation.has_person(fields.to):
-        raise NotAllowed(f"Unknown person '{fields.to}': not in the organisation file.", rule="organisation")
+    require_known_person(organisation, fields.to)
     if fields.to == task.assignee:
         raise NotAllowed(f"'{task.title}' is already assigned to {fields.to}.", rule="step-management")
     decider.check_assignee(state, task, fields.to, context)
@@ -167,8 +167,7 @@ def _delegate(state: "CaseState", command: Command, context: "Context") -> list[
     organisation = context.organisation
     absent = fields.absent or command.actor
     for person in (absent, fields.substitute):
-        if not organisation.has_person(person):
-            raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
+        require_known_person(organisation, person)
     if fields.substitute == absent:
         raise NotAllowed("A person cannot be their own substitute (delegation rule).", rule="delegation")
     granted_as = "self"
