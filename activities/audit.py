@@ -1,9 +1,16 @@
-"""Appending a case's events to the audit store. Idempotent: the events' ids make a retried append a no-op."""
+"""Appending a case's events to the audit store. Idempotent: the events' ids make a retried append a no-op.
+
+Confidential content (`payload["content"]`) is sealed here, just before the append, so that only ciphertext
+reaches the store and the chain hash covers the sealed form. Sealing is deterministic per event id, so a retry
+resends the very same records.
+"""
 
 from pydantic import BaseModel
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.events import DomainEvent
+from runtime.sealing import CONTENT_KEY, ContentSealer
 from store.event_store import EventStore
 
 
@@ -21,14 +28,18 @@ class AppendReceipt(BaseModel):
 
 
 class AuditActivities:
-    def __init__(self, store: EventStore) -> None:
+    """Holds the store and, when GOVERN_CODEC_KEYS is set, the sealer for confidential content."""
+
+    def __init__(self, store: EventStore, sealer: ContentSealer | None = None) -> None:
         self._store = store
+        self._sealer = sealer
 
     @activity.defn(name="record_events")
     def record_events(self, request: AppendRequest) -> AppendReceipt:
+        events = self._sealed(request)
         stored = self._store.append(
             request.stream_id,
-            request.events,
+            events,
             expected_version=request.expected_version,
             workflow_id=request.workflow_id,
             run_id=request.run_id,
@@ -40,3 +51,21 @@ class AuditActivities:
             stored[-1].stream_version,
         )
         return AppendReceipt(stream_version=stored[-1].stream_version, last_sequence=stored[-1].seq)
+
+    def _sealed(self, request: AppendRequest) -> list[DomainEvent]:
+        """The batch with every content sealed, or a retryable refusal of the whole batch when there is no key.
+
+        Retryable on purpose: content must never be stored in clear, and once the worker restarts with the key
+        the same activity, retried by Temporal, records the batch and the case goes on.
+        """
+        sealer = self._sealer
+        if sealer is None:
+            for event in request.events:
+                if CONTENT_KEY in event.payload:
+                    raise ApplicationError(
+                        f"Event {event.type} of {event.stream_id} carries confidential content, but this worker "
+                        "has no content key: set GOVERN_CODEC_KEYS.",
+                        type="ContentKeyMissing",
+                    )
+            return request.events
+        return [sealer.seal(event) for event in request.events]

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TextIO, cast
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 
 from cli.context import fail, settings_of
+from runtime.codec import CodecConfigError
+from runtime.sealing import SEALED_KEY, ContentKeyError, ContentSealer, sealed_key_id, sealer_from_settings
 from runtime.settings import Settings
 from store.checkpoint import load_public_key, read_checkpoint, write_checkpoint
 from store.errors import CheckpointError, StoreError
@@ -130,11 +132,66 @@ def _table_row(event: StoredEvent) -> tuple[str, ...]:
     )
 
 
-def _print_table(events: list[StoredEvent], out: TextIO) -> None:
+def _print_table(events: list[StoredEvent], out: TextIO, notes: dict[int, str] | None = None) -> None:
+    """The table, with an indented line under a row whose seq has a note (its sealed content)."""
+    notes = notes or {}
     rows = [_TABLE_COLUMNS, *(_table_row(event) for event in events)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_TABLE_COLUMNS))]
-    for row in rows:
+    for position, row in enumerate(rows):
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+        note = notes.get(events[position - 1].seq) if position else None
+        if note is not None:
+            out.write(f"    content: {note}\n")
+
+
+class _Unsealed:
+    """Sealed content as `audit log` shows it: opened with the configured key, or why it is not shown.
+
+    Unsealing happens only for display: records are printed and exported as stored, so they stay verifiable.
+    """
+
+    def __init__(self, sealer: ContentSealer | None) -> None:
+        self.sealer = sealer
+        self.failures: list[str] = []
+
+    def content(self, event: StoredEvent) -> dict[str, Any] | None:
+        """The content with a key that opens it; None when not sealed, not keyed, or not opened (noted)."""
+        if self.sealer is None:
+            return None
+        try:
+            return self.sealer.unseal(event)
+        except ContentKeyError as error:
+            self.failures.append(str(error))
+            return None
+
+    def note(self, event: StoredEvent) -> str | None:
+        """The text after `content:` for a sealed event; None for an event without sealed content."""
+        if SEALED_KEY not in event.payload:
+            return None
+        if self.sealer is None:
+            return f"encrypted (key {sealed_key_id(event) or 'unnamed'}); set GOVERN_CODEC_KEYS to read it"
+        try:
+            content = self.sealer.unseal(event)
+        except ContentKeyError as error:
+            self.failures.append(str(error))
+            return f"cannot be decrypted: {error}"
+        return json.dumps(content, ensure_ascii=False, sort_keys=True)
+
+    def json_line(self, event: StoredEvent) -> str:
+        """The record as stored, plus a top-level `content` when the key opens its sealed content."""
+        content = self.content(event)
+        if content is None:
+            return event.model_dump_json()
+        record = {**event.model_dump(mode="json"), "content": content}
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+    def settle(self) -> None:
+        """After every row is printed: exit 1 with the first failure's sentence if any content did not open."""
+        if not self.failures:
+            return
+        first, more = self.failures[0], len(self.failures) - 1
+        events = "event" if more == 1 else "events"
+        fail(first if not more else f"{first.rstrip('.')}; {more} more {events} cannot be decrypted either.")
 
 
 @app.command()
@@ -169,18 +226,25 @@ def log(
         after_seq=after,
         limit=limit,
     )
+    try:
+        unsealed = _Unsealed(sealer_from_settings(settings))
+    except CodecConfigError as error:
+        fail(str(error))
     with _opened_store(settings) as store:
         page = store.read(event_filter)
     if as_json:
         for event in page.events:
-            typer.echo(event.model_dump_json())
+            typer.echo(unsealed.json_line(event))
+        unsealed.settle()
         return
     if not page.events:
         typer.echo("No audit events match.")
         return
-    _print_table(page.events, sys.stdout)
+    notes = {event.seq: note for event in page.events if (note := unsealed.note(event)) is not None}
+    _print_table(page.events, sys.stdout, notes)
     if page.next_after_seq is not None:
         typer.echo(f"More events follow: add --after {page.next_after_seq}.")
+    unsealed.settle()
 
 
 @app.command()
