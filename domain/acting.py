@@ -1,7 +1,8 @@
 """Who may act on a step: the assignee, or their out-of-office substitute, recorded as acting on their behalf.
 
-A substitute can never act on a case in which they are themselves the subject or the requester: an
-out-of-office arrangement must not become a way to approve one's own request or sign one's own appraisal.
+A substitute can never act on a case in which they are themselves the subject or the requester, nor on a case
+whose subject is their own supervisor: an out-of-office arrangement must not become a way to approve one's own
+request, sign one's own appraisal, or sit in judgement on one's own supervisor's.
 """
 
 from datetime import date, datetime
@@ -29,6 +30,20 @@ def require_known_person(organisation: Organisation, person_id: str) -> None:
         raise NotAllowed(f"Unknown person '{person_id}': not in the organisation file.", rule="organisation")
 
 
+def substitute_refusal(
+    organisation: Organisation, subjects: tuple[str, ...], requester: str | None, person: str
+) -> str | None:
+    """Why `person` may not stand in for anyone on a case with these subjects and requester (a clause the caller
+    finishes with what is refused), or None."""
+    name = organisation.person(person).name
+    if person in subjects or person == requester:
+        return f"{name} is the subject or requester of this case"
+    supervisor = organisation.supervisor_of(person)
+    if supervisor is not None and supervisor in subjects:
+        return f"{name} reports to {organisation.person(supervisor).name}, the subject of this case,"
+    return None
+
+
 def local_date(organisation: Organisation, person_id: str, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(organisation.person(person_id).time_zone)).date()
 
@@ -37,7 +52,8 @@ def acting_for(
     *,
     organisation: Organisation,
     delegations: tuple[Delegation, ...],
-    parties: tuple[str, ...],
+    subjects: tuple[str, ...],
+    requester: str | None,
     actor: str,
     responsible: str,
     now: datetime,
@@ -55,10 +71,11 @@ def acting_for(
             and delegation.substitute == actor
             and delegation.starts_on <= today <= delegation.ends_on
         ):
-            if actor in parties:
+            refusal = substitute_refusal(organisation, subjects, requester, actor)
+            if refusal is not None:
                 raise NotAllowed(
-                    f"{organisation.person(actor).name} is the subject or requester of this case and cannot act "
-                    f"on it, even as {organisation.person(responsible).name}'s substitute (delegation rule).",
+                    f"{refusal} and cannot act on it, even as {organisation.person(responsible).name}'s substitute "
+                    "(delegation rule).",
                     rule="delegation",
                 )
             return responsible

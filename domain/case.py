@@ -148,11 +148,13 @@ def handler_for(handlers: Mapping[str, Handler], command: Command, case_name: st
 
 def acting_on(state: CaseState, context: Context, actor: str, responsible: str, what: str) -> str | None:
     """The responsible person acting (None), or their substitute on this case (the absent person's id); the
-    case's requester and subjects can never be the substitute. Else a refusal naming who may act."""
+    case's requester and subjects, and people reporting to a subject, can never be the substitute. Else a
+    refusal naming who may act."""
     return acting_for(
         organisation=context.organisation,
         delegations=state.delegations,
-        parties=(*((state.requester,) if state.requester else ()), *state.subjects),
+        subjects=state.subjects,
+        requester=state.requester,
         actor=actor,
         responsible=responsible,
         now=context.now,

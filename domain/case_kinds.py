@@ -7,6 +7,8 @@ from domain.errors import UnknownCase
 
 def decider_for(case_id: str) -> CaseDecider:
     from domain.annual_work_plan import ANNUAL_WORK_PLAN
+    from domain.appraisal import APPRAISAL
+    from domain.appraisal_cycle import APPRAISAL_CYCLE
     from domain.board_decision import BOARD_DECISION
     from domain.board_report import BOARD_REPORT
     from domain.grant import GRANT
@@ -29,9 +31,22 @@ def decider_for(case_id: str) -> CaseDecider:
         return ANNUAL_WORK_PLAN
     if parts[0] == "plan" and len(parts) == 4 and parts[2] in ("report", "risk"):
         return BOARD_REPORT
+    if parts[0] == "appraisal" and len(parts) == 2 and parts[1].isdigit():
+        return APPRAISAL_CYCLE
+    if parts[0] == "appraisal" and len(parts) == 3 and parts[1].isdigit():
+        return APPRAISAL
     raise UnknownCase(
-        f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter, plan/2028-2032)."
+        f"'{case_id}' is not a case id this installation knows (e.g. grant/2027-014, policy/charter, "
+        "plan/2028-2032, appraisal/2027/head-of-programmes)."
     )
+
+
+def is_confidential(case_id: str) -> bool:
+    """A case whose content must be encrypted before it reaches Temporal or the audit store: a person's
+    appraisal. (An appraisal cycle's launch records only who is in it and the phase dates.)"""
+    from domain.appraisal import is_appraisal_case
+
+    return is_appraisal_case(case_id)
 
 
 def initial_state(case_id: str) -> CaseState:

@@ -35,6 +35,9 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
     if request.due_at is not None:
         due_at = request.due_at
         due_on = due_at.astimezone(tz).date()
+    elif request.due_on is not None:
+        due_on = request.due_on
+        due_at = local_instant(due_on, plan.due_local_time, tz)
     else:
         working_days = request.working_days if request.working_days is not None else plan.working_days
         start = request.count_from or request.opened_at
@@ -56,7 +59,8 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
     if request.escalate:
         for planned in escalation_instants(due_on, plan.escalations, tz, calendar):
             try:
-                target = organisation.escalation_target(planned.to, request.assignee, request.officer)
+                subject = request.escalation_subject or request.assignee
+                target = organisation.escalation_target(planned.to, subject, request.officer)
             except OrganisationLookupError:
                 continue
             if target == request.assignee or any(step.to == target for step in escalations):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain import timed_step
-from domain.acting import require_known_person
+from domain.acting import require_known_person, substitute_refusal
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 
@@ -182,12 +182,9 @@ def _delegate(state: "CaseState", command: Command, context: "Context") -> list[
                 "substitute (delegation rule).",
                 rule="delegation",
             )
-    if fields.substitute in state.subjects or fields.substitute == state.requester:
-        raise NotAllowed(
-            f"{organisation.person(fields.substitute).name} is the subject or requester of this case and cannot "
-            "be a substitute on it (delegation rule).",
-            rule="delegation",
-        )
+    refusal = substitute_refusal(organisation, state.subjects, state.requester, fields.substitute)
+    if refusal is not None:
+        raise NotAllowed(f"{refusal} and cannot be a substitute on it (delegation rule).", rule="delegation")
     return [
         EventDraft(
             type="DelegationGranted",

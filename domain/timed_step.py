@@ -9,7 +9,7 @@ told) or `lapse` (the due date ends something: a vote closes, a no-objection per
 clock runs out); a lapsing task reports `DeadlinePassed` and its decider decides what that means.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +41,9 @@ class ScheduleRequest(BaseModel):
     kind: str
     opened_at: datetime
     due_at: datetime | None = Field(default=None, description="A fixed due instant; else counted in working days.")
+    due_on: date | None = Field(
+        default=None, description="A fixed due day, due at the step plan's local time in the assignee's zone."
+    )
     working_days: int | None = Field(default=None, description="Overrides the step plan's working days.")
     count_from: datetime | None = Field(
         default=None, description="Count working days from here (an extension) instead of from opened_at."
@@ -49,6 +52,11 @@ class ScheduleRequest(BaseModel):
     escalate: bool = True
     reminder_offsets: tuple[int, ...] | None = Field(
         default=None, description="Working-day offsets from the due day that replace the plan's reminders."
+    )
+    escalation_subject: str | None = Field(
+        default=None,
+        description="Resolve escalations (supervisor, second reporting officer) relative to this person, e.g. the "
+        "appraised staff member, instead of the late assignee.",
     )
 
 
@@ -114,20 +122,24 @@ def open_task(
     actor: str = SYSTEM_ACTOR,
     on_due: OnDue = "escalate",
     due_at: datetime | None = None,
+    due_on: date | None = None,
     working_days: int | None = None,
     officer: str | None = None,
     reason: str | None = None,
     reminder_offsets: tuple[int, ...] | None = None,
+    escalation_subject: str | None = None,
 ) -> EventDraft:
     request = ScheduleRequest(
         assignee=assignee,
         kind=kind,
         opened_at=opened_at,
         due_at=due_at,
+        due_on=due_on,
         working_days=working_days,
         officer=officer,
         escalate=on_due == "escalate",
         reminder_offsets=reminder_offsets,
+        escalation_subject=escalation_subject,
     )
     return EventDraft(
         type=TASK_OPENED,

@@ -101,7 +101,7 @@ def test_a_valid_application_without_temporal_says_so_and_records_nothing(tmp_pa
         (
             ["act", "budget/2027", "approve", "--as", "director"],
             "'budget/2027' is not a case id this installation knows "
-            "(e.g. grant/2027-014, policy/charter, plan/2028-2032).",
+            "(e.g. grant/2027-014, policy/charter, plan/2028-2032, appraisal/2027/head-of-programmes).",
         ),
         (
             ["act", "grant/2027-014", "screen", "--as", "director", "--field", "outcome"],

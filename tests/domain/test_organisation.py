@@ -75,6 +75,8 @@ def test_example_describes_a_secretariat_with_three_hubs_and_a_nine_member_board
         "head-of-programmes",
         "head-of-operations",
         "head-of-partnerships",
+        "fund-manager",
+        "hub-manager-hanoi",
     }
     assert {instrument.id for instrument in org.instruments} == {
         "charter",
@@ -240,6 +242,8 @@ def test_instruments_and_attestation_scope(org: Organisation) -> None:
         "head-of-programmes",
         "head-of-operations",
         "head-of-partnerships",
+        "fund-manager",
+        "hub-manager-hanoi",
         "finance-officer",
         "compliance-officer",
         "internal-auditor",
@@ -400,7 +404,7 @@ INVALID_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "duplicate person id",
         lambda raw: raw["people"].append({**raw["people"][_index(raw, "hr-officer")]}),
-        "people[31].id: duplicate person id 'hr-officer' (first used by people[10])",
+        "people[33].id: duplicate person id 'hr-officer' (first used by people[10])",
     ),
     (
         "invalid email",
@@ -425,7 +429,7 @@ INVALID_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "personal name as id",
         lambda raw: raw["people"].append({**raw["people"][_index(raw, "hr-officer")], "id": "Jane Doe"}),
-        "people[31].id: 'Jane Doe' is not a role-like id",
+        "people[33].id: 'Jane Doe' is not a role-like id",
     ),
     (
         "misspelt field",

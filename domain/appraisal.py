@@ -1,0 +1,886 @@
+"""The rules of one person's annual performance appraisal; case id `appraisal/<cycle>/<person>`.
+
+The cycle, per staff member:
+1. objective setting: the staff member proposes a workplan, the first reporting officer (the supervisor)
+   agrees it or returns it with a comment;
+2. mid-year review: both sign, from the day it opens;
+3. end-of-year self-assessment, from the day it opens;
+4. the supervisor's assessment and rating, on the organisation file's scale;
+5. second-level review by the second reporting officer: concur, or comment;
+6. acknowledgement: the staff member signs, with optional comments;
+7. for a rating below "fully meets" only, a rebuttal window of the file's working days: a rebuttal goes to
+   an independent reviewer, whose finding (rating upheld, or revised) closes it; an unused window lapses.
+
+Who may act:
+- The staff member's own steps (objectives, signatures, self-assessment, acknowledgement, rebuttal) are
+  theirs alone: nobody signs for them.
+- Only the officer named on the rating step rates; a rating cannot be delegated.
+- The other officer steps may be taken by the officer's out-of-office substitute, but never by the staff
+  member (nobody appraises themselves) nor by anyone who reports to them (`domain.acting`).
+- The first and second reporting officers are different people, and neither is the staff member; a
+  reassignment keeps it so.
+
+Confidentiality: objectives, comments, assessments, ratings, rebuttal statements and findings travel only
+under an event's `payload["content"]`, which the audit activity seals before it is stored. Everything else
+(types, who, when, which step, outcomes, reasons) is in clear, so the timeline stays auditable without the
+key; none of it states content.
+"""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain import timed_step
+from domain.acting import local_date, require_known_person
+from domain.appraisal_phases import PhaseDates
+from domain.case import CaseState, Context, acting_on, close_case, handler_for
+from domain.commands import Command, EventDraft, parse_fields, required_comment
+from domain.errors import NotAllowed
+from domain.events import SYSTEM_ACTOR, DomainEvent
+from domain.organisation import AppraisalSettings, Organisation, OrganisationLookupError
+
+KIND = "appraisal"
+CONTENT = "content"
+
+OPENED = "AppraisalOpened"
+OBJECTIVES_PROPOSED = "ObjectivesProposed"
+OBJECTIVES_AGREED = "ObjectivesAgreed"
+OBJECTIVES_RETURNED = "ObjectivesReturned"
+MID_YEAR_SIGNED = "MidYearReviewSigned"
+SELF_ASSESSED = "SelfAssessmentSubmitted"
+RATED = "AppraisalRated"
+SECOND_REVIEWED = "SecondLevelReviewRecorded"
+ACKNOWLEDGED = "AppraisalAcknowledged"
+REBUTTAL_WINDOW_OPENED = "RebuttalWindowOpened"
+REBUTTED = "RatingRebutted"
+REBUTTAL_WAIVED = "RebuttalWaived"
+REBUTTAL_DECIDED = "RebuttalDecided"
+FINALISED = "AppraisalFinalised"
+
+# Stages
+OBJECTIVES = "objectives"
+MID_YEAR = "mid_year"
+SELF_ASSESSMENT = "self_assessment"
+ASSESSMENT = "assessment"
+SECOND_REVIEW = "second_review"
+ACKNOWLEDGEMENT = "acknowledgement"
+REBUTTAL_WINDOW = "rebuttal_window"
+REBUTTAL_REVIEW = "rebuttal_review"
+COMPLETED = "completed"
+
+# Task ids
+OBJECTIVES_TASK = "objectives"
+AGREEMENT_TASK = "objectives-agreement"
+MID_YEAR_STAFF_TASK = "mid-year-staff"
+MID_YEAR_SUPERVISOR_TASK = "mid-year-supervisor"
+SELF_ASSESSMENT_TASK = "self-assessment"
+ASSESSMENT_TASK = "assessment"
+SECOND_REVIEW_TASK = "second-review"
+ACKNOWLEDGEMENT_TASK = "acknowledgement"
+REBUTTAL_WINDOW_TASK = "rebuttal-window"
+REBUTTAL_REVIEW_TASK = "rebuttal-review"
+
+#: The staff member's own steps: nobody else may take them, and they are never reassigned.
+STAFF_TASKS = frozenset(
+    {OBJECTIVES_TASK, MID_YEAR_STAFF_TASK, SELF_ASSESSMENT_TASK, ACKNOWLEDGEMENT_TASK, REBUTTAL_WINDOW_TASK}
+)
+#: Steps of the first reporting officer; reassigning one names a new first reporting officer.
+FIRST_OFFICER_TASKS = frozenset({AGREEMENT_TASK, MID_YEAR_SUPERVISOR_TASK, ASSESSMENT_TASK})
+
+# Step kinds (step plans in the organisation file)
+PHASE_STEP = "appraisal_phase"
+SELF_ASSESSMENT_STEP = "self_assessment"
+SIGNATURE_STEP = "appraisal_signature"
+SECOND_REVIEW_STEP = "second_level_review"
+REBUTTAL_WINDOW_STEP = "rebuttal_window"
+REBUTTAL_REVIEW_STEP = "rebuttal_review"
+
+#: The phase each event completes, for `govern appraisal progress`.
+_PHASE_OF_EVENT = {
+    OBJECTIVES_AGREED: "objectives",
+    SELF_ASSESSED: "self_assessment",
+    RATED: "assessment",
+    SECOND_REVIEWED: "second_review",
+    ACKNOWLEDGED: "acknowledgement",
+    REBUTTAL_WAIVED: "rebuttal",
+    REBUTTAL_DECIDED: "rebuttal",
+}
+
+
+class AppraisalState(CaseState):
+    kind: str = KIND
+    cycle: int | None = None
+    staff_member: str | None = None
+    first_reporting_officer: str | None = None
+    second_reporting_officer: str | None = None
+    phases: PhaseDates | None = None
+    rating_scale: tuple[str, ...] = ()
+    fully_meets: str | None = None
+    rebuttal_working_days: int | None = None
+    mid_year_signed: tuple[str, ...] = Field(default=(), description="'staff_member', 'first_reporting_officer'.")
+    phases_done: dict[str, str] = Field(default_factory=dict, description="Phase -> ISO instant it was completed.")
+    rebuttal_applies: bool = False
+    rebuttal_reviewer: str | None = None
+    # Confidential: known to the workflow and, with the key, to the audit trail's fold; never in a summary.
+    rating: str | None = None
+    final_rating: str | None = None
+
+
+# -- command fields ---------------------------------------------------------------------------------------------
+class _Fields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoFields(_Fields):
+    pass
+
+
+class ObjectivesFields(_Fields):
+    objectives: str = Field(min_length=1, description="The workplan: objectives and how they will be measured.")
+
+
+class AgreementFields(_Fields):
+    decision: Literal["agree", "return"]
+
+
+class SelfAssessmentFields(_Fields):
+    assessment: str = Field(min_length=1)
+
+
+class RatingFields(_Fields):
+    rating: str = Field(min_length=1)
+
+
+class SecondReviewFields(_Fields):
+    decision: Literal["concur", "comment"]
+
+
+class RebuttalFindingFields(_Fields):
+    finding: Literal["upheld", "revised"]
+    rating: str | None = Field(default=None, description="The revised rating, when the finding is 'revised'.")
+
+    @model_validator(mode="after")
+    def _rating_with_revision(self) -> "RebuttalFindingFields":
+        if (self.finding == "revised") != (self.rating is not None):
+            raise ValueError("a 'revised' finding gives the new rating, and only a revised one does")
+        return self
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def appraisal_case_id(cycle: int, person: str) -> str:
+    return f"appraisal/{cycle}/{person}"
+
+
+def is_appraisal_case(case_id: str) -> bool:
+    parts = case_id.split("/")
+    return len(parts) == 3 and parts[0] == "appraisal" and parts[1].isdigit()
+
+
+def _name(organisation: Organisation, person: str) -> str:
+    return organisation.person(person).name
+
+
+def _settings(organisation: Organisation) -> AppraisalSettings:
+    if organisation.appraisal is None:
+        raise NotAllowed(
+            "The organisation file has no 'appraisal' section (rating scale, 'fully meets' level, rebuttal "
+            "window), so no appraisal can run.",
+            rule="organisation",
+        )
+    return organisation.appraisal
+
+
+def _content(**values: Any) -> dict[str, Any]:
+    """The confidential part of an event's payload; omitted when there is none."""
+    present = {key: value for key, value in values.items() if value not in (None, "")}
+    return {CONTENT: present} if present else {}
+
+
+def _about(state: AppraisalState, context: Context) -> str:
+    assert state.staff_member is not None
+    return f"{state.cycle} appraisal of {_name(context.organisation, state.staff_member)}"
+
+
+def _step(
+    state: AppraisalState,
+    context: Context,
+    *,
+    task_id: str,
+    kind: str,
+    title: str,
+    assignee: str,
+    action: str,
+    due_on: date | None = None,
+    on_due: timed_step.OnDue = "escalate",
+    working_days: int | None = None,
+    reason: str | None = None,
+) -> EventDraft:
+    """A step due on its phase's day, or, when that day has already passed for the assignee (a late joiner, a
+    late colleague before them), within the step plan's working days from now. Escalations are about the
+    appraised staff member: first to the supervisor, then to the second reporting officer."""
+    if due_on is not None and due_on < local_date(context.organisation, assignee, context.now):
+        due_on = None
+    return timed_step.open_task(
+        task_id=task_id,
+        kind=kind,
+        title=f"{title}: {_about(state, context)}",
+        assignee=assignee,
+        action=action,
+        opened_at=context.now,
+        on_due=on_due,
+        due_on=due_on,
+        working_days=working_days,
+        officer=state.first_reporting_officer,
+        reason=reason,
+        escalation_subject=state.staff_member,
+    )
+
+
+def _objectives_step(state: AppraisalState, context: Context, reason: str | None = None) -> EventDraft:
+    assert state.staff_member is not None and state.phases is not None
+    return _step(
+        state,
+        context,
+        task_id=OBJECTIVES_TASK,
+        kind=PHASE_STEP,
+        title="Propose objectives",
+        assignee=state.staff_member,
+        action="propose-objectives",
+        due_on=state.phases.objectives_due,
+        reason=reason,
+    )
+
+
+def _resolve_reviewer(state: AppraisalState, organisation: Organisation) -> str:
+    """The independent rebuttal reviewer: the file's person, or a holder of the file's role, who is none of the
+    staff member, the two reporting officers, or someone reporting to the staff member."""
+    settings = _settings(organisation)
+    involved = {state.staff_member, state.first_reporting_officer, state.second_reporting_officer}
+    target = settings.rebuttal_reviewer or "hr_officer"
+    if organisation.has_person(target):
+        candidates = [organisation.person(target)]
+    else:
+        candidates = list(organisation.people_with_role(target))
+    for person in candidates:
+        if person.id not in involved and person.supervisor != state.staff_member:
+            return person.id
+    raise NotAllowed(
+        f"The rebuttal reviewer named in the organisation file ({target}) is not independent of this appraisal "
+        "(the staff member or a reporting officer), and nobody else is named; the rebuttal cannot be reviewed.",
+        rule="independence",
+    )
+
+
+def _officer_bar(state: AppraisalState, organisation: Organisation, person: str, task_id: str) -> str | None:
+    """Why `person` may not hold an officer step of this appraisal, or None."""
+    assert state.staff_member is not None
+    name = _name(organisation, person)
+    if person == state.staff_member:
+        return f"Nobody appraises themselves: {name} cannot take a step of their own appraisal"
+    if organisation.supervisor_of(person) == state.staff_member:
+        return f"{name} reports to {_name(organisation, state.staff_member)} and cannot take a step of their appraisal"
+    if task_id in FIRST_OFFICER_TASKS and person == state.second_reporting_officer:
+        return (
+            f"{name} is the second reporting officer of this appraisal; the first and second reporting officers "
+            "must be different people"
+        )
+    if task_id == SECOND_REVIEW_TASK and person == state.first_reporting_officer:
+        return (
+            f"{name} is the first reporting officer of this appraisal; the first and second reporting officers "
+            "must be different people"
+        )
+    if task_id == REBUTTAL_REVIEW_TASK and person in (state.first_reporting_officer, state.second_reporting_officer):
+        return f"{name} is a reporting officer of this appraisal and cannot review its rebuttal independently"
+    return None
+
+
+# -- opening ----------------------------------------------------------------------------------------------------
+def reporting_officers(organisation: Organisation, person: str) -> tuple[str, str]:
+    """(first, second) reporting officers of a person, or a refusal saying why they cannot be appraised."""
+    require_known_person(organisation, person)
+    subject = organisation.person(person)
+    if not subject.staff:
+        raise NotAllowed(f"{subject.name} is not Secretariat staff, so has no appraisal here.", rule="appraisal")
+    first = subject.supervisor
+    if first is None:
+        raise NotAllowed(
+            f"{subject.name} has no first reporting officer (supervisor) in the organisation file, so is appraised "
+            "outside this cycle.",
+            rule="reporting-line",
+        )
+    try:
+        second = organisation.second_reporting_officer_of(person)
+    except OrganisationLookupError as error:
+        raise NotAllowed(str(error), rule="reporting-line") from None
+    if len({person, first, second}) != 3:  # the organisation model already refuses this; the rule is stated here
+        raise NotAllowed(
+            f"The first and second reporting officers of {subject.name} must be two different people, neither of "
+            "them the staff member.",
+            rule="reporting-line",
+        )
+    return first, second
+
+
+def open_appraisal(
+    case_id: str, cycle: int, person: str, phases: PhaseDates, launched_by: str, context: Context
+) -> list[EventDraft]:
+    """The events that open one person's appraisal: who appraises them and by which dates, then the first step."""
+    organisation = context.organisation
+    if case_id != appraisal_case_id(cycle, person):
+        raise NotAllowed(
+            f"The {cycle} appraisal of {person} has the case id {appraisal_case_id(cycle, person)}, not {case_id}.",
+            rule="input",
+        )
+    settings = _settings(organisation)
+    first, second = reporting_officers(organisation, person)
+    opened = EventDraft(
+        type=OPENED,
+        actor=launched_by,
+        reason=f"the {cycle} appraisal cycle was launched",
+        outcome="opened",
+        payload={
+            "cycle": cycle,
+            "staff_member": person,
+            "first_reporting_officer": first,
+            "second_reporting_officer": second,
+            "phases": phases.model_dump(mode="json"),
+            "rating_scale": [level.code for level in settings.rating_scale],
+            "fully_meets": settings.fully_meets,
+            "rebuttal_working_days": settings.rebuttal_working_days,
+        },
+    )
+    state = AppraisalState(
+        case_id=case_id,
+        cycle=cycle,
+        staff_member=person,
+        first_reporting_officer=first,
+        second_reporting_officer=second,
+        phases=phases,
+    )
+    return [opened, _objectives_step(state, context)]
+
+
+# -- the decider ------------------------------------------------------------------------------------------------
+class AppraisalDecider:
+    kind = KIND
+
+    def initial_state(self, case_id: str) -> AppraisalState:
+        return AppraisalState(case_id=case_id)
+
+    def decide(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        handler = handler_for(_HANDLERS, command, "an appraisal")
+        if state.staff_member is None:
+            raise NotAllowed(f"Appraisal {state.case_id} has not been opened.", rule="stage")
+        return handler(self, state, command, context)
+
+    # -- who acts -------------------------------------------------------------------------------------------
+    def _staff_only(self, state: AppraisalState, command: Command, context: Context, what: str) -> None:
+        assert state.staff_member is not None
+        if command.actor != state.staff_member:
+            name = _name(context.organisation, state.staff_member)
+            raise NotAllowed(
+                f"Only {name}, whose appraisal this is, may {what}; nobody can do it for them.", rule="assignment"
+            )
+
+    def _officer(
+        self, state: AppraisalState, command: Command, context: Context, task: timed_step.Task, what: str
+    ) -> str | None:
+        """The officer acting (None) or their substitute (the officer's id); never the staff member."""
+        if command.actor == state.staff_member:
+            raise NotAllowed(
+                f"Nobody appraises themselves: {_name(context.organisation, command.actor)} cannot {what} on their "
+                "own appraisal.",
+                rule="self-appraisal",
+            )
+        return acting_on(state, context, command.actor, task.assignee, what)
+
+    def _closes_phase(self, state: AppraisalState, context: Context, day: date | None, label: str) -> None:
+        if day is not None and local_date(context.organisation, state.staff_member or "", context.now) < day:
+            raise NotAllowed(f"The {label} of the {state.cycle} cycle opens on {day.isoformat()}.", rule="phase-dates")
+
+    # -- 1. objectives --------------------------------------------------------------------------------------
+    def propose_objectives(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(OBJECTIVES_TASK, "propose objectives", f"The {state.cycle} appraisal")
+        self._staff_only(state, command, context, "propose their objectives")
+        fields = parse_fields(command, ObjectivesFields)
+        assert state.first_reporting_officer is not None and state.phases is not None
+        return [
+            EventDraft(
+                type=OBJECTIVES_PROPOSED,
+                actor=command.actor,
+                outcome="proposed",
+                payload=_content(objectives=fields.objectives, comment=command.comment),
+            ),
+            timed_step.complete_task(task, command.actor, None, "proposed"),
+            _step(
+                state,
+                context,
+                task_id=AGREEMENT_TASK,
+                kind=PHASE_STEP,
+                title="Agree objectives",
+                assignee=state.first_reporting_officer,
+                action="agree-objectives",
+                due_on=state.phases.objectives_due,
+            ),
+        ]
+
+    def agree_objectives(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(AGREEMENT_TASK, "agree objectives", f"The {state.cycle} appraisal")
+        on_behalf_of = self._officer(state, command, context, task, "agree the objectives")
+        fields = parse_fields(command, AgreementFields)
+        if fields.decision == "return":
+            comment = required_comment(command, "Returning the objectives")
+            return [
+                EventDraft(
+                    type=OBJECTIVES_RETURNED,
+                    actor=command.actor,
+                    actor_role="first_reporting_officer",
+                    on_behalf_of=on_behalf_of,
+                    outcome="returned",
+                    payload=_content(comment=comment),
+                ),
+                timed_step.complete_task(task, command.actor, on_behalf_of, "returned"),
+                _objectives_step(state, context, reason="objectives returned for revision"),
+            ]
+        assert state.staff_member is not None and state.phases is not None
+        return [
+            EventDraft(
+                type=OBJECTIVES_AGREED,
+                actor=command.actor,
+                actor_role="first_reporting_officer",
+                on_behalf_of=on_behalf_of,
+                outcome="agreed",
+                payload=_content(comment=command.comment),
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf_of, "agreed"),
+            _step(
+                state,
+                context,
+                task_id=MID_YEAR_STAFF_TASK,
+                kind=PHASE_STEP,
+                title="Sign the mid-year review",
+                assignee=state.staff_member,
+                action="sign-mid-year",
+                due_on=state.phases.mid_year_due,
+            ),
+            _step(
+                state,
+                context,
+                task_id=MID_YEAR_SUPERVISOR_TASK,
+                kind=PHASE_STEP,
+                title="Sign the mid-year review",
+                assignee=task.assignee,
+                action="sign-mid-year",
+                due_on=state.phases.mid_year_due,
+            ),
+        ]
+
+    # -- 2. mid-year review ---------------------------------------------------------------------------------
+    def sign_mid_year(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        label = f"The {state.cycle} appraisal"
+        if state.stage != MID_YEAR:
+            raise NotAllowed(
+                f"{label} has no open step to sign the mid-year review (stage: {state.stage}).", rule="stage"
+            )
+        assert state.phases is not None
+        self._closes_phase(state, context, state.phases.mid_year_opens, "mid-year review")
+        parse_fields(command, NoFields)
+        if command.actor == state.staff_member:
+            task = state.tasks.get(MID_YEAR_STAFF_TASK)
+            if task is None:
+                raise NotAllowed(
+                    f"{_name(context.organisation, command.actor)} already signed the mid-year review.", rule="stage"
+                )
+            signatory, on_behalf_of = "staff_member", None
+        else:
+            task = state.tasks.get(MID_YEAR_SUPERVISOR_TASK)
+            if task is None:
+                raise NotAllowed("The supervisor already signed the mid-year review.", rule="stage")
+            on_behalf_of = self._officer(state, command, context, task, "sign the mid-year review as supervisor")
+            signatory = "first_reporting_officer"
+        drafts = [
+            EventDraft(
+                type=MID_YEAR_SIGNED,
+                actor=command.actor,
+                actor_role=signatory,
+                on_behalf_of=on_behalf_of,
+                outcome="signed",
+                payload={"signatory": signatory, **_content(comment=command.comment)},
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf_of, "signed"),
+        ]
+        if len(state.mid_year_signed) == 1:  # the other has signed: the phase is complete
+            assert state.staff_member is not None
+            drafts.append(
+                _step(
+                    state,
+                    context,
+                    task_id=SELF_ASSESSMENT_TASK,
+                    kind=SELF_ASSESSMENT_STEP,
+                    title="Submit the end-of-year self-assessment",
+                    assignee=state.staff_member,
+                    action="submit-self-assessment",
+                    due_on=state.phases.self_assessment_due,
+                )
+            )
+        return drafts
+
+    # -- 3. self-assessment ---------------------------------------------------------------------------------
+    def submit_self_assessment(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(SELF_ASSESSMENT_TASK, "submit a self-assessment", f"The {state.cycle} appraisal")
+        self._staff_only(state, command, context, "submit their self-assessment")
+        assert state.phases is not None and state.first_reporting_officer is not None
+        self._closes_phase(state, context, state.phases.self_assessment_opens, "end-of-year self-assessment")
+        fields = parse_fields(command, SelfAssessmentFields)
+        return [
+            EventDraft(
+                type=SELF_ASSESSED,
+                actor=command.actor,
+                outcome="submitted",
+                payload=_content(assessment=fields.assessment, comment=command.comment),
+            ),
+            timed_step.complete_task(task, command.actor, None, "submitted"),
+            _step(
+                state,
+                context,
+                task_id=ASSESSMENT_TASK,
+                kind=PHASE_STEP,
+                title="Assess and rate",
+                assignee=state.first_reporting_officer,
+                action="rate",
+                due_on=state.phases.assessment_due,
+            ),
+        ]
+
+    # -- 4. rating ------------------------------------------------------------------------------------------
+    def rate(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(ASSESSMENT_TASK, "rate", f"The {state.cycle} appraisal")
+        organisation = context.organisation
+        if command.actor == state.staff_member:
+            raise NotAllowed(
+                f"Nobody appraises themselves: {_name(organisation, command.actor)} cannot rate their own appraisal.",
+                rule="self-appraisal",
+            )
+        if command.actor != task.assignee:
+            raise NotAllowed(
+                f"Only the officer named to rate this appraisal, {_name(organisation, task.assignee)} "
+                f"({task.assignee}), may rate it; a rating cannot be delegated.",
+                rule="named-officer",
+            )
+        fields = parse_fields(command, RatingFields)
+        if fields.rating not in state.rating_scale:
+            raise NotAllowed(
+                f"'{fields.rating}' is not on the rating scale ({', '.join(state.rating_scale)}).", rule="input"
+            )
+        comment = required_comment(command, "A rating")
+        assert state.second_reporting_officer is not None and state.phases is not None
+        return [
+            EventDraft(
+                type=RATED,
+                actor=command.actor,
+                actor_role="first_reporting_officer",
+                outcome="rated",
+                payload=_content(rating=fields.rating, comment=comment),
+            ),
+            timed_step.complete_task(task, command.actor, None, "rated"),
+            _step(
+                state,
+                context,
+                task_id=SECOND_REVIEW_TASK,
+                kind=SECOND_REVIEW_STEP,
+                title="Second-level review",
+                assignee=state.second_reporting_officer,
+                action="second-review",
+                due_on=state.phases.second_review_due,
+            ),
+        ]
+
+    # -- 5. second-level review -----------------------------------------------------------------------------
+    def second_review(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(SECOND_REVIEW_TASK, "review at second level", f"The {state.cycle} appraisal")
+        on_behalf_of = self._officer(state, command, context, task, "give the second-level review")
+        fields = parse_fields(command, SecondReviewFields)
+        comment = required_comment(command, "A second-level comment") if fields.decision == "comment" else None
+        assert state.staff_member is not None
+        return [
+            EventDraft(
+                type=SECOND_REVIEWED,
+                actor=command.actor,
+                actor_role="second_reporting_officer",
+                on_behalf_of=on_behalf_of,
+                outcome="reviewed",
+                payload=_content(decision=fields.decision, comment=comment or command.comment),
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf_of, "reviewed"),
+            _step(
+                state,
+                context,
+                task_id=ACKNOWLEDGEMENT_TASK,
+                kind=SIGNATURE_STEP,
+                title="Acknowledge the appraisal",
+                assignee=state.staff_member,
+                action="acknowledge",
+            ),
+        ]
+
+    # -- 6. acknowledgement ---------------------------------------------------------------------------------
+    def acknowledge(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(ACKNOWLEDGEMENT_TASK, "acknowledge", f"The {state.cycle} appraisal")
+        self._staff_only(state, command, context, "acknowledge their appraisal")
+        parse_fields(command, NoFields)
+        drafts = [
+            EventDraft(
+                type=ACKNOWLEDGED,
+                actor=command.actor,
+                outcome="acknowledged",
+                payload=_content(comment=command.comment),
+            ),
+            timed_step.complete_task(task, command.actor, None, "acknowledged"),
+        ]
+        settings = _settings(context.organisation)
+        below = state.rating is not None and _below_fully_meets(state, settings)
+        if not below:
+            return drafts + _finalise(state, state.rating, command.actor, ACKNOWLEDGEMENT_TASK)
+        assert state.staff_member is not None
+        days = state.rebuttal_working_days or settings.rebuttal_working_days
+        return drafts + [
+            EventDraft(
+                type=REBUTTAL_WINDOW_OPENED,
+                actor=command.actor,
+                reason=f"the rating may be rebutted within {days} working days",
+                outcome="opened",
+                payload={"working_days": days},
+            ),
+            _step(
+                state,
+                context,
+                task_id=REBUTTAL_WINDOW_TASK,
+                kind=REBUTTAL_WINDOW_STEP,
+                title="Rebut the rating, or let the window close",
+                assignee=state.staff_member,
+                action="rebut",
+                on_due="lapse",
+                working_days=days,
+            ),
+        ]
+
+    # -- 7. rebuttal ----------------------------------------------------------------------------------------
+    def rebut(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(REBUTTAL_WINDOW_TASK, "rebut the rating", f"The {state.cycle} appraisal")
+        self._staff_only(state, command, context, "rebut their rating")
+        parse_fields(command, NoFields)
+        statement = required_comment(command, "A rebuttal")
+        reviewer = _resolve_reviewer(state, context.organisation)
+        return [
+            EventDraft(
+                type=REBUTTED,
+                actor=command.actor,
+                outcome="rebutted",
+                payload={"reviewer": reviewer, **_content(statement=statement)},
+            ),
+            timed_step.complete_task(task, command.actor, None, "rebutted"),
+            _step(
+                state,
+                context,
+                task_id=REBUTTAL_REVIEW_TASK,
+                kind=REBUTTAL_REVIEW_STEP,
+                title="Review the rebuttal independently",
+                assignee=reviewer,
+                action="decide-rebuttal",
+            ),
+        ]
+
+    def waive_rebuttal(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(REBUTTAL_WINDOW_TASK, "waive the rebuttal", f"The {state.cycle} appraisal")
+        self._staff_only(state, command, context, "waive their rebuttal")
+        parse_fields(command, NoFields)
+        return [
+            EventDraft(
+                type=REBUTTAL_WAIVED, actor=command.actor, outcome="waived", payload=_content(comment=command.comment)
+            ),
+            timed_step.complete_task(task, command.actor, None, "waived"),
+            *_finalise(state, state.rating, command.actor, REBUTTAL_WINDOW_TASK),
+        ]
+
+    def decide_rebuttal(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+        task = state.open_step(REBUTTAL_REVIEW_TASK, "decide the rebuttal", f"The {state.cycle} appraisal")
+        on_behalf_of = self._officer(state, command, context, task, "decide the rebuttal")
+        fields = parse_fields(command, RebuttalFindingFields)
+        if fields.rating is not None and fields.rating not in state.rating_scale:
+            raise NotAllowed(
+                f"'{fields.rating}' is not on the rating scale ({', '.join(state.rating_scale)}).", rule="input"
+            )
+        finding = required_comment(command, "A rebuttal finding")
+        final = fields.rating if fields.finding == "revised" else state.rating
+        return [
+            EventDraft(
+                type=REBUTTAL_DECIDED,
+                actor=command.actor,
+                actor_role="rebuttal_reviewer",
+                on_behalf_of=on_behalf_of,
+                outcome="decided",
+                payload=_content(finding=fields.finding, rating=final, comment=finding),
+            ),
+            timed_step.complete_task(task, command.actor, on_behalf_of, "decided"),
+            *_finalise(state, final, command.actor, REBUTTAL_REVIEW_TASK),
+        ]
+
+    # -- the shared protocol --------------------------------------------------------------------------------
+    def react(self, state: AppraisalState, context: Context) -> list[EventDraft]:
+        return []
+
+    def on_deadline(self, state: AppraisalState, task: timed_step.Task, context: Context) -> list[EventDraft]:
+        if task.task_id != REBUTTAL_WINDOW_TASK:
+            return []
+        return [
+            timed_step.cancel_task(task, "the rebuttal window closed unused"),
+            *_finalise(state, state.rating, SYSTEM_ACTOR, REBUTTAL_WINDOW_TASK),
+        ]
+
+    def check_assignee(self, state: AppraisalState, task: timed_step.Task, person: str, context: Context) -> None:
+        organisation = context.organisation
+        if task.task_id in STAFF_TASKS:
+            raise NotAllowed(
+                f"'{task.title}' is {_name(organisation, task.assignee)}'s own step and cannot be reassigned.",
+                rule="assignment",
+            )
+        bar = _officer_bar(state, organisation, person, task.task_id)
+        if bar is not None:
+            raise NotAllowed(f"{bar}.", rule="reporting-line")
+
+    def evolve(self, state: AppraisalState, event: DomainEvent) -> AppraisalState:
+        payload = event.payload
+        content = payload.get(CONTENT) or {}
+        update: dict[str, Any] = {}
+        if event.type == OPENED:
+            update = {
+                "stage": OBJECTIVES,
+                "cycle": payload["cycle"],
+                "staff_member": payload["staff_member"],
+                "subjects": (payload["staff_member"],),
+                "first_reporting_officer": payload["first_reporting_officer"],
+                "second_reporting_officer": payload["second_reporting_officer"],
+                "phases": PhaseDates.model_validate(payload["phases"]),
+                "rating_scale": tuple(payload["rating_scale"]),
+                "fully_meets": payload["fully_meets"],
+                "rebuttal_working_days": payload["rebuttal_working_days"],
+            }
+        elif event.type == OBJECTIVES_RETURNED:
+            update = {"stage": OBJECTIVES}
+        elif event.type == OBJECTIVES_AGREED:
+            update = {"stage": MID_YEAR}
+        elif event.type == MID_YEAR_SIGNED:
+            signed = (*state.mid_year_signed, payload["signatory"])
+            update = {"mid_year_signed": signed}
+            if len(set(signed)) == 2:
+                update.update(stage=SELF_ASSESSMENT, phases_done={**state.phases_done, "mid_year": _at(event)})
+        elif event.type == SELF_ASSESSED:
+            update = {"stage": ASSESSMENT}
+        elif event.type == RATED:
+            update = {"stage": SECOND_REVIEW, "rating": content.get("rating")}
+        elif event.type == SECOND_REVIEWED:
+            update = {"stage": ACKNOWLEDGEMENT}
+        elif event.type == REBUTTAL_WINDOW_OPENED:
+            update = {"stage": REBUTTAL_WINDOW, "rebuttal_applies": True}
+        elif event.type == REBUTTED:
+            update = {"stage": REBUTTAL_REVIEW, "rebuttal_reviewer": payload.get("reviewer")}
+        elif event.type == FINALISED:
+            update = {"final_rating": content.get("rating")}
+            if state.rebuttal_applies and "rebuttal" not in state.phases_done:  # the window lapsed unused
+                update["phases_done"] = {**state.phases_done, "rebuttal": _at(event)}
+        elif event.type == timed_step.TASK_REASSIGNED:
+            if payload.get("task_id") in FIRST_OFFICER_TASKS:
+                update = {"first_reporting_officer": payload["to"]}
+            elif payload.get("task_id") == SECOND_REVIEW_TASK:
+                update = {"second_reporting_officer": payload["to"]}
+            elif payload.get("task_id") == REBUTTAL_REVIEW_TASK:
+                update = {"rebuttal_reviewer": payload["to"]}
+        phase = _PHASE_OF_EVENT.get(event.type)
+        if phase is not None:
+            update["phases_done"] = {**state.phases_done, **update.get("phases_done", {}), phase: _at(event)}
+        return state.model_copy(update=update) if update else state
+
+    def stage_summary(self, state: AppraisalState) -> dict[str, Any]:
+        """Who and when, never what: no objectives, comments or ratings."""
+        return {
+            "cycle": state.cycle,
+            "staff_member": state.staff_member,
+            "first_reporting_officer": state.first_reporting_officer,
+            "second_reporting_officer": state.second_reporting_officer,
+            "phases_done": dict(state.phases_done),
+            "rebuttal_applies": state.rebuttal_applies,
+            "rebuttal_reviewer": state.rebuttal_reviewer,
+        }
+
+
+def _at(event: DomainEvent) -> str:
+    return event.occurred_at.isoformat()
+
+
+def _below_fully_meets(state: AppraisalState, settings: AppraisalSettings) -> bool:
+    """Against the scale recorded when the case opened, so a later edit of the file does not change the rule."""
+    scale = state.rating_scale or tuple(level.code for level in settings.rating_scale)
+    fully_meets = state.fully_meets or settings.fully_meets
+    assert state.rating is not None
+    return scale.index(state.rating) > scale.index(fully_meets)
+
+
+def _finalise(state: AppraisalState, rating: str | None, actor: str, finished: str) -> list[EventDraft]:
+    """The final rating (sealed) and the case's close; `finished` is the step this very decision completes."""
+    remaining = state.model_copy(update={"tasks": {k: v for k, v in state.tasks.items() if k != finished}})
+    return [
+        EventDraft(type=FINALISED, actor=actor, outcome="final", payload=_content(rating=rating)),
+        *close_case(remaining, actor=actor, outcome=COMPLETED, reason=None, stage=COMPLETED),
+    ]
+
+
+def phase_status(state: AppraisalState, now: datetime) -> dict[str, str]:
+    """Per phase: 'done', 'late' (its open step is past due), 'open', 'waiting' (not reached) or 'n/a' (a
+    rebuttal that does not apply). Content-free: what `govern appraisal progress` counts."""
+    from domain.appraisal_phases import PHASES
+
+    open_by_phase: dict[str, list[timed_step.Task]] = {}
+    for task in state.tasks.values():
+        open_by_phase.setdefault(_PHASE_OF_TASK[task.task_id], []).append(task)
+    status: dict[str, str] = {}
+    for phase, _ in PHASES:
+        if phase in state.phases_done:
+            status[phase] = "done"
+        elif phase in open_by_phase:
+            status[phase] = "late" if any(task.is_overdue(now) for task in open_by_phase[phase]) else "open"
+        elif phase == "rebuttal" and (state.closed or ACKNOWLEDGEMENT in state.phases_done):
+            status[phase] = "n/a"  # acknowledged without a rebuttal window: the rating was not below the level
+        else:
+            status[phase] = "waiting"
+    return status
+    return status
+
+
+_PHASE_OF_TASK = {
+    OBJECTIVES_TASK: "objectives",
+    AGREEMENT_TASK: "objectives",
+    MID_YEAR_STAFF_TASK: "mid_year",
+    MID_YEAR_SUPERVISOR_TASK: "mid_year",
+    SELF_ASSESSMENT_TASK: "self_assessment",
+    ASSESSMENT_TASK: "assessment",
+    SECOND_REVIEW_TASK: "second_review",
+    ACKNOWLEDGEMENT_TASK: "acknowledgement",
+    REBUTTAL_WINDOW_TASK: "rebuttal",
+    REBUTTAL_REVIEW_TASK: "rebuttal",
+}
+
+_HANDLERS = {
+    "propose-objectives": AppraisalDecider.propose_objectives,
+    "agree-objectives": AppraisalDecider.agree_objectives,
+    "sign-mid-year": AppraisalDecider.sign_mid_year,
+    "submit-self-assessment": AppraisalDecider.submit_self_assessment,
+    "rate": AppraisalDecider.rate,
+    "second-review": AppraisalDecider.second_review,
+    "acknowledge": AppraisalDecider.acknowledge,
+    "rebut": AppraisalDecider.rebut,
+    "waive-rebuttal": AppraisalDecider.waive_rebuttal,
+    "decide-rebuttal": AppraisalDecider.decide_rebuttal,
+}
+
+APPRAISAL = AppraisalDecider()
