@@ -23,8 +23,10 @@ from activities.notify import NotifyActivities
 from activities.organisation import OrganisationActivities
 from domain.organisation import Organisation
 from runtime.logging import LoggingInterceptor
+from runtime.sealing import ContentSealer, sealer_from_settings
 from runtime.settings import Settings
 from store.event_store import EventStore
+from workflows.appraisal import AppraisalCycleWorkflow, AppraisalWorkflow
 from workflows.board_decision import BoardDecisionWorkflow
 from workflows.grant_approval import GrantApprovalWorkflow
 from workflows.instrument_register import InstrumentRegisterWorkflow
@@ -39,6 +41,8 @@ WORKFLOWS: Sequence[type] = (
     StrategicPlanWorkflow,
     AnnualWorkPlanWorkflow,
     BoardReportWorkflow,
+    AppraisalCycleWorkflow,
+    AppraisalWorkflow,
 )
 
 # The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
@@ -65,15 +69,19 @@ class WorkerDependencies:
     store: EventStore
     organisation: Organisation
     delivery: MailDelivery
+    sealer: ContentSealer | None = None
 
 
 def dependencies_from(settings: Settings, organisation: Organisation, store: EventStore) -> WorkerDependencies:
+    """Raises CodecConfigError (one line naming the setting) when GOVERN_CODEC_KEYS is malformed."""
     delivery = MailDelivery(smtp_url=settings.smtp_url, mail_dir=settings.mail_dir, mail_from=settings.mail_from)
-    return WorkerDependencies(store=store, organisation=organisation, delivery=delivery)
+    return WorkerDependencies(
+        store=store, organisation=organisation, delivery=delivery, sealer=sealer_from_settings(settings)
+    )
 
 
 def activities_of(dependencies: WorkerDependencies, client: Client, task_queue: str) -> list[Callable[..., Any]]:
-    audit = AuditActivities(dependencies.store)
+    audit = AuditActivities(dependencies.store, dependencies.sealer)
     organisation = OrganisationActivities(dependencies.organisation)
     notify = NotifyActivities(dependencies.delivery)
     starter = CaseStarter(client, task_queue)

@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from cli.context import fail, settings_of
 from domain import case
 from domain.acting import require_known_person
-from domain.case_kinds import decider_for
+from domain.case_kinds import decider_for, is_confidential
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.grant import GRANT
@@ -185,6 +185,10 @@ def perform(
         decider_for(case_id)
     except UnknownCase as error:
         fail(str(error))
+    if is_confidential(case_id):
+        from cli.appraisal import require_content_key
+
+        require_content_key(settings)
     store = open_store(settings)
     if store.current_version(case_id) == 0:
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")

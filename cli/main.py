@@ -50,7 +50,7 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import audit, cases, codec_server, plan, policy, serve, simulate
+    from cli import appraisal, audit, cases, codec_server, plan, policy, serve, simulate
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -62,6 +62,7 @@ def _mount_subcommands() -> None:
     app.add_typer(policy.policy_app, name="policy")
     app.command()(policy.overdue)
     app.add_typer(plan.plan_app, name="plan")
+    app.add_typer(appraisal.appraisal_app, name="appraisal")
     app.command(name="codec-server")(codec_server.codec_server)
     app.add_typer(audit.app, name="audit")
 

@@ -12,12 +12,14 @@ active one is `GOVERN_CODEC_ACTIVE_KEY`, by default the last listed. No message 
 import base64
 import binascii
 import dataclasses
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
@@ -163,3 +165,22 @@ def data_converter(settings: Settings) -> DataConverter:
         payload_codec=codec,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
+
+
+def decode_history_json(text: str, codec: AesGcmCodec) -> str:
+    """A workflow history (Temporal's JSON) with every encrypted payload replaced by its plaintext payload, e.g.
+    to keep a replay fixture whose content is invented test data. Raises CodecKeyError like `decrypt`."""
+    encoded_marker = base64.b64encode(ENCODING).decode()
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict):
+            metadata = node.get("metadata")
+            if isinstance(metadata, dict) and metadata.get("encoding") == encoded_marker and "data" in node:
+                payload = json_format.ParseDict(node, Payload())
+                return json_format.MessageToDict(codec.decrypt(payload))
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return json.dumps(walk(json.loads(text)), indent=2)

@@ -5,6 +5,8 @@ the server's clock by a fixed offset given to every case, so a scenario dated in
 """
 
 import asyncio
+import base64
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -13,13 +15,12 @@ from pathlib import Path
 
 import yaml
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain import case
-from domain.case_kinds import decider_for
+from domain.case_kinds import decider_for, is_confidential
 from domain.commands import Command
 from domain.errors import NotAllowed
 from domain.grant import GRANT
@@ -27,17 +28,20 @@ from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.policy_register import register_case_id
 from runtime.binaries import temporal_test_server
+from runtime.codec import AesGcmCodec, data_converter, decode_history_json
 from runtime.documents import DocumentError, with_stored_document
 from runtime.organisation_loader import load_organisation
+from runtime.sealing import sealer_from_settings
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import Settings
 from simulation.scenario import Action, CaseOpening, Scenario, timeline
 from store.event_store import EventStore
 from store.models import StoredEvent
 from store.projections import all_events, case_state
-from workflows.messages import ActResult, CaseView, OpenCase, OpenPlan, OpenRegister
+from workflows.messages import ActResult, CaseView, OpenAppraisalCycle, OpenCase, OpenPlan, OpenRegister
 
 SETTLE_TIMEOUT = 60.0
+ONE_OFF_KEY_ID = "simulation-one-off"
 
 
 class SimulationError(Exception):
@@ -71,6 +75,21 @@ def closed_case_refusal(store: EventStore, case_id: str) -> str | None:
     except NotAllowed as refusal:
         return refusal.sentence
     return None
+
+
+def needs_encryption(scenario: Scenario) -> bool:
+    return any(opening.kind == "appraisal_cycle" for opening in scenario.cases) or any(
+        is_confidential(action.case) for action in scenario.actions
+    )
+
+
+def content_settings(scenario: Scenario, settings: Settings) -> Settings:
+    """The settings whose keys encrypt the run: GOVERN_CODEC_KEYS when set; for a scenario with appraisals and
+    no key, a one-off key that lives only as long as the run (its sealed content is then unreadable after)."""
+    if settings.codec_keys or not needs_encryption(scenario):
+        return settings
+    key = base64.b64encode(os.urandom(32)).decode()
+    return settings.model_copy(update={"codec_keys": f"{ONE_OFF_KEY_ID}:{key}", "codec_active_key": None})
 
 
 def scenario_organisation(scenario: Scenario, base: Path) -> Organisation:
@@ -166,6 +185,9 @@ class ScenarioRun:
         if opening.kind == "strategic_plan":
             await self.open_plan(opening)
             return
+        if opening.kind == "appraisal_cycle":
+            await self.open_appraisal_cycle(opening)
+            return
         fields = opening.application
         if fields is None:
             assert opening.file is not None
@@ -211,6 +233,31 @@ class ScenarioRun:
             task_queue=self.task_queue,
         )
         await self._opened(plan.case_id, handle)
+
+    async def open_appraisal_cycle(self, opening: CaseOpening) -> None:
+        """Start the cycle's workflow and send its first launch, as `govern appraisal launch` does."""
+        launch = opening.launch
+        assert launch is not None
+        handle = await self.client.start_workflow(
+            "AppraisalCycle",
+            OpenAppraisalCycle(
+                case_id=launch.case_id, cycle=launch.cycle, clock_offset_seconds=self.offset.total_seconds()
+            ),
+            id=launch.case_id,
+            task_queue=self.task_queue,
+        )
+        when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
+        command = Command(action="launch", actor=launch.actor, fields=launch.fields(), comment=launch.comment)
+        try:
+            result = await handle.execute_update("act", command, result_type=ActResult)
+        except WorkflowUpdateFailedError as error:
+            sentence = getattr(error.cause, "message", None) or str(error)
+            self.problems.append(f"The {launch.cycle} appraisal cycle could not be launched at {when}: {sentence}")
+            await handle.terminate("launch refused")
+            return
+        self.cases.append(launch.case_id)
+        self.log.append(f"{when} launch {launch.case_id}: {', '.join(result.events)}")
+        await self.settle()
 
     async def _opened(self, case_id: str, handle: WorkflowHandle) -> None:
         """Wait for the opening to be recorded, or report the sentence that refused it."""
@@ -322,10 +369,14 @@ class ScenarioRun:
                 pass  # already closed
 
     async def histories(self, stream_ids: list[str]) -> dict[str, str]:
+        """Each case's Temporal history, decrypted when the run encrypted it: the replay test replays them
+        without a key (their content is the scenario's invented text)."""
+        codec = self.client.data_converter.payload_codec
         found: dict[str, str] = {}
         for stream_id in stream_ids:
             history = await self.client.get_workflow_handle(stream_id).fetch_history()
-            found[stream_id] = history.to_json()
+            text = history.to_json()
+            found[stream_id] = decode_history_json(text, codec) if isinstance(codec, AesGcmCodec) else text
         return found
 
 
@@ -340,10 +391,11 @@ async def run_scenario(
     environment: WorkflowEnvironment | None = None,
 ) -> Outcome:
     """Run the scenario with a real worker; on a time-skipping server of its own unless one is given."""
+    settings = content_settings(scenario, settings)
     if environment is None:
         environment = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=temporal_test_server(),
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(settings),
             runtime=quiet_runtime(),
         )
         try:
@@ -360,6 +412,7 @@ async def run_scenario(
         store=store,
         organisation=organisation,
         delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
+        sealer=sealer_from_settings(settings),
     )
     worker = build_worker(environment.client, settings.task_queue, dependencies)
     async with worker:

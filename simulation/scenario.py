@@ -4,7 +4,7 @@ See the README's "Scenario format" section; this module is its reference. Times 
 (`2027-03-01T09:00:00+01:00` or `...Z`). Relative paths are relative to the scenario file.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,17 +34,45 @@ class PlanOpening(_Strict):
         return f"plan/{self.start_year}-{self.end_year}"
 
 
+class CycleLaunch(_Strict):
+    """An appraisal cycle's launch, as `govern appraisal launch` sends it."""
+
+    cycle: int
+    actor: str = Field(default="director", alias="as")
+    units: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    reporting_to: str | None = None
+    people: list[str] = Field(default_factory=list)
+    phases: dict[str, date] = Field(default_factory=dict, description="Phase days that replace the defaults.")
+    comment: str | None = None
+
+    @property
+    def case_id(self) -> str:
+        return f"appraisal/{self.cycle}"
+
+    def fields(self) -> dict[str, Any]:
+        scope = {"units": self.units, "roles": self.roles, "reporting_to": self.reporting_to, "people": self.people}
+        phases = {name: day.isoformat() for name, day in self.phases.items()}
+        return {"cycle": self.cycle, "scope": scope, "phases": phases}
+
+
 class CaseOpening(_Strict):
-    kind: Literal["grant", "policy_register", "strategic_plan"] = "grant"
+    kind: Literal["grant", "policy_register", "strategic_plan", "appraisal_cycle"] = "grant"
     at: AwareDatetime | None = Field(default=None, description="When it is submitted; default: the start.")
     application: dict[str, Any] | None = None
     file: Path | None = Field(default=None, description="A grant application file instead of `application`.")
     instrument: str | None = Field(default=None, description="For a policy_register: the instrument's id.")
     plan: PlanOpening | None = Field(default=None, description="For a strategic_plan: its period and milestones.")
+    launch: CycleLaunch | None = Field(default=None, description="For an appraisal_cycle: its first launch.")
 
     @model_validator(mode="after")
     def _one_source(self) -> "CaseOpening":
-        if self.kind == "strategic_plan":
+        if self.kind == "appraisal_cycle":
+            if self.launch is None or self.application is not None or self.file is not None:
+                raise ValueError("an appraisal_cycle takes 'launch' (and no application)")
+        elif self.launch is not None:
+            raise ValueError("only an appraisal_cycle takes 'launch'")
+        elif self.kind == "strategic_plan":
             if self.plan is None or self.application is not None or self.file is not None:
                 raise ValueError("a strategic_plan takes 'plan' (and no application)")
         elif self.kind == "policy_register":

@@ -107,3 +107,25 @@ class OpenPlanCase(BaseModel):
     targets: list[str] = Field(default_factory=list)
     requested_by: str = "system"
     clock_offset_seconds: float = 0.0
+
+
+class OpenAppraisalCycle(BaseModel):
+    """One year's appraisal cycle; launches arrive as `act` updates with the action `launch`."""
+
+    case_id: str
+    cycle: int
+    clock_offset_seconds: float = 0.0
+    state: dict[str, Any] | None = Field(
+        default=None, description="The cycle as its audit trail says, when a new run takes over from an ended one."
+    )
+
+
+class OpenAppraisal(BaseModel):
+    """One person's appraisal in a launched cycle, under the cycle's phase dates."""
+
+    case_id: str
+    cycle: int
+    person: str
+    phases: dict[str, Any]
+    launched_by: str
+    clock_offset_seconds: float = 0.0

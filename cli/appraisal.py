@@ -1,0 +1,234 @@
+"""`govern appraisal launch` and `govern appraisal progress`: one year's appraisal cycle, without its content.
+
+Launching checks everything it can first (the settings, the person launching, the scope, the phase dates,
+who is already in the cycle) and changes nothing when it refuses. Progress reads the audit trail, where
+appraisal content is sealed, so it needs no key and shows none.
+"""
+
+import asyncio
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import typer
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
+
+from cli.cases import _client_with_worker, _echo, load_org, open_store
+from cli.context import fail, settings_of
+from domain import case
+from domain.appraisal import AppraisalState, phase_status
+from domain.appraisal_cycle import APPRAISAL_CYCLE, LAUNCHED, AppraisalCycleState, cycle_case_id
+from domain.appraisal_phases import PHASES
+from domain.case import Context
+from domain.commands import Command
+from domain.errors import NotAllowed
+from runtime.codec import CodecConfigError, codec_from_settings
+from runtime.settings import Settings
+from store.event_store import EventStore
+from store.projections import case_state
+from workflows.messages import ActResult, OpenAppraisalCycle
+
+appraisal_app = typer.Typer(
+    help="Annual performance appraisals: launch a cycle, follow its progress (never its content).",
+    no_args_is_help=True,
+)
+OPENING_WAIT = timedelta(seconds=30)
+NOTHING_TO_LAUNCH = "nothing-to-launch"
+
+
+def require_content_key(settings: Settings) -> None:
+    """Appraisal content must be encrypted before it reaches Temporal; without a key nothing is sent."""
+    try:
+        codec = codec_from_settings(settings)
+    except CodecConfigError as error:
+        fail(str(error), code=2)
+    if codec is None:
+        fail(
+            "Appraisal content is confidential and must be encrypted before it reaches Temporal: set "
+            "GOVERN_CODEC_KEYS (the worker needs the same keys). Nothing was sent.",
+            code=2,
+        )
+
+
+def _phase_overrides(**days: date | None) -> dict[str, str]:
+    return {name: day.isoformat() for name, day in days.items() if day is not None}
+
+
+def _cycle_state(store: EventStore, cycle: int) -> AppraisalCycleState:
+    state = case_state(store, cycle_case_id(cycle))
+    return state if isinstance(state, AppraisalCycleState) else APPRAISAL_CYCLE.initial_state(cycle_case_id(cycle))
+
+
+@appraisal_app.command("launch")
+def launch(
+    ctx: typer.Context,
+    cycle: int = typer.Option(..., "--cycle", help="The year appraised, e.g. 2027."),
+    unit: list[str] = typer.Option([], "--unit", help="Only this unit (repeatable; as in the organisation file)."),
+    role: list[str] = typer.Option([], "--role", help="Only holders of this role (repeatable), e.g. management_team."),
+    reporting_to: str | None = typer.Option(None, "--reporting-to", help="Only people this person supervises."),
+    person: list[str] = typer.Option([], "--person", help="Only this person (repeatable)."),
+    actor: str | None = typer.Option(None, "--as", help="Who launches: the Director (default) or the HR Officer."),
+    objectives_due: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Default 31 March."),
+    mid_year_opens: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Default 1 June."),
+    mid_year_due: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Default 31 July."),
+    self_assessment_opens: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Default 1 December."),
+    self_assessment_due: datetime | None = typer.Option(
+        None, formats=["%Y-%m-%d"], help="Default 31 January of the next year."
+    ),
+    assessment_due: datetime | None = typer.Option(
+        None, formats=["%Y-%m-%d"], help="The supervisor's rating; default 28 February of the next year."
+    ),
+    second_review_due: datetime | None = typer.Option(
+        None, formats=["%Y-%m-%d"], help="Default 15 March of the next year."
+    ),
+    comment: str | None = typer.Option(None, "--comment", help="A note on the record."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Start the cycle for everyone in scope (all staff by default). Launching again adds only who is missing."""
+    settings = settings_of(ctx)
+    require_content_key(settings)
+    organisation = load_org(settings)
+    launcher = actor or organisation.director().id
+    phases = _phase_overrides(
+        objectives_due=objectives_due and objectives_due.date(),
+        mid_year_opens=mid_year_opens and mid_year_opens.date(),
+        mid_year_due=mid_year_due and mid_year_due.date(),
+        self_assessment_opens=self_assessment_opens and self_assessment_opens.date(),
+        self_assessment_due=self_assessment_due and self_assessment_due.date(),
+        assessment_due=assessment_due and assessment_due.date(),
+        second_review_due=second_review_due and second_review_due.date(),
+    )
+    scope = {"units": unit, "roles": role, "reporting_to": reporting_to, "people": person}
+    command = Command(
+        action="launch", actor=launcher, fields={"cycle": cycle, "scope": scope, "phases": phases}, comment=comment
+    )
+    case_id = cycle_case_id(cycle)
+    store = open_store(settings)
+    state = _cycle_state(store, cycle)
+    try:
+        case.decide_command(APPRAISAL_CYCLE, state, command, Context(organisation=organisation, now=datetime.now(UTC)))
+    except NotAllowed as refusal:
+        if refusal.rule == NOTHING_TO_LAUNCH:
+            _echo({"case": case_id, "launched": [], "message": refusal.sentence}, as_json, refusal.sentence)
+            return
+        fail(refusal.sentence)
+    result = asyncio.run(_launch(settings, case_id, cycle, state, command))
+    launched = _last_launch(store, case_id, result)
+    _wait_until_opened(store, launched["cases"])
+    data = {"case": case_id, **launched}
+    lines = [f"Launched {len(launched['cases'])} appraisal(s) in the {cycle} cycle ({case_id}):"]
+    lines += [f"  {case_ref}" for case_ref in launched["cases"]]
+    if launched["already_in_cycle"]:
+        lines.append(f"Already in the cycle, left as they are: {', '.join(launched['already_in_cycle'])}.")
+    for item in launched["skipped"]:
+        lines.append(f"Not launched: {item['person']}: {item['reason']}")
+    _echo(data, as_json, "\n".join(lines))
+
+
+async def _launch(
+    settings: Settings, case_id: str, cycle: int, state: AppraisalCycleState, command: Command
+) -> ActResult:
+    client = await _client_with_worker(settings)
+    opening = OpenAppraisalCycle(
+        case_id=case_id, cycle=cycle, state=state.model_dump(mode="json") if state.version else None
+    )
+    try:
+        handle = await client.start_workflow(
+            "AppraisalCycle",
+            opening,
+            id=case_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=60))
+    except WorkflowUpdateFailedError as error:
+        fail(getattr(error.cause, "message", None) or str(error))
+    except RPCError as error:
+        fail(f"Temporal refused the launch: {error.message}.")
+
+
+def _last_launch(store: EventStore, case_id: str, result: ActResult) -> dict[str, Any]:
+    for event in reversed(store.read_stream(case_id)):
+        if event.type == LAUNCHED:
+            payload = event.payload
+            return {
+                "cases": payload["cases"],
+                "already_in_cycle": payload["already_in_cycle"],
+                "skipped": payload["skipped"],
+            }
+    fail(f"The launch was accepted ({', '.join(result.events)}) but is not on the audit trail; check the worker.")
+
+
+def _wait_until_opened(store: EventStore, case_ids: list[str]) -> None:
+    deadline = time.monotonic() + OPENING_WAIT.total_seconds()
+    waiting = list(case_ids)
+    while waiting and time.monotonic() < deadline:
+        waiting = [case_id for case_id in waiting if store.current_version(case_id) == 0]
+        if waiting:
+            time.sleep(0.2)
+    if waiting:
+        fail(f"These appraisals were started but have not recorded their opening yet: {', '.join(waiting)}.")
+
+
+@appraisal_app.command("progress")
+def progress(
+    ctx: typer.Context,
+    cycle: int = typer.Argument(..., help="The year, e.g. 2027."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Completion per phase and who is late, from the audit trail. No objectives, comments or ratings."""
+    settings = settings_of(ctx)
+    store = open_store(settings)
+    state = _cycle_state(store, cycle)
+    if state.version == 0:
+        fail(f"No {cycle} appraisal cycle has been launched (govern appraisal launch --cycle {cycle}).")
+    now = datetime.now(UTC)
+    rows = []
+    late = []
+    for case_id in APPRAISAL_CYCLE.stage_summary(state)["appraisals"]:
+        appraisal = case_state(store, case_id)
+        if not isinstance(appraisal, AppraisalState):
+            rows.append({"case": case_id, "stage": "not opened", "phases": {}})
+            continue
+        rows.append(
+            {
+                "case": case_id,
+                "staff_member": appraisal.staff_member,
+                "stage": appraisal.stage,
+                "phases": phase_status(appraisal, now),
+            }
+        )
+        for task in appraisal.tasks.values():
+            if task.is_overdue(now):
+                assert task.due_at is not None
+                late.append(
+                    {
+                        "case": case_id,
+                        "step": task.task_id,
+                        "assignee": task.assignee,
+                        "due_at": task.due_at.isoformat(),
+                        "days_late": (now - task.due_at).days,
+                        "escalations_sent": task.escalations_sent,
+                    }
+                )
+    totals = {
+        phase: {status: sum(1 for row in rows if row["phases"].get(phase) == status) for status in _STATUSES}
+        for phase, _ in PHASES
+    }
+    data = {"cycle": cycle, "appraisals": len(rows), "phases": totals, "cases": rows, "late": late}
+    header = f"  {'phase':<22}" + "".join(f"{status:>9}" for status in _STATUSES)
+    lines = [f"Appraisal cycle {cycle}: {len(rows)} appraisals", header]
+    for phase, label in PHASES:
+        lines.append(f"  {label:<22}" + "".join(f"{totals[phase][s]:>9}" for s in _STATUSES))
+    lines.append("Late:" if late else "Late: nobody")
+    for item in late:
+        lines.append(
+            f"  {item['case']:<40} {item['step']:<20} {item['assignee']:<26} due {item['due_at']} "
+            f"({item['days_late']} days late, {item['escalations_sent']} escalation(s) sent)"
+        )
+    _echo(data, as_json, "\n".join(lines))
+
+
+_STATUSES = ("done", "open", "late", "waiting", "n/a")
