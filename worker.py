@@ -94,7 +94,11 @@ def activities_of(dependencies: WorkerDependencies, client: Client, task_queue: 
     ]
 
 
-def build_worker(client: Client, task_queue: str, dependencies: WorkerDependencies) -> Worker:
+def build_worker(
+    client: Client, task_queue: str, dependencies: WorkerDependencies, max_cached_workflows: int = 1000
+) -> Worker:
+    """`max_cached_workflows=0` turns the sticky cache off, so another worker can take over a running case at
+    once (the time-skipping test server never times out a stopped worker's sticky queue)."""
     return Worker(
         client,
         task_queue=task_queue,
@@ -106,6 +110,7 @@ def build_worker(client: Client, task_queue: str, dependencies: WorkerDependenci
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
         ),
         graceful_shutdown_timeout=timedelta(seconds=10),
+        max_cached_workflows=max_cached_workflows,
     )
 
 

@@ -393,7 +393,14 @@ class AppraisalDecider:
                 "own appraisal.",
                 rule="self-appraisal",
             )
-        return acting_on(state, context, command.actor, task.assignee, what)
+        on_behalf_of = acting_on(state, context, command.actor, task.assignee, what)
+        if on_behalf_of is not None:  # a substitute must be someone who could hold the step themselves
+            bar = _officer_bar(state, context.organisation, command.actor, task.task_id)
+            if bar is not None:
+                raise NotAllowed(
+                    f"{bar}, even as {_name(context.organisation, on_behalf_of)}'s substitute.", "delegation"
+                )
+        return on_behalf_of
 
     def _closes_phase(self, state: AppraisalState, context: Context, day: date | None, label: str) -> None:
         if day is not None and local_date(context.organisation, state.staff_member or "", context.now) < day:
@@ -742,7 +749,7 @@ class AppraisalDecider:
         organisation = context.organisation
         if task.task_id in STAFF_TASKS:
             raise NotAllowed(
-                f"'{task.title}' is {_name(organisation, task.assignee)}'s own step and cannot be reassigned.",
+                f"Only {_name(organisation, task.assignee)} can take '{task.title}'; it cannot be reassigned.",
                 rule="assignment",
             )
         bar = _officer_bar(state, organisation, person, task.task_id)

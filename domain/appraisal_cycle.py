@@ -187,11 +187,14 @@ class AppraisalCycleDecider:
                     )
         new, already, skipped = plan_launch(state, fields.scope, context)
         if not new:
-            why = (
-                f"everyone in scope already has a {fields.cycle} appraisal ({len(already)})"
-                if already
-                else "nobody in scope can be appraised in this cycle"
-            )
+            reasons = []
+            if already:
+                verb = "is" if len(already) == 1 else "are"
+                reasons.append(f"{len(already)} in scope {verb} already in the {fields.cycle} cycle")
+            if skipped:
+                people = ", ".join(item.person for item in skipped)
+                reasons.append(f"{len(skipped)} cannot be appraised in it now ({people})")
+            why = " and ".join(reasons) or "nobody is in scope"
             raise NotAllowed(f"Nothing to launch: {why}.", rule="nothing-to-launch")
         drafts.append(
             EventDraft(

@@ -8,7 +8,7 @@ the others may be done any time before they are due.
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from domain.errors import NotAllowed
 
@@ -69,14 +69,17 @@ def default_phase_dates(cycle: int) -> PhaseDates:
 
 
 def phase_dates(cycle: int, overrides: dict[str, date] | None) -> PhaseDates:
-    """The cycle's defaults with the given days instead; a refusal naming the day out of order."""
+    """The cycle's defaults with the given days instead; a refusal naming an unknown phase or the days out of
+    order."""
     values = default_phase_dates(cycle).model_dump()
+    unknown = sorted(set(overrides or {}) - set(values))
+    if unknown:
+        raise NotAllowed(
+            f"Unknown phase date {', '.join(unknown)}; the phase dates are: {', '.join(values)}.", rule="input"
+        )
     values.update(overrides or {})
     try:
         return PhaseDates.model_validate(values)
-    except ValueError as error:
-        problem = str(error).split("\n")[1].strip() if "\n" in str(error) else str(error)
-        raise NotAllowed(
-            f"The phase dates of the {cycle} cycle are out of order: {problem.removeprefix('Value error, ')}.",
-            rule="input",
-        ) from None
+    except ValidationError as error:
+        problem = str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise NotAllowed(f"The phase dates of the {cycle} cycle are out of order: {problem}.", rule="input") from None

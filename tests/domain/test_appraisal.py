@@ -281,7 +281,12 @@ class TestOpening:
     def test_the_director_has_no_first_reporting_officer_so_no_appraisal_here(self, org: Organisation) -> None:
         with pytest.raises(NotAllowed) as refused:
             open_appraisal(
-                "appraisal/2027/director", CYCLE, "director", PHASES, "hr-officer", Context(organisation=org, now=OPENING)
+                "appraisal/2027/director",
+                CYCLE,
+                "director",
+                PHASES,
+                "hr-officer",
+                Context(organisation=org, now=OPENING),
             )
         assert "has no first reporting officer" in str(refused.value)
         assert str(refused.value).endswith(".")
@@ -463,7 +468,9 @@ class TestMidYear:
         assert completed[2].payload["assignee"] == "head-of-programmes"
         assert at_mid_year.state.stage == appraisal.SELF_ASSESSMENT
         assert "mid_year" in at_mid_year.state.phases_done
-        signatories = {event.actor: event.payload["signatory"] for event in at_mid_year.of_type(appraisal.MID_YEAR_SIGNED)}
+        signatories = {
+            event.actor: event.payload["signatory"] for event in at_mid_year.of_type(appraisal.MID_YEAR_SIGNED)
+        }
         assert signatories == {"head-of-programmes": "staff_member", "director": "first_reporting_officer"}
 
     def test_the_staff_member_cannot_sign_twice(self, at_mid_year: Appraisal) -> None:
@@ -840,7 +847,7 @@ class TestStaffStepsAreTheirsAlone:
             hop.through_acknowledgement("partially_meets")
         assert hop.task(task).assignee == "head-of-programmes"
         assert hop.refusal("director", "reassign", task=task, to="head-of-operations", comment="away") == (
-            f"'{title}: 2027 appraisal of Head of Programmes' is Head of Programmes's own step and cannot be "
+            f"Only Head of Programmes can take '{title}: 2027 appraisal of Head of Programmes'; it cannot be "
             "reassigned."
         )
 
@@ -891,8 +898,8 @@ class TestDelegation:
             "Only Director (director), or their substitute while they are away, may agree the objectives."
         )
 
-    def test_bug_the_first_officer_cannot_second_review_their_own_rating_as_a_substitute(self, hop: Appraisal) -> None:
-        """BUG (domain/appraisal.py, `_officer`): a substitute is checked by `domain.acting` only (not the staff
+    def test_the_first_officer_cannot_second_review_their_own_rating_as_a_substitute(self, hop: Appraisal) -> None:
+        """Regression: a substitute is checked by `domain.acting` only (not the staff
         member, not reporting to them), never by `_officer_bar`. The Director, first reporting officer of the Head
         of Programmes, may name themselves the UNOPS Regional Director's substitute and then record the
         second-level review of their own rating, although a reassignment of that step to them is refused."""
@@ -907,15 +914,13 @@ class TestDelegation:
         )
         reviewed = hop.attempt("director", "second-review", decision="concur")
         assert granted is not None or reviewed is not None, (
-            "BUG: the first reporting officer (director) recorded the second-level review of their own rating, as "
+            "the first reporting officer (director) recorded the second-level review of their own rating, as "
             "the second reporting officer's substitute"
         )
         assert not [event for event in hop.of_type(appraisal.SECOND_REVIEWED) if event.actor == "director"]
 
-    def test_bug_a_reporting_officer_cannot_decide_the_rebuttal_as_the_reviewers_substitute(
-        self, hop: Appraisal
-    ) -> None:
-        """BUG (domain/appraisal.py, `_officer`): the same hole on the rebuttal review. The Director, who rated,
+    def test_a_reporting_officer_cannot_decide_the_rebuttal_as_the_reviewers_substitute(self, hop: Appraisal) -> None:
+        """Regression: the same hole on the rebuttal review. The Director, who rated,
         may name themselves the independent reviewer's substitute and uphold their own rating."""
         hop.through_acknowledgement("partially_meets")
         hop.act("head-of-programmes", "rebut", comment=STATEMENT)
@@ -929,7 +934,7 @@ class TestDelegation:
         )
         decided = hop.attempt("director", "decide-rebuttal", finding="upheld", comment=FINDING)
         assert granted is not None or decided is not None, (
-            "BUG: the first reporting officer (director) decided the rebuttal of their own rating, as the "
+            "the first reporting officer (director) decided the rebuttal of their own rating, as the "
             "independent reviewer's substitute"
         )
         assert not [event for event in hop.of_type(appraisal.REBUTTAL_DECIDED) if event.actor == "director"]
@@ -975,9 +980,24 @@ class TestEscalations:
             (2, "head-of-programmes"),
         ]
 
-    def test_a_late_rating_by_the_director_goes_to_the_second_officer_not_to_the_director(
-        self, hop: Appraisal
+    def test_an_officers_late_step_escalates_along_the_staff_members_line_not_the_officers(
+        self, org: Organisation
     ) -> None:
+        # The assistant's supervisor is late: the next person up is the assistant's second reporting officer (the
+        # Head of Programmes), and the officer's own second line (the Director) is not told.
+        assistant = open_for(org, "programme-assistant-pretoria")
+        assistant.act("programme-assistant-pretoria", "propose-objectives", objectives=OBJECTIVES_TEXT)
+        task = assistant.task(appraisal.AGREEMENT_TASK)
+        assert task.assignee == "programme-officer-pretoria"
+        assert task.schedule is not None
+        assert [(step.level, step.to) for step in task.schedule.escalations] == [(1, "head-of-programmes")]
+        events = assistant.fire(utc(2027, 4, 30, 9))
+        escalations = [event.payload for event in events if event.type == timed_step.ESCALATION_RAISED]
+        assert [(payload["to"], payload["level"], payload["assignee"]) for payload in escalations] == [
+            ("head-of-programmes", 1, "programme-officer-pretoria")
+        ]
+
+    def test_a_late_rating_by_the_director_goes_to_the_second_officer_not_to_the_director(self, hop: Appraisal) -> None:
         hop.objectives_agreed().mid_year_signed().self_assessed()
         task = hop.task(appraisal.ASSESSMENT_TASK)
         assert task.assignee == "director"
