@@ -176,15 +176,24 @@ def _wait_until_opened(store: EventStore, case_ids: list[str]) -> None:
 def progress(
     ctx: typer.Context,
     cycle: int = typer.Argument(..., help="The year, e.g. 2027."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Who was late at this instant (ISO-8601; UTC if no zone) [default: now]."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Completion per phase and who is late, from the audit trail. No objectives, comments or ratings."""
     settings = settings_of(ctx)
+    now = datetime.now(UTC)
+    if as_of is not None:
+        try:
+            now = datetime.fromisoformat(as_of.strip())
+        except ValueError:
+            fail(f"Invalid --as-of {as_of!r}: expected an ISO-8601 date or time, e.g. 2028-02-08T12:00:00Z.")
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
     store = open_store(settings)
     state = _cycle_state(store, cycle)
     if state.version == 0:
         fail(f"No {cycle} appraisal cycle has been launched (govern appraisal launch --cycle {cycle}).")
-    now = datetime.now(UTC)
     rows = []
     late = []
     for case_id in APPRAISAL_CYCLE.stage_summary(state)["appraisals"]:
@@ -217,9 +226,16 @@ def progress(
         phase: {status: sum(1 for row in rows if row["phases"].get(phase) == status) for status in _STATUSES}
         for phase, _ in PHASES
     }
-    data = {"cycle": cycle, "appraisals": len(rows), "phases": totals, "cases": rows, "late": late}
+    data = {
+        "cycle": cycle,
+        "as_of": now.isoformat(),
+        "appraisals": len(rows),
+        "phases": totals,
+        "cases": rows,
+        "late": late,
+    }
     header = f"  {'phase':<22}" + "".join(f"{status:>9}" for status in _STATUSES)
-    lines = [f"Appraisal cycle {cycle}: {len(rows)} appraisals", header]
+    lines = [f"Appraisal cycle {cycle}: {len(rows)} appraisals, as of {now:%Y-%m-%d %H:%M %Z}", header]
     for phase, label in PHASES:
         lines.append(f"  {label:<22}" + "".join(f"{totals[phase][s]:>9}" for s in _STATUSES))
     lines.append("Late:" if late else "Late: nobody")
