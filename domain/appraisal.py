@@ -730,7 +730,7 @@ class AppraisalDecider:
                 payload=_content(finding=fields.finding, rating=final, comment=finding),
             ),
             timed_step.complete_task(task, command.actor, on_behalf_of, "decided"),
-            *_finalise(state, final, command.actor, REBUTTAL_REVIEW_TASK),
+            *_finalise(state, final, command.actor, REBUTTAL_REVIEW_TASK, on_behalf_of),
         ]
 
     # -- the shared protocol --------------------------------------------------------------------------------
@@ -833,12 +833,18 @@ def _below_fully_meets(state: AppraisalState, settings: AppraisalSettings) -> bo
     return scale.index(state.rating) > scale.index(fully_meets)
 
 
-def _finalise(state: AppraisalState, rating: str | None, actor: str, finished: str) -> list[EventDraft]:
+def _finalise(
+    state: AppraisalState, rating: str | None, actor: str, finished: str, on_behalf_of: str | None = None
+) -> list[EventDraft]:
     """The final rating (sealed) and the case's close; `finished` is the step this very decision completes."""
     remaining = state.model_copy(update={"tasks": {k: v for k, v in state.tasks.items() if k != finished}})
+    closing = close_case(remaining, actor=actor, outcome=COMPLETED, reason=None, stage=COMPLETED)
     return [
-        EventDraft(type=FINALISED, actor=actor, outcome="final", payload=_content(rating=rating)),
-        *close_case(remaining, actor=actor, outcome=COMPLETED, reason=None, stage=COMPLETED),
+        EventDraft(
+            type=FINALISED, actor=actor, on_behalf_of=on_behalf_of, outcome="final", payload=_content(rating=rating)
+        ),
+        *closing[:-1],
+        closing[-1].model_copy(update={"on_behalf_of": on_behalf_of}),
     ]
 
 

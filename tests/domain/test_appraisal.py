@@ -939,6 +939,25 @@ class TestDelegation:
         )
         assert not [event for event in hop.of_type(appraisal.REBUTTAL_DECIDED) if event.actor == "director"]
 
+    def test_the_reviewers_substitute_decides_and_closes_on_their_behalf(self, hop: Appraisal) -> None:
+        hop.through_acknowledgement("partially_meets")
+        hop.act("head-of-programmes", "rebut", comment=STATEMENT)
+        hop.act(
+            "rebuttal-reviewer",
+            "delegate",
+            substitute="internal-auditor",
+            starts_on="2027-11-29",
+            ends_on="2027-12-31",
+        )
+        closing = hop.act("internal-auditor", "decide-rebuttal", finding="upheld", comment=FINDING)
+        by_type = {event.type: event for event in closing}
+        for event_type in (appraisal.REBUTTAL_DECIDED, appraisal.FINALISED, CASE_CLOSED):
+            assert (by_type[event_type].actor, by_type[event_type].on_behalf_of) == (
+                "internal-auditor",
+                "rebuttal-reviewer",
+            )
+        assert hop.state.closed and hop.state.outcome == "completed"
+
 
 # -- escalations ------------------------------------------------------------------------------------------------
 class TestEscalations:
