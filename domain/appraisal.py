@@ -295,6 +295,21 @@ def _officer_bar(state: AppraisalState, organisation: Organisation, person: str,
     return None
 
 
+def _refuse_self_appraisal(state: AppraisalState, command: Command, context: Context, deed: str) -> None:
+    """Nobody appraises themselves: the staff member never takes an officer's step of their own appraisal."""
+    if command.actor == state.staff_member:
+        raise NotAllowed(
+            f"Nobody appraises themselves: {_name(context.organisation, command.actor)} cannot {deed}.",
+            rule="self-appraisal",
+        )
+
+
+def _require_on_scale(state: AppraisalState, rating: str) -> None:
+    """A rating is one of the codes of the scale recorded when the appraisal opened."""
+    if rating not in state.rating_scale:
+        raise NotAllowed(f"'{rating}' is not on the rating scale ({', '.join(state.rating_scale)}).", rule="input")
+
+
 # -- opening ----------------------------------------------------------------------------------------------------
 def reporting_officers(organisation: Organisation, person: str) -> tuple[str, str]:
     """(first, second) reporting officers of a person, or a refusal saying why they cannot be appraised."""
@@ -387,12 +402,7 @@ class AppraisalDecider:
         self, state: AppraisalState, command: Command, context: Context, task: timed_step.Task, what: str
     ) -> str | None:
         """The officer acting (None) or their substitute (the officer's id); never the staff member."""
-        if command.actor == state.staff_member:
-            raise NotAllowed(
-                f"Nobody appraises themselves: {_name(context.organisation, command.actor)} cannot {what} on their "
-                "own appraisal.",
-                rule="self-appraisal",
-            )
+        _refuse_self_appraisal(state, command, context, f"{what} on their own appraisal")
         on_behalf_of = acting_on(state, context, command.actor, task.assignee, what)
         if on_behalf_of is not None:  # a substitute must be someone who could hold the step themselves
             bar = _officer_bar(state, context.organisation, command.actor, task.task_id)
@@ -402,7 +412,7 @@ class AppraisalDecider:
                 )
         return on_behalf_of
 
-    def _closes_phase(self, state: AppraisalState, context: Context, day: date | None, label: str) -> None:
+    def _refuse_before_opening(self, state: AppraisalState, context: Context, day: date | None, label: str) -> None:
         if day is not None and local_date(context.organisation, state.staff_member or "", context.now) < day:
             raise NotAllowed(f"The {label} of the {state.cycle} cycle opens on {day.isoformat()}.", rule="phase-dates")
 
@@ -491,7 +501,7 @@ class AppraisalDecider:
                 f"{label} has no open step to sign the mid-year review (stage: {state.stage}).", rule="stage"
             )
         assert state.phases is not None
-        self._closes_phase(state, context, state.phases.mid_year_opens, "mid-year review")
+        self._refuse_before_opening(state, context, state.phases.mid_year_opens, "mid-year review")
         parse_fields(command, NoFields)
         if command.actor == state.staff_member:
             task = state.tasks.get(MID_YEAR_STAFF_TASK)
@@ -538,7 +548,7 @@ class AppraisalDecider:
         task = state.open_step(SELF_ASSESSMENT_TASK, "submit a self-assessment", f"The {state.cycle} appraisal")
         self._staff_only(state, command, context, "submit their self-assessment")
         assert state.phases is not None and state.first_reporting_officer is not None
-        self._closes_phase(state, context, state.phases.self_assessment_opens, "end-of-year self-assessment")
+        self._refuse_before_opening(state, context, state.phases.self_assessment_opens, "end-of-year self-assessment")
         fields = parse_fields(command, SelfAssessmentFields)
         return [
             EventDraft(
@@ -564,11 +574,7 @@ class AppraisalDecider:
     def rate(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
         task = state.open_step(ASSESSMENT_TASK, "rate", f"The {state.cycle} appraisal")
         organisation = context.organisation
-        if command.actor == state.staff_member:
-            raise NotAllowed(
-                f"Nobody appraises themselves: {_name(organisation, command.actor)} cannot rate their own appraisal.",
-                rule="self-appraisal",
-            )
+        _refuse_self_appraisal(state, command, context, "rate their own appraisal")
         if command.actor != task.assignee:
             raise NotAllowed(
                 f"Only the officer named to rate this appraisal, {_name(organisation, task.assignee)} "
@@ -576,10 +582,7 @@ class AppraisalDecider:
                 rule="named-officer",
             )
         fields = parse_fields(command, RatingFields)
-        if fields.rating not in state.rating_scale:
-            raise NotAllowed(
-                f"'{fields.rating}' is not on the rating scale ({', '.join(state.rating_scale)}).", rule="input"
-            )
+        _require_on_scale(state, fields.rating)
         comment = required_comment(command, "A rating")
         assert state.second_reporting_officer is not None and state.phases is not None
         return [
@@ -714,10 +717,8 @@ class AppraisalDecider:
         task = state.open_step(REBUTTAL_REVIEW_TASK, "decide the rebuttal", f"The {state.cycle} appraisal")
         on_behalf_of = self._officer(state, command, context, task, "decide the rebuttal")
         fields = parse_fields(command, RebuttalFindingFields)
-        if fields.rating is not None and fields.rating not in state.rating_scale:
-            raise NotAllowed(
-                f"'{fields.rating}' is not on the rating scale ({', '.join(state.rating_scale)}).", rule="input"
-            )
+        if fields.rating is not None:
+            _require_on_scale(state, fields.rating)
         finding = required_comment(command, "A rebuttal finding")
         final = fields.rating if fields.finding == "revised" else state.rating
         return [
@@ -838,13 +839,11 @@ def _finalise(
 ) -> list[EventDraft]:
     """The final rating (sealed) and the case's close; `finished` is the step this very decision completes."""
     remaining = state.model_copy(update={"tasks": {k: v for k, v in state.tasks.items() if k != finished}})
-    closing = close_case(remaining, actor=actor, outcome=COMPLETED, reason=None, stage=COMPLETED)
     return [
         EventDraft(
             type=FINALISED, actor=actor, on_behalf_of=on_behalf_of, outcome="final", payload=_content(rating=rating)
         ),
-        *closing[:-1],
-        closing[-1].model_copy(update={"on_behalf_of": on_behalf_of}),
+        *close_case(remaining, actor=actor, on_behalf_of=on_behalf_of, outcome=COMPLETED, reason=None, stage=COMPLETED),
     ]
 
 

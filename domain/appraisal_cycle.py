@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
-from domain.acting import local_date
+from domain.acting import local_date, require_known_person
 from domain.appraisal import appraisal_case_id, reporting_officers
 from domain.appraisal_phases import PhaseDates, phase_dates
 from domain.case import CaseState, Context, handler_for
@@ -94,8 +94,7 @@ def _check_scope(organisation: Organisation, scope: Scope) -> None:
         if not any(role == held for person in organisation.people for held in person.roles):
             raise NotAllowed(f"Nobody in the organisation file holds the role '{role}'.", rule="input")
     for person in (*((scope.reporting_to,) if scope.reporting_to else ()), *scope.people):
-        if not organisation.has_person(person):
-            raise NotAllowed(f"Unknown person '{person}': not in the organisation file.", rule="organisation")
+        require_known_person(organisation, person)
 
 
 def in_scope(organisation: Organisation, scope: Scope) -> list[Person]:

@@ -208,10 +208,28 @@ def decide_timers(decider: CaseDecider[State], state: State, context: Context) -
     return with_reactions(decider, state, produced, context) if produced else []
 
 
-def close_case(state: CaseState, *, actor: str, outcome: str, reason: str | None, stage: str) -> list[EventDraft]:
-    """Closing cancels what is still open, so nobody is reminded about a finished case."""
+def close_case(
+    state: CaseState,
+    *,
+    actor: str,
+    outcome: str,
+    reason: str | None,
+    stage: str,
+    on_behalf_of: str | None = None,
+) -> list[EventDraft]:
+    """Closing cancels what is still open, so nobody is reminded about a finished case. A substitute closes it
+    on the absent person's behalf."""
     drafts = [timed_step.cancel_task(task, f"case closed: {outcome}") for task in state.tasks.values()]
-    drafts.append(EventDraft(type=CASE_CLOSED, actor=actor, outcome=outcome, reason=reason, payload={"stage": stage}))
+    drafts.append(
+        EventDraft(
+            type=CASE_CLOSED,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            outcome=outcome,
+            reason=reason,
+            payload={"stage": stage},
+        )
+    )
     return drafts
 
 
