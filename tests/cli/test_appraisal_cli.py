@@ -2,7 +2,6 @@
 content. Progress is read from the audit trail of a real simulation of the Management Team example, stopped
 while the Head of Operations' self-assessment is late."""
 
-import base64
 import json
 import os
 import subprocess
@@ -16,10 +15,11 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from store.event_store import EventStore
+from tests.support.keys import new_key
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "scenarios" / "management-team-appraisals.yaml"
-KEY = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+KEY = f"k1:{new_key()}"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ documents it. The dev server's own stored history is then searched for the conte
 no key: it must hold ciphertext only."""
 
 import asyncio
-import base64
 import json
 import os
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from tests.support.keys import new_key
 from tests.support.processes import Running, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ def installation(tmp_path: Path) -> dict[str, str]:
         "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "GOVERN_UI_PORT": str(free_port()),
         "GOVERN_LOG_FORMAT": "json",
-        "GOVERN_CODEC_KEYS": f"k2027:{base64.b64encode(os.urandom(32)).decode()}",
+        "GOVERN_CODEC_KEYS": f"k2027:{new_key()}",
     }
 
 

@@ -32,6 +32,7 @@ from runtime.codec import (
     parse_keys,
 )
 from runtime.settings import Settings
+from tests.support.keys import new_key
 
 SECRET_RATING = "below expectations"
 TOKEN = "s3cret-token-for-tests"
@@ -43,10 +44,6 @@ def no_codec_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings() reads GOVERN_*; a developer's own codec keys must not leak into these tests."""
     for name in ("GOVERN_CODEC_KEYS", "GOVERN_CODEC_ACTIVE_KEY", "GOVERN_CODEC_SERVER_TOKEN", "GOVERN_CODEC_UI_ORIGIN"):
         monkeypatch.delenv(name, raising=False)
-
-
-def new_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
 
 
 class Appraisal(BaseModel):

@@ -7,7 +7,6 @@ keep can only find it if it leaked there.
 import asyncio
 import base64
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,15 +33,12 @@ from simulation.scenario import Scenario
 from store.event_store import EventStore
 from store.projections import case_state
 from store.verify import verify
+from tests.support.keys import new_key
 from worker import WorkerDependencies, build_worker
 from workflows.messages import ActResult, CaseView, OpenAppraisalCycle
 
 REPO = Path(__file__).resolve().parents[2]
 CASE = "appraisal/2027/fund-manager"
-
-
-def new_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
 
 
 @dataclass
