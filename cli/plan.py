@@ -1,6 +1,5 @@
 """`govern plan start FILE` and `govern plan status`: the Strategic Plan, its Annual Work Plans and reports."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,11 +7,12 @@ import typer
 import yaml
 from pydantic import ValidationError
 
-from cli.cases import _echo, load_org, open_store, start_case
+from cli.cases import _echo, load_org, open_store, opened_case, refused_or
 from cli.context import fail, settings_of
 from domain.case import Context
 from domain.errors import NotAllowed
 from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
+from runtime.case_commands import refuse_if_exists
 from simulation.scenario import PlanOpening
 from store.projections import all_events, case_state
 from workflows.messages import OpenPlan
@@ -47,9 +47,7 @@ def start(
         )
     except NotAllowed as refusal:
         fail(refusal.sentence)
-    store = open_store(settings)
-    if store.current_version(plan.case_id) > 0:
-        fail(f"Case {plan.case_id} already exists.")
+    refused_or(refuse_if_exists, settings, plan.case_id, f"Case {plan.case_id} already exists.")
     opening = OpenPlan(
         case_id=plan.case_id,
         start_year=plan.start_year,
@@ -58,7 +56,7 @@ def start(
         consultation_closes=plan.consultation_closes,
         requested_by=plan.requested_by,
     )
-    state = asyncio.run(start_case(settings, store, plan.case_id, "StrategicPlanCycle", opening))
+    state = opened_case(settings, plan.case_id, "StrategicPlanCycle", opening)
     _echo({"case": plan.case_id, "stage": state.stage}, as_json, f"Opened {plan.case_id}: stage {state.stage}.")
 
 

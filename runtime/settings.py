@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     codec_server_token: str | None = Field(default=None, repr=False, description="Bearer token of the codec server.")
     codec_server_port: int = Field(default=8888, ge=1, le=65535)
     codec_ui_origin: str = Field(default="http://localhost:8233", description="The only origin CORS allows.")
+    cli_acting: str | None = Field(
+        default=None,
+        description="Operating-system users allowed to act through the CLI, comma-separated; unset: anyone.",
+    )
+
+    @property
+    def cli_operators(self) -> frozenset[str] | None:
+        if self.cli_acting is None:
+            return None
+        return frozenset(name.strip() for name in self.cli_acting.split(",") if name.strip())
 
     @field_validator("temporal_address")
     @classmethod

@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import case
 from domain.case_kinds import decider_for, is_confidential
-from domain.commands import Command
+from domain.commands import Channel, Command
 from domain.errors import NotAllowed
 from domain.grant import GRANT
 from domain.organisation import Organisation
@@ -43,6 +43,8 @@ from workflows.messages import ActResult, CaseView, OpenAppraisalCycle, OpenCase
 SETTLE_TIMEOUT = 60.0
 ONE_OFF_KEY_ID = "simulation-one-off"
 
+
+SIMULATION_CHANNEL = Channel(name="simulation")
 
 class SimulationError(Exception):
     pass
@@ -194,7 +196,9 @@ class ScenarioRun:
             path = opening.file if opening.file.is_absolute() else self.base / opening.file
             fields = yaml.safe_load(path.read_text(encoding="utf-8"))
         case_id = f"grant/{fields.get('reference')}"
-        command = Command(action="submit", actor=str(fields.get("submitted_by", "")), fields=fields)
+        command = Command(
+            action="submit", actor=str(fields.get("submitted_by", "")), fields=fields, channel=SIMULATION_CHANNEL
+        )
         try:
             case.decide_command(
                 GRANT,
@@ -247,7 +251,13 @@ class ScenarioRun:
             task_queue=self.task_queue,
         )
         when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
-        command = Command(action="launch", actor=launch.actor, fields=launch.fields(), comment=launch.comment)
+        command = Command(
+            action="launch",
+            actor=launch.actor,
+            fields=launch.fields(),
+            comment=launch.comment,
+            channel=SIMULATION_CHANNEL,
+        )
         try:
             result = await handle.execute_update("act", command, result_type=ActResult)
         except WorkflowUpdateFailedError as error:
@@ -304,7 +314,13 @@ class ScenarioRun:
         except DocumentError as error:
             self.problems.append(str(error))
             return
-        command = Command(action=action.action, actor=action.actor, fields=fields, comment=action.comment)
+        command = Command(
+            action=action.action,
+            actor=action.actor,
+            fields=fields,
+            comment=action.comment,
+            channel=SIMULATION_CHANNEL,
+        )
         when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
         try:
             decider_for(action.case)

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.audit import AppendReceipt, AppendRequest
     from domain import case, timed_step
     from domain.case import CaseDecider, Context, State
-    from domain.commands import Command, EventDraft
+    from domain.commands import SYSTEM_CHANNEL, TIMER_CHANNEL, Channel, Command, EventDraft
     from domain.errors import NotAllowed
     from domain.events import DomainEvent
     from domain.notice import Notice
@@ -78,7 +78,7 @@ class CaseRuntime(Generic[State]):
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:  # the state moved between validation and handling
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
-            events = await self.commit(drafts)
+            events = await self.commit(drafts, command.channel)
         workflow.logger.info(
             "command accepted",
             extra={"actor": command.actor, "action": command.action, "events": [event.type for event in events]},
@@ -93,7 +93,7 @@ class CaseRuntime(Generic[State]):
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
-            return await self.commit(drafts)
+            return await self.commit(drafts, command.channel)
 
     async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
         """Record what the domain decides about something other than a person's command (a child's outcome)."""
@@ -104,7 +104,7 @@ class CaseRuntime(Generic[State]):
                 )
             except NotAllowed as refusal:  # e.g. an opening whose dates do not hold: fail, record nothing
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
-            return await self.commit(drafts)
+            return await self.commit(drafts, SYSTEM_CHANNEL)
 
     def result(self, events: list[DomainEvent]) -> ActResult:
         return ActResult(
@@ -116,9 +116,14 @@ class CaseRuntime(Generic[State]):
         )
 
     # -- the commit: schedules, append, evolve, notices --------------------------------------------------------
-    async def commit(self, drafts: list[EventDraft]) -> list[DomainEvent]:
+    async def commit(self, drafts: list[EventDraft], channel: Channel | None = None) -> list[DomainEvent]:
+        """Append the drafts as one batch. Each event records the channel of what caused it (a person's command,
+        a timer, the engine itself) in its payload, so the trail says how its actor was identified."""
         if not drafts:
             return []
+        if channel is not None:
+            recorded = channel.recorded()
+            drafts = [draft.model_copy(update={"payload": {**draft.payload, "channel": recorded}}) for draft in drafts]
         drafts = await self._resolve_schedules(drafts)
         now = self.now()
         events = [
@@ -232,7 +237,7 @@ class CaseRuntime(Generic[State]):
             async with self._lock:
                 drafts = case.decide_timers(self.decider, self.state, self.context())
                 if drafts:
-                    await self.commit(drafts)
+                    await self.commit(drafts, TIMER_CHANNEL)
 
     async def drain_notices(self) -> None:
         """A case finishes only when every notice it caused has been delivered."""

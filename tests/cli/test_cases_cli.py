@@ -17,7 +17,9 @@ APPLICATION = yaml.safe_load((REPO / "examples" / "grants" / "kampala-upgrading.
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    # An address where nothing listens: a command that got as far as Temporal would say so instead.
+    # An address where nothing listens: a command that got as far as Temporal would say so instead. The store
+    # exists, as it does once a worker has started (reads never create one).
+    EventStore.open(f"sqlite:///{tmp_path / 'var' / 'audit.db'}").close()
     return {"GOVERN_DATA_DIR": str(tmp_path / "var"), "GOVERN_TEMPORAL_ADDRESS": "127.0.0.1:1"}
 
 
@@ -176,3 +178,23 @@ def test_policy_list_shows_every_instrument_before_any_register_runs(env) -> Non
     ]
     assert CliRunner().invoke(app, ["plan", "status"], env=env).stdout.strip() == "No Strategic Plan has been opened."
     assert CliRunner().invoke(app, ["overdue"], env=env).stdout.strip() == "Nothing is overdue."
+
+
+def test_an_installation_can_refuse_cli_actions_from_anyone_but_its_operators(tmp_path: Path, env) -> None:
+    import getpass
+
+    me = getpass.getuser()
+    env = {**env, "GOVERN_CLI_ACTING": "ops-1, ops-2"}
+    path = tmp_path / "application.yaml"
+    path.write_text(yaml.safe_dump(APPLICATION))
+    result = CliRunner().invoke(app, ["grant", "submit", str(path)], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "This installation accepts actions from the command line only from its operators (GOVERN_CLI_ACTING); "
+        f"'{me}' is not one of them. Act through the web front instead. Nothing was sent."
+    )
+    assert_nothing_recorded(env)
+    # An operator gets past this check (and on to Temporal, which is not running here).
+    allowed = CliRunner().invoke(app, ["grant", "submit", str(path)], env={**env, "GOVERN_CLI_ACTING": me})
+    assert allowed.exit_code == 1
+    assert allowed.stderr.startswith("Temporal is not reachable at 127.0.0.1:1")
