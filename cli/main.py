@@ -50,7 +50,7 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, serve, simulate
+    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, projections, serve, simulate
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -66,6 +66,7 @@ def _mount_subcommands() -> None:
     app.add_typer(appraisal.appraisal_app, name="appraisal")
     app.command(name="codec-server")(codec_server.codec_server)
     app.add_typer(audit.app, name="audit")
+    app.add_typer(projections.app, name="projections")
 
 
 _mount_subcommands()
