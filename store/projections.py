@@ -129,14 +129,22 @@ def _desk_order(rows: list[TaskRow], now: datetime) -> list[TaskRow]:
 # -- tasks -------------------------------------------------------------------------------------------------
 
 
-def open_tasks(store: EventStore, now: datetime, person: str | None = None) -> list[TaskRow]:
-    """Open steps across all cases (or those assigned to `person`), overdue first, then by due date."""
+def open_tasks(
+    store: EventStore, now: datetime, person: str | None = None, *, parent: str | None = None
+) -> list[TaskRow]:
+    """Open steps across all cases (or those assigned to `person`, or of the cases `parent` opened), overdue
+    first, then by due date."""
+    conditions, parameters = [], []
+    if person is not None:
+        conditions.append("assignee = ?")
+        parameters.append(person)
+    if parent is not None:
+        conditions.append("case_id IN (SELECT case_id FROM projection_cases WHERE parent_id = ?)")
+        parameters.append(parent)
+    statement = _TASK_SELECT + (" WHERE " + " AND ".join(conditions) if conditions else "")
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        if person is None:
-            cursor.execute(_TASK_SELECT)
-        else:
-            cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE assignee = ?"), (person,))
+        cursor.execute(_sql(store, statement), parameters)
         rows = cursor.fetchall()
     return _desk_order(_task_rows(rows, now), now)
 
