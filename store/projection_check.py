@@ -27,6 +27,7 @@ from store.projector import fold_stream, mark_of, scan
 from store.rows import SELECT_LIST
 
 _COMPARED_CASE_COLUMNS = tuple(name for name in CASE_COLUMNS if name not in ("snapshot", "snapshot_version"))
+_COMPARED_CASE_INDEXES = tuple(CASE_COLUMNS.index(name) for name in _COMPARED_CASE_COLUMNS)
 
 
 class ProjectionCheck(BaseModel):
@@ -120,7 +121,8 @@ class _Checker:
         if fold.problem is not None:
             self.unreadable[case_id] = fold.problem
         stored = self.stored.cases.get(case_id)
-        expected = case_values(fold, None)[: len(_COMPARED_CASE_COLUMNS)]
+        values = case_values(fold, None)
+        expected = tuple(values[index] for index in _COMPARED_CASE_INDEXES)
         if stored is None:
             found.append(f"projection_cases {case_id}: missing (the log has {fold.version} events for it)")
         else:
