@@ -26,6 +26,7 @@ from store.engine import describe_url
 from store.errors import ProjectionsBehind, StoreError
 from store.event_store import EventStore
 from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
+from store.projection_writer import SNAPSHOT_SELECT
 from store.rows import SELECT_LIST
 
 
@@ -214,14 +215,7 @@ def case_state(store: EventStore, case_id: str) -> CaseState | None:
         f"SELECT {SELECT_LIST} FROM audit_events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version",
     )
     with store.raw_cursor() as cursor:
-        cursor.execute(
-            _sql(
-                store,
-                "SELECT snapshot, snapshot_version, problem, opened_at, last_event_at, last_seq "
-                "FROM projection_cases WHERE case_id = ?",
-            ),
-            (case_id,),
-        )
+        cursor.execute(_sql(store, SNAPSHOT_SELECT), (case_id,))
         found = cursor.fetchone()
         fold = CaseFold.empty(case_id) if found is None else CaseFold.from_snapshot(case_id, *found)
         cursor.execute(trail, (case_id, fold.version))
@@ -295,6 +289,14 @@ def case_rows(
         cursor.execute(_sql(store, statement), parameters)
         rows = cursor.fetchall()
     return [_case_row(row) for row in rows]
+
+
+def case_versions(store: EventStore) -> dict[str, int]:
+    """Every case's version (the number of its events), from the projections."""
+    with store.raw_cursor() as cursor:
+        _require_current(store, cursor)
+        cursor.execute("SELECT case_id, version FROM projection_cases")
+        return {case_id: int(version) for case_id, version in cursor.fetchall()}
 
 
 def participants(store: EventStore, case_id: str) -> frozenset[str]:

@@ -133,8 +133,8 @@ def test_check_names_every_row_that_differs(store: EventStore) -> None:
         connection.execute(sa.text("INSERT INTO projection_participants VALUES ('intruder', 'grant/2027-021')"))
         connection.execute(
             sa.text(
-                "INSERT INTO projection_cases (case_id, closed, version, opened_at, last_event_at, last_seq, "
-                "snapshot_version) VALUES ('grant/2099-001', false, 1, 'x', 'x', 1, 0)"
+                "INSERT INTO projection_cases (case_id, closed, version, opened_at, last_event_at, last_seq) "
+                "VALUES ('grant/2099-001', false, 1, 'x', 'x', 1)"
             )
         )
     result = check_projections(store)
@@ -250,7 +250,10 @@ def test_a_case_folds_on_from_an_older_snapshot_and_past_an_unreadable_one(store
     with store.engine.connect() as connection:
         behind = (
             connection.execute(
-                sa.text("SELECT case_id FROM projection_cases WHERE snapshot_version < version ORDER BY case_id")
+                sa.text(
+                    "SELECT c.case_id FROM projection_cases c JOIN projection_snapshots s ON s.case_id = c.case_id "
+                    "WHERE s.version < c.version ORDER BY c.case_id"
+                )
             )
             .scalars()
             .all()
@@ -260,7 +263,7 @@ def test_a_case_folds_on_from_an_older_snapshot_and_past_an_unreadable_one(store
         assert case_state(store, case_id) == truth[case_id]
     with store.engine.begin() as connection:
         connection.execute(
-            sa.text("UPDATE projection_cases SET snapshot = :bad WHERE case_id = :case"),
+            sa.text("UPDATE projection_snapshots SET state = :bad WHERE case_id = :case"),
             {"bad": '{"case_id": 3}', "case": behind[0]},
         )
     # A snapshot that no longer reads (a state model changed shape) is folded past, from the case's first event.
