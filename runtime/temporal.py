@@ -116,6 +116,7 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
         dev_server_existing_path=temporal_cli(),
         dev_server_database_filename=str((settings.data_dir / "temporal.db").resolve()),
         dev_server_log_level="warn",
+        runtime=sdk_runtime(settings.log_level),
     )
 
 
