@@ -46,7 +46,7 @@ def _refuse_long(what: str, text: str, limit: int) -> None:
     if len(text) > limit:
         raise NotAllowed(
             f"{what} is {len(text):,} characters long; the limit is {limit:,} (size limits). Shorten it"
-            + ("." if limit == TITLE_MAX_CHARACTERS else ", or put the full text in a document (document=PATH)."),
+            + ("." if limit == TITLE_MAX_CHARACTERS else ", or attach it as a document where the action takes one."),
             rule=RULE,
         )
 
@@ -65,7 +65,7 @@ def refuse_oversized(
     if size > COMMAND_MAX_BYTES:
         raise NotAllowed(
             f"{what} is {size // 1024:,} KB in all; the limit is {COMMAND_MAX_BYTES // 1024:,} KB (size limits). "
-            "Send less at once, or put long text in a document (document=PATH).",
+            "Send less at once, or attach long text as a document where the action takes one.",
             rule=RULE,
         )
 

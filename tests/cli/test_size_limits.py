@@ -52,7 +52,7 @@ def test_a_grant_application_too_large_in_all_is_refused(tmp_path: Path, env) ->
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         f"The 'submit' command is 312 KB in all; the limit is {COMMAND_MAX_BYTES // 1024} KB (size limits). Send "
-        "less at once, or put long text in a document (document=PATH)."
+        "less at once, or attach long text as a document where the action takes one."
     )
     assert not (tmp_path / "var").exists()
 
@@ -62,18 +62,18 @@ def test_a_grant_application_too_large_in_all_is_refused(tmp_path: Path, env) ->
     [
         (
             ["--comment", "c" * (TEXT_MAX_CHARACTERS + 1)],
-            "The comment is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or put the full "
-            "text in a document (document=PATH).",
+            "The comment is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or attach it as "
+            "a document where the action takes one.",
         ),
         (
             ["--field", "outcome=" + "e" * (TEXT_MAX_CHARACTERS + 1)],
-            "Field 'outcome' is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or put the "
-            "full text in a document (document=PATH).",
+            "Field 'outcome' is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or attach it "
+            "as a document where the action takes one.",
         ),
         (
             [arg for n in range(14) for arg in ("--field", f"note{n}={'n' * TEXT_MAX_CHARACTERS}")],
-            "The 'screen' command is 273 KB in all; the limit is 256 KB (size limits). Send less at once, or put "
-            "long text in a document (document=PATH).",
+            "The 'screen' command is 273 KB in all; the limit is 256 KB (size limits). Send less at once, or attach "
+            "long text as a document where the action takes one.",
         ),
     ],
 )
@@ -116,8 +116,8 @@ def test_an_appraisal_launch_with_an_oversized_comment_is_refused(tmp_path: Path
     )
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "The comment is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or put the full "
-        "text in a document (document=PATH)."
+        "The comment is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or attach it as a "
+        "document where the action takes one."
     )
     assert not (tmp_path / "var").exists()
 
@@ -138,6 +138,6 @@ def test_an_oversized_opening_is_refused_before_a_workflow_starts() -> None:
     with pytest.raises(CommandRefused) as refused:
         refuse_oversized_opening("plan/2028-2032", opening)
     assert refused.value.sentence == (
-        "Field 'milestones.note' is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or put "
-        "the full text in a document (document=PATH)."
+        "Field 'milestones.note' is 20,001 characters long; the limit is 20,000 (size limits). Shorten it, or "
+        "attach it as a document where the action takes one."
     )

@@ -107,3 +107,31 @@ def test_an_absent_event_with_a_count_does_not_load(tmp_path: Path) -> None:
         f"The scenario {path} is invalid: expect: absent_events[0] has a count; an absent event appears 0 times "
         "(for a number of events, put the expectation under events with count: N)."
     )
+
+
+def test_the_readme_scenario_format_loads_and_its_event_expectations_mean_what_it_says(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Scenario format", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "grants").symlink_to(EXAMPLE_ORGANISATION.parent / "grants")
+    path = tmp_path / "scenarios" / "readme.yaml"
+    path.write_text(block, encoding="utf-8")
+    scenario, _ = load_scenario(path)
+    approved, released, submitted = scenario.expect.events
+    assert approved.requires("on_behalf_of") and approved.on_behalf_of is None
+    assert not released.requires("on_behalf_of") and released.count == 2
+    trail = [
+        stored(1, "GrantApproved", "director", {"by": "director"}, outcome="approved"),
+        stored(2, "TrancheReleased", "system", {"tranche": 1}, outcome="released"),
+        stored(3, "TrancheReleased", "finance-officer", {"tranche": 2}, outcome="released"),
+        stored(4, "GrantSubmitted", "programme-officer-pretoria", {"application": {"currency": "USD", "amount": "1"}}),
+    ]
+    met = Expectations.model_validate(
+        {"events": [e.model_dump(exclude_unset=True) for e in (approved, released, submitted)]}
+    )
+    assert check(met, trail, {}, ORGANISATION) == []
+    on_behalf = [trail[0].model_copy(update={"on_behalf_of": "head-of-programmes"}), *trail[1:3], trail[3]]
+    assert check(met, on_behalf, {}, ORGANISATION) == [
+        "Expected event GrantApproved case=grant/2027-014 actor=director on_behalf_of=none outcome=approved "
+        'by="director", but it is not in the audit trail.'
+    ]
