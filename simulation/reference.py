@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from domain import case, task_management, timed_step
+from domain import cancellation, case, task_management, timed_step
 from domain.case import CaseDecider
 from domain.case_kinds import decider_for
 from store.models import StoredEvent
@@ -40,7 +40,7 @@ PROCESSES: tuple[tuple[str, str], ...] = (
 )
 
 _EVENT_TYPE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
-_SHARED_MODULES: tuple[ModuleType, ...] = (timed_step, case, task_management)
+_SHARED_MODULES: tuple[ModuleType, ...] = (timed_step, case, task_management, cancellation)
 
 
 class ReferenceDrift(Exception):
