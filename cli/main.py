@@ -50,7 +50,7 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, reconcile, serve, simulate
+    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, reconcile, reference, serve, simulate
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -60,6 +60,7 @@ def _mount_subcommands() -> None:
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)
+    app.command()(reference.reference)
     app.add_typer(policy.policy_app, name="policy")
     app.command()(policy.overdue)
     app.add_typer(plan.plan_app, name="plan")
