@@ -73,6 +73,16 @@ def _mount_subcommands() -> None:
 _mount_subcommands()
 
 
+def _let_sdk_logs_arrive() -> None:
+    """The SDK core hands its log lines to Python in batches a few milliseconds apart; a command that talked to
+    Temporal waits for the last batch, so that a warning is on stderr rather than lost at exit."""
+    temporal = sys.modules.get("runtime.temporal")
+    if temporal is not None and temporal.sdk_runtime.cache_info().currsize:
+        import time
+
+        time.sleep(0.1)
+
+
 def entry() -> None:
     """The console script. It leaves without interpreter finalisation, which can abort (SIGABRT) while the
     Temporal client's native threads are still winding down; output is flushed first, the exit code kept."""
@@ -86,6 +96,7 @@ def entry() -> None:
 
         traceback.print_exc()
         code = 1
+    _let_sdk_logs_arrive()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
