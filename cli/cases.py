@@ -7,7 +7,7 @@ listening), so bad input gets one clear line, a non-zero exit, and changes nothi
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from domain.grant_application import GrantApplication
 from domain.organisation import Organisation
 from runtime.case_commands import (
     CommandRefused,
+    accept_by,
     check_before_sending,
     cli_channel,
     client_with_worker,
@@ -189,13 +190,25 @@ def perform(
         fields, document = with_document_hash(fields, Path.cwd())
     except DocumentError as error:
         fail(str(error))
+    deadline = accept_by(timedelta(seconds=settings.act_timeout))
     command = Command(
-        action=action, actor=actor, fields=fields, comment=comment, channel=refused_or(cli_channel, settings)
+        action=action,
+        actor=actor,
+        fields=fields,
+        comment=comment,
+        channel=refused_or(cli_channel, settings),
+        accept_by=deadline,
     )
     try:
         result = asyncio.run(send_command(settings, organisation, store, case_id, command, document=document))
     except CommandRefused as refusal:
         fail(refusal.sentence, code=refusal.code)
+    except KeyboardInterrupt:
+        fail(
+            f"Interrupted before {case_id} answered: the '{action}' is carried out if a worker takes it before "
+            f"{deadline:%H:%M:%S} UTC, and never after. Check `govern status {case_id}` after that time.",
+            code=130,
+        )
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
     if result.closed:
         text += f"; case closed ({result.outcome})"
