@@ -31,83 +31,30 @@ thing no line can name for a person is their own file: a document field reads `d
 import shlex
 import types
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field
 
 from domain import task_management, timed_step
 from domain.acting import local_date
+from domain.action_offer import (
+    BOOLEAN_CHOICES,
+    PATH,
+    PLACEHOLDER,
+    ActionOffer,
+    FieldKind,
+    FieldSpec,
+    decision_field,
+)
+from domain.action_table import ActionRule, rules_for, step_rules
 from domain.case import CaseDecider, CaseState, Context, decide_command
 from domain.case_kinds import decider_for
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 
-FieldKind = Literal["choice", "text", "integer", "date", "person", "people", "document", "boolean"]
-
-#: The placeholder a line gives for a comment or a free text; the decider accepts it, the person replaces it.
-PLACEHOLDER = "..."
-#: What a document field reads in a line: the one value only the person can supply.
-PATH = "PATH"
 #: The hash a probe sends for a document: a valid SHA-256 shape that no real text has been found to have.
 _PROBE_SHA256 = "0" * 64
-BOOLEAN_CHOICES = ("no", "yes")
-
-
-class FieldSpec(BaseModel):
-    """One field of an action, as a form shows it and `--field name=value` sends it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str = Field(description="As in --field name=value.")
-    label: str = Field(description="What a form's <label> says.")
-    kind: FieldKind
-    choices: tuple[str, ...] = ()
-    required: bool = True
-    minimum: int | None = None
-    maximum: int | None = None
-    help: str | None = None
-    example: str | None = Field(
-        default=None, description="The value a `how_to_act` line gives; None: the field is left out of lines."
-    )
-    required_when: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="Another field -> its values that make this one required."
-    )
-
-
-class ActionOffer(BaseModel):
-    """One action a person may take on a case now."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    action: str = Field(description="The `govern act` action.")
-    label: str = Field(description="e.g. 'Approve or reject', 'Object', 'Vote'.")
-    task_id: str | None = Field(description="The step it completes, if any.")
-    task_title: str | None
-    due_at: datetime | None
-    on_behalf_of: str | None = Field(description="Set when the person acts as an absent colleague's substitute.")
-    fields: tuple[FieldSpec, ...]
-    comment: Literal["required", "optional"]
-    comment_label: str = Field(description="e.g. 'Grounds for objecting', 'Reason'.")
-    comment_required_when: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="A field -> its values that make the comment required."
-    )
-
-    @property
-    def decision(self) -> FieldSpec | None:
-        """The field whose choices the lines spell out one by one (the first choice or yes/no field)."""
-        return decision_field(self.fields)
-
-    @property
-    def needs_document(self) -> bool:
-        return any(spec.kind == "document" and spec.example is not None for spec in self.fields)
-
-
-def decision_field(fields: Iterable[FieldSpec]) -> FieldSpec | None:
-    return next((spec for spec in fields if spec.kind in ("choice", "boolean") and spec.choices), None)
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # What the catalogue offers
@@ -117,8 +64,6 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
     """Every action `person_id` may take on the case now, each with its fields: the steps they hold (or hold as
     a substitute) first, then the actions open to them at any time, then managing steps (extend, reassign,
     delegate). Nothing for a closed case or an unknown person."""
-    from domain.action_table import rules_for, step_rules
-
     if state.closed or not context.organisation.has_person(person_id):
         return []
     decider = decider_for(state.case_id)
@@ -157,8 +102,6 @@ def offers_for_task(offers: Iterable[ActionOffer], task: timed_step.Task) -> lis
 def refusal_for(state: CaseState, person_id: str, action: str, context: Context) -> str | None:
     """The decider's sentence when `action` is not open to the person now (e.g. "The mid-year review of the 2027
     cycle opens on 2027-07-01."), or None when it is open."""
-    from domain.action_table import rules_for
-
     rule = rules_for(decider_for(state.case_id).kind).get(action)
     if rule is None:
         return None
@@ -187,14 +130,16 @@ def how_to_act(offer: ActionOffer, person_id: str) -> list[str]:
     decision = offer.decision
     lines = []
     for value in decision.choices if decision else (None,):
-        words = ["govern", "act", offer.case_id, offer.action, "--as", person_id]
+        words = [shlex.quote(word) for word in ("govern", "act", offer.case_id, offer.action, "--as", person_id)]
         to_change: list[str] = []
         for spec, given in _line_values(offer.fields, decision, value):
-            words += ["--field", f"{spec.name}={given}"]
+            # A placeholder is written in quotes, like the comment's, so that it reads as something to fill in.
+            pair = f'{spec.name}="{PLACEHOLDER}"' if given == PLACEHOLDER else shlex.quote(f"{spec.name}={given}")
+            words += ["--field", pair]
             note = None if spec is decision else _change_note(spec)
             if note:
                 to_change.append(note)
-        line = " ".join(shlex.quote(word) for word in words)
+        line = " ".join(words)
         if _comment_needed(offer, decision, value):
             line += f' --comment "{PLACEHOLDER}"'
         if to_change:
@@ -218,7 +163,7 @@ def _offer(
     context: Context,
     person: str,
     action: str,
-    rule: Any,
+    rule: ActionRule,
     task: timed_step.Task | None,
 ) -> ActionOffer | None:
     specs = _field_specs(rule, state, context, person, task)
@@ -257,7 +202,7 @@ def _approval_outside_band(
     context: Context,
     person: str,
     action: str,
-    rule: Any,
+    rule: ActionRule,
     refusal: NotAllowed | None,
 ) -> ActionOffer | None:
     """The approval step's form for a holder of any delegation-of-authority role whom the band refuses: the
@@ -278,7 +223,7 @@ def _approval_outside_band(
 
 
 def _assemble(
-    rule: Any,
+    rule: ActionRule,
     state: CaseState,
     action: str,
     specs: tuple[FieldSpec, ...],
@@ -399,7 +344,7 @@ def _change_note(spec: FieldSpec) -> str | None:
 
 
 def _field_specs(
-    rule: Any, state: CaseState, context: Context, person: str, task: timed_step.Task | None
+    rule: ActionRule, state: CaseState, context: Context, person: str, task: timed_step.Task | None
 ) -> tuple[FieldSpec, ...] | None:
     """The action's fields for this person now, or None when a field must name someone and nobody may be named
     (then the action is not open)."""
@@ -497,3 +442,16 @@ def _default_example(spec: FieldSpec, context: Context, person: str) -> str:
     if spec.kind == "date":
         return local_date(context.organisation, person, context.now).isoformat()
     return PLACEHOLDER
+
+
+__all__ = [
+    "ActionOffer",
+    "FieldKind",
+    "FieldSpec",
+    "actions_open_to",
+    "decision_field",
+    "how_to_act",
+    "offers_for_task",
+    "refusal_for",
+    "runs_as_written",
+]

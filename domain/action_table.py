@@ -28,7 +28,7 @@ from domain import (
     timed_step,
 )
 from domain.acting import substitute_refusal
-from domain.action_catalogue import FieldKind, FieldSpec
+from domain.action_offer import FieldKind, FieldSpec
 from domain.board_request import MeetingFields
 from domain.case import CaseState, Context
 from domain.errors import NotAllowed
