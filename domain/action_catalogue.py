@@ -32,9 +32,11 @@ import shlex
 import types
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
+from pydantic import BaseModel
 
 from domain import task_management, timed_step
 from domain.acting import local_date
@@ -73,10 +75,15 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
         if offer is not None:
             offers.append(offer)
     for task in state.tasks.values():
-        for action in (task_management.EXTEND, task_management.REASSIGN):
-            offer = _offer(decider, state, context, person_id, action, step_rules()[action], task)
-            if offer is not None:
-                offers.append(offer)
+        # Extending and reassigning share who may manage a step, and the reassignment's choice of people is the
+        # costly one to work out: it is looked at only where the extension is open.
+        extend = _offer(decider, state, context, person_id, task_management.EXTEND, step_rules()["extend"], task)
+        if extend is None:
+            continue
+        offers.append(extend)
+        reassign = _offer(decider, state, context, person_id, task_management.REASSIGN, step_rules()["reassign"], task)
+        if reassign is not None:
+            offers.append(reassign)
     delegate = _offer(
         decider, state, context, person_id, task_management.DELEGATE, step_rules()[task_management.DELEGATE], None
     )
@@ -106,7 +113,7 @@ def refusal_for(state: CaseState, person_id: str, action: str, context: Context)
     if rule is None:
         return None
     decider = decider_for(state.case_id)
-    specs = _field_specs(rule, state, context, person_id, None)
+    specs = _field_specs(rule, state, context, person_id, None, complete=False)
     if specs is None:
         return None
     decision = decision_field(specs)
@@ -166,7 +173,8 @@ def _offer(
     rule: ActionRule,
     task: timed_step.Task | None,
 ) -> ActionOffer | None:
-    specs = _field_specs(rule, state, context, person, task)
+    # People to name are worked out in full only for an offer: a probe needs the first few.
+    specs = _field_specs(rule, state, context, person, task, complete=False)
     if specs is None:
         return None
     decision = decision_field(specs)
@@ -186,6 +194,8 @@ def _offer(
         return _approval_outside_band(decider, state, context, person, action, rule, refusal)
     drafts = next(iter(accepted.values()))
     step = task or _step_completed(state, drafts, person)
+    specs = _field_specs(rule, state, context, person, task) or specs
+    decision = decision_field(specs)
     if decision is not None:
         specs = tuple(
             spec.model_copy(update={"choices": tuple(c for c in spec.choices if c in accepted)})
@@ -344,34 +354,49 @@ def _change_note(spec: FieldSpec) -> str | None:
 
 
 def _field_specs(
-    rule: ActionRule, state: CaseState, context: Context, person: str, task: timed_step.Task | None
+    rule: ActionRule,
+    state: CaseState,
+    context: Context,
+    person: str,
+    task: timed_step.Task | None,
+    *,
+    complete: bool = True,
 ) -> tuple[FieldSpec, ...] | None:
     """The action's fields for this person now, or None when a field must name someone and nobody may be named
-    (then the action is not open)."""
+    (then the action is not open). Not `complete`: only the first few people a field may name."""
     model = rule.fields(state) if callable(rule.fields) and not isinstance(rule.fields, type) else rule.fields
-    names = model.model_fields
     specs: list[FieldSpec] = []
-    for name, info in names.items():
-        if name == "document_name" and "document_sha256" in names:
-            continue
-        note = rule.notes.get(name)
+    for spec in model_fields(model):
+        note = rule.notes.get(spec.name)
         if note is not None and note.omit:
             continue
-        if name == "document_sha256" and "document_name" in names:
-            name = "document"
-            note = rule.notes.get("document", note)
-        spec = _from_annotation(name, info.annotation, info.metadata, info.is_required(), info.description)
-        if spec is None:
-            continue
         if note is not None:
-            spec = note.apply(spec, state, context, person, task)
-            if spec is None:
+            noted = note.apply(spec, state, context, person, task, complete=complete)
+            if noted is None:
                 return None
+            spec = noted
         if spec.kind in ("person", "people") and not spec.choices and not spec.required:
             continue  # nobody to name, and nobody needs naming (delegating one's own step)
         if spec.example is None and spec.required:
             spec = spec.model_copy(update={"example": _default_example(spec, context, person)})
         specs.append(spec)
+    return tuple(specs)
+
+
+@cache
+def model_fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
+    """A decider's field model as fields, before the table's notes: kinds, choices, bounds, required. A document
+    (`document_sha256` with `document_name`) is one `document` field, as `govern act --field document=PATH`
+    sends it; a structure no `--field` can carry is left out."""
+    names = model.model_fields
+    specs = []
+    for name, info in names.items():
+        if name == "document_name" and "document_sha256" in names:
+            continue
+        shown = "document" if name == "document_sha256" and "document_name" in names else name
+        spec = _from_annotation(shown, info.annotation, info.metadata, info.is_required(), info.description)
+        if spec is not None:
+            specs.append(spec)
     return tuple(specs)
 
 

@@ -8,8 +8,9 @@ act, which choices are open and whether a comment is needed are not here: `domai
 decider. A test checks that every action a decider knows has its row, so the table cannot fall behind.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,10 +32,13 @@ from domain.acting import substitute_refusal
 from domain.action_offer import FieldKind, FieldSpec
 from domain.board_request import MeetingFields
 from domain.case import CaseState, Context
+from domain.case_kinds import decider_for
 from domain.errors import NotAllowed
 
-#: Choices (or an example) that depend on the case, the instant and the person acting.
-FromCase = Callable[[CaseState, Context, str, "timed_step.Task | None"], tuple[str, ...]]
+#: Choices that depend on the case, the instant and the person acting, in the order a form lists them.
+FromCase = Callable[[CaseState, Context, str, "timed_step.Task | None"], Iterable[str]]
+#: Enough choices for any example a line gives (two reviewers), when only an example is needed.
+_FIRST_FEW = 4
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,17 @@ class FieldNote:
     omit: bool = False
 
     def apply(
-        self, spec: FieldSpec, state: CaseState, context: Context, person: str, task: timed_step.Task | None
+        self,
+        spec: FieldSpec,
+        state: CaseState,
+        context: Context,
+        person: str,
+        task: timed_step.Task | None,
+        *,
+        complete: bool = True,
     ) -> FieldSpec | None:
-        """The field with this note applied; None when it must name someone and nobody may be named."""
+        """The field with this note applied; None when it must name someone and nobody may be named. Not
+        `complete`: only the first few choices, enough for an example."""
         update: dict[str, Any] = {}
         if self.label:
             update["label"] = self.label
@@ -63,7 +75,8 @@ class FieldNote:
         if self.required_when:
             update["required_when"] = dict(self.required_when)
         if self.choices is not None:
-            choices = self.choices(state, context, person, task)
+            found = self.choices(state, context, person, task)
+            choices = tuple(found) if complete else tuple(islice(found, _FIRST_FEW))
             if not choices and spec.required:
                 return None
             update["choices"] = choices
@@ -84,12 +97,9 @@ class ActionRule:
 
 
 # -- choices that come from the case ---------------------------------------------------------------------------
-def _people_who_may_hold(state: CaseState, context: Context, step: timed_step.Task) -> tuple[str, ...]:
+def _people_who_may_hold(state: CaseState, context: Context, step: timed_step.Task) -> Iterator[str]:
     """Everyone the case's decider would let hold `step` (its `check_assignee`), but its present holder."""
-    from domain.case_kinds import decider_for
-
     decider = decider_for(state.case_id)
-    eligible = []
     for person in context.organisation.people:
         if person.id == step.assignee:
             continue
@@ -97,11 +107,10 @@ def _people_who_may_hold(state: CaseState, context: Context, step: timed_step.Ta
             decider.check_assignee(state, step, person.id, context)
         except NotAllowed:
             continue
-        eligible.append(person.id)
-    return tuple(eligible)
+        yield person.id
 
 
-def _reviewers(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
+def _reviewers(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
     # Who may review is who may hold a reviewer's conflict-of-interest declaration, as the grant decider checks
     # a reassignment of one; the step here is hypothetical, held by nobody yet.
     declaration = timed_step.Task(
@@ -112,12 +121,12 @@ def _reviewers(state: CaseState, context: Context, person: str, task: timed_step
 
 def _reviewers_example(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> str | None:
     needed = grant.REVIEWERS_NEEDED - len(getattr(state, "reviewers", ()))
-    named = _reviewers(state, context, person, task)[: max(needed, 0)]
+    named = list(islice(_reviewers(state, context, person, task), max(needed, 0)))
     return ",".join(named) if named else None
 
 
-def _new_assignees(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
-    return _people_who_may_hold(state, context, task) if task is not None else ()
+def _new_assignees(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
+    return _people_who_may_hold(state, context, task) if task is not None else iter(())
 
 
 def _the_step(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
@@ -146,24 +155,21 @@ def _absent_example(state: CaseState, context: Context, person: str, task: timed
     return colleagues[0] if colleagues else None
 
 
-def _substitutes(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
+def _substitutes(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
     """Who may stand in; nobody when the person neither holds a step here nor may delegate for someone who does."""
     holds_a_step = any(step.assignee == person for step in state.tasks.values())
     if not holds_a_step and not _absent_colleagues(state, context, person, task):
-        return ()
+        return
     absent = _absent_example(state, context, person, task) or person
     organisation = context.organisation
     roles = set(organisation.person(absent).roles)
     # Colleagues who share the absent person's role first (they can usually hold the step), then other staff.
-    staff_first = sorted(
-        organisation.people, key=lambda candidate: (not roles & set(candidate.roles), not candidate.staff)
-    )
-    return tuple(
-        candidate.id
-        for candidate in staff_first
-        if candidate.id not in (absent, person)
-        and substitute_refusal(organisation, state.subjects, state.requester, candidate.id) is None
-    )
+    ordered = sorted(organisation.people, key=lambda candidate: (not roles & set(candidate.roles), not candidate.staff))
+    for candidate in ordered:
+        if candidate.id not in (absent, person) and (
+            substitute_refusal(organisation, state.subjects, state.requester, candidate.id) is None
+        ):
+            yield candidate.id
 
 
 def _rating_scale(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:

@@ -7,9 +7,9 @@ trail as it stood at that instant, and each line under "How to act" is split as 
 with a real file in place of PATH, stored as `govern act` stores it.
 """
 
+import base64
 import email
 import os
-import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -23,7 +23,6 @@ import pytest
 from domain import case
 from domain.case import Context
 from domain.case_kinds import decider_for
-from domain.commands import Command
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.notice import DOCUMENT_HEADING, HOW_TO_ACT_HEADING, message_id_for
@@ -34,6 +33,7 @@ from simulation.runner import scenario_organisation
 from simulation.scenario import load_scenario
 from store.event_store import EventStore
 from store.models import StoredEvent
+from tests.support.catalogue_checks import Checked, check_catalogue, parse_line
 from tests.support.keys import new_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,28 +64,6 @@ class Mail:
                 break
             found.append(line.strip())
         return found
-
-
-def parse_line(line: str) -> tuple[str, Command]:
-    """`govern act CASE ACTION --as PERSON [--field K=V ...] [--comment TEXT]`, split as a shell splits it."""
-    words = shlex.split(line, comments=True)
-    assert words[:2] == ["govern", "act"], line
-    case_id, action, rest = words[2], words[3], words[4:]
-    actor, comment, fields = None, None, {}
-    while rest:
-        option, value, rest = rest[0], rest[1], rest[2:]
-        if option == "--as":
-            actor = value
-        elif option == "--comment":
-            comment = value
-        elif option == "--field":
-            key, sep, given = value.partition("=")
-            assert sep, line
-            fields[key] = given
-        else:
-            raise AssertionError(f"unexpected {option!r} in {line!r}")
-    assert actor is not None, line
-    return case_id, Command(action=action, actor=actor, fields=fields, comment=comment)
 
 
 def with_content(event: StoredEvent, sealer: ContentSealer) -> DomainEvent:
@@ -125,13 +103,13 @@ def simulate(scenario: Path, data_dir: Path, key: str) -> tuple[Path, Path]:
 
 def check_mail(
     mail: Mail,
+    cause: DomainEvent,
     events: list[DomainEvent],
     organisation: Organisation,
     document: Path,
     documents_dir: Path,
 ) -> list[str]:
     """Run each of the mail's lines against the case as it stood when the mail was decided; the lines run."""
-    cause = next(event for event in events if message_id_for(event.event_id, mail.recipient) == mail.message_id)
     state = state_at(events, mail.case_id, cause.occurred_at)
     decider = decider_for(mail.case_id)
     context = Context(organisation=organisation, now=cause.occurred_at)
@@ -149,30 +127,63 @@ def check_mail(
     return ran
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.stem)
-def test_every_how_to_act_line_in_the_example_mails_runs_as_written(scenario: Path, tmp_path: Path) -> None:
-    key = f"test:{new_key()}"
-    database, mail_dir = simulate(scenario, tmp_path / "data", key)
-    loaded, base = load_scenario(scenario)
-    organisation = scenario_organisation(loaded, base)
-    sealer = ContentSealer({"test": __import__("base64").b64decode(key.split(":", 1)[1])})
-    store = EventStore.open_existing(f"sqlite:///{database}")
+class Run:
+    """One example scenario, simulated once for the tests below: its mails, and its cases' trails as the
+    workflows held them (sealed appraisal content opened with the run's own key)."""
+
+    def __init__(self, scenario: Path, tmp_path: Path) -> None:
+        key = new_key()
+        database, self.mail_dir = simulate(scenario, tmp_path / "data", f"test:{key}")
+        loaded, base = load_scenario(scenario)
+        self.organisation = scenario_organisation(loaded, base)
+        sealer = ContentSealer({"test": base64.b64decode(key)})
+        store = EventStore.open_existing(f"sqlite:///{database}")
+        try:
+            self.mails = [Mail(path) for path in sorted(self.mail_dir.glob("*/*.eml"))]
+            self.streams = {
+                case_id: [with_content(event, sealer) for event in store.read_stream(case_id)]
+                for case_id in {mail.case_id for mail in self.mails}
+            }
+        finally:
+            store.close()
+
+    def cause(self, mail: Mail) -> DomainEvent:
+        """The event that made the mail, found by the Message-ID it derives."""
+        events = self.streams[mail.case_id]
+        return next(event for event in events if message_id_for(event.event_id, mail.recipient) == mail.message_id)
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda path: path.stem)
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return Run(request.param, tmp_path_factory.mktemp(request.param.stem))
+
+
+def test_every_how_to_act_line_in_the_example_mails_runs_as_written(run: Run, tmp_path: Path) -> None:
     document = tmp_path / "revised-text.md"
-    document.write_text(f"A revised text for {scenario.stem}.\n", encoding="utf-8")
-    streams: dict[str, list[DomainEvent]] = {}
+    document.write_text("A revised text.\n", encoding="utf-8")
     ran: Counter[str] = Counter()
     task_mails = 0
-    try:
-        for path in sorted(mail_dir.glob("*/*.eml")):
-            mail = Mail(path)
-            if mail.case_id not in streams:
-                streams[mail.case_id] = [with_content(event, sealer) for event in store.read_stream(mail.case_id)]
-            lines = check_mail(mail, streams[mail.case_id], organisation, document, tmp_path / "documents")
-            ran.update(line.split()[3] for line in lines)
-            if mail.kind in ("task_opened", "reminder"):
-                task_mails += 1
-                # A step's holder is always told how to take it, or why they cannot yet.
-                assert lines or "You cannot act on it yet: " in mail.body, mail.body
-    finally:
-        store.close()
+    for mail in run.mails:
+        cause = run.cause(mail)
+        lines = check_mail(mail, cause, run.streams[mail.case_id], run.organisation, document, tmp_path / "documents")
+        ran.update(line.split()[3] for line in lines)
+        if mail.kind in ("task_opened", "reminder"):
+            task_mails += 1
+            # A step's holder is always told how to take it, or why they cannot yet.
+            assert lines or "You cannot act on it yet: " in mail.body, mail.body
     assert task_mails > 0 and sum(ran.values()) >= task_mails, ran
+
+
+def test_at_each_mail_the_catalogue_offers_what_the_decider_accepts_and_nothing_else(run: Run) -> None:
+    """The states the example scenarios pass through, at each instant someone was told to act: for everyone in
+    the organisation file, every offered line is accepted and every command they were not offered is refused."""
+    checked = Checked()
+    moments: dict[str, set[datetime]] = {}
+    for mail in run.mails:
+        moments.setdefault(mail.case_id, set()).add(run.cause(mail).occurred_at)
+    for case_id, instants in sorted(moments.items()):
+        for instant in sorted(instants):
+            state = state_at(run.streams[case_id], case_id, instant)
+            if not state.closed:
+                check_catalogue(state, run.organisation, instant, checked)
+    assert checked.lines > 0 and checked.refusals > 0, checked
