@@ -50,7 +50,7 @@ from domain.action_offer import (
     decision_field,
 )
 from domain.action_table import ActionRule, rules_for, step_rules
-from domain.case import CaseDecider, CaseState, Context, decide_command
+from domain.case import CaseDecider, CaseState, Context, decide_command, evolve, provisional_event
 from domain.case_kinds import decider_for
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
@@ -87,6 +87,7 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
     delegate = _offer(
         decider, state, context, person_id, task_management.DELEGATE, step_rules()[task_management.DELEGATE], None
     )
+    delegate = _useful_delegation(decider, state, context, person_id, delegate) if delegate else None
     if delegate is not None:
         offers.append(delegate)
     held = {task_id for task_id, task in state.tasks.items() if task.assignee == person_id}
@@ -97,6 +98,39 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
         return 2 if offer.action in task_management.ACTIONS else 1
 
     return sorted(offers, key=order)
+
+
+#: How many candidate substitutes are tried before a delegation is judged of no use to anyone.
+_SUBSTITUTES_TRIED = 8
+
+
+def _useful_delegation(
+    decider: CaseDecider, state: CaseState, context: Context, person: str, delegate: ActionOffer
+) -> ActionOffer | None:
+    """The delegation, if a substitute could then take one of the absent person's steps on their behalf, with
+    such a substitute as the example; else None. The decider records any delegation, but on a step that is
+    personal (a Board response, one's own acknowledgement) a substitute could do nothing with it."""
+    substitute = next((spec for spec in delegate.fields if spec.name == "substitute"), None)
+    if substitute is None:
+        return None
+    values = {spec.name: spec.example for spec in delegate.fields if spec.example is not None}
+    absent = values.get("absent") or person
+    for candidate in substitute.choices[:_SUBSTITUTES_TRIED]:
+        drafts = _attempt(decider, state, context, person, delegate.action, {**values, "substitute": candidate}, None)
+        if isinstance(drafts, NotAllowed):
+            continue
+        delegated = state
+        for number, draft in enumerate(drafts):
+            delegated = evolve(decider, delegated, provisional_event(delegated, draft, context.now, number))
+        for action, rule in rules_for(decider.kind).items():
+            offer = _offer(decider, delegated, context, candidate, action, rule, None)
+            if offer is not None and offer.on_behalf_of == absent:
+                fields = tuple(
+                    spec.model_copy(update={"example": candidate}) if spec is substitute else spec
+                    for spec in delegate.fields
+                )
+                return delegate.model_copy(update={"fields": fields})
+    return None
 
 
 def offers_for_task(offers: Iterable[ActionOffer], task: timed_step.Task) -> list[ActionOffer]:

@@ -10,6 +10,7 @@ decider. A test checks that every action a decider knows has its row, so the tab
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import islice
 from typing import Any
 
@@ -28,12 +29,13 @@ from domain import (
     task_management,
     timed_step,
 )
-from domain.acting import substitute_refusal
+from domain.acting import local_date, substitute_refusal
 from domain.action_offer import FieldKind, FieldSpec
 from domain.board_request import MeetingFields
 from domain.case import CaseState, Context
 from domain.case_kinds import decider_for
 from domain.errors import NotAllowed
+from domain.organisation import Person
 
 #: Choices that depend on the case, the instant and the person acting, in the order a form lists them.
 FromCase = Callable[[CaseState, Context, str, "timed_step.Task | None"], Iterable[str]]
@@ -76,7 +78,9 @@ class FieldNote:
             update["required_when"] = dict(self.required_when)
         if self.choices is not None:
             found = self.choices(state, context, person, task)
-            choices = tuple(found) if complete else tuple(islice(found, _FIRST_FEW))
+            # People are the costly choices to work out; every other choice is needed whole, to be probed.
+            few = not complete and (self.kind or spec.kind) in ("person", "people")
+            choices = tuple(islice(found, _FIRST_FEW)) if few else tuple(found)
             if not choices and spec.required:
                 return None
             update["choices"] = choices
@@ -97,10 +101,12 @@ class ActionRule:
 
 
 # -- choices that come from the case ---------------------------------------------------------------------------
-def _people_who_may_hold(state: CaseState, context: Context, step: timed_step.Task) -> Iterator[str]:
+def _people_who_may_hold(
+    state: CaseState, context: Context, step: timed_step.Task, people: Iterable[Person] | None = None
+) -> Iterator[str]:
     """Everyone the case's decider would let hold `step` (its `check_assignee`), but its present holder."""
     decider = decider_for(state.case_id)
-    for person in context.organisation.people:
+    for person in context.organisation.people if people is None else people:
         if person.id == step.assignee:
             continue
         try:
@@ -111,12 +117,20 @@ def _people_who_may_hold(state: CaseState, context: Context, step: timed_step.Ta
 
 
 def _reviewers(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
-    # Who may review is who may hold a reviewer's conflict-of-interest declaration, as the grant decider checks
-    # a reassignment of one; the step here is hypothetical, held by nobody yet.
+    """Who may review is who may hold a reviewer's conflict-of-interest declaration, as the grant decider checks
+    a reassignment of one (the step here is hypothetical, held by nobody yet). Listed first: people with no
+    role in the delegation-of-authority matrix, since a reviewer may not then approve; programme officers
+    before other staff."""
+    organisation = context.organisation
+    approvers = {str(band.approver_role) for band in organisation.delegation_of_authority}
+    ordered = sorted(
+        organisation.people,
+        key=lambda candidate: (bool(approvers & set(candidate.roles)), "programme_officer" not in candidate.roles),
+    )
     declaration = timed_step.Task(
         task_id="coi-", kind="coi_declaration", title="", assignee="", action="declare-interests", opened_at=context.now
     )
-    return _people_who_may_hold(state, context, declaration)
+    return _people_who_may_hold(state, context, declaration, ordered)
 
 
 def _reviewers_example(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> str | None:
@@ -170,6 +184,10 @@ def _substitutes(state: CaseState, context: Context, person: str, task: timed_st
             substitute_refusal(organisation, state.subjects, state.requester, candidate.id) is None
         ):
             yield candidate.id
+
+
+def _a_week_on(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> str:
+    return (local_date(context.organisation, person, context.now) + timedelta(days=7)).isoformat()
 
 
 def _rating_scale(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
@@ -491,7 +509,7 @@ STEP_RULES: dict[str, ActionRule] = {
         {
             "substitute": FieldNote(label="Substitute", kind="person", choices=_substitutes),
             "starts_on": FieldNote(label="From"),
-            "ends_on": FieldNote(label="Until"),
+            "ends_on": FieldNote(label="Until", example=_a_week_on),
             "absent": FieldNote(
                 label="Who is away (default you)", kind="person", choices=_absent_colleagues, example=_absent_example
             ),
