@@ -50,7 +50,20 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import actions, appraisal, audit, cases, codec_server, migrate, plan, policy, reconcile, serve, simulate
+    from cli import (
+        actions,
+        appraisal,
+        audit,
+        cases,
+        codec_server,
+        migrate,
+        plan,
+        policy,
+        reconcile,
+        reference,
+        serve,
+        simulate,
+    )
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -61,6 +74,7 @@ def _mount_subcommands() -> None:
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)
+    app.command()(reference.reference)
     app.add_typer(policy.policy_app, name="policy")
     app.command()(policy.overdue)
     app.add_typer(plan.plan_app, name="plan")
