@@ -50,13 +50,27 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, reconcile, reference, serve, simulate
+    from cli import (
+        actions,
+        appraisal,
+        audit,
+        cases,
+        codec_server,
+        migrate,
+        plan,
+        policy,
+        reconcile,
+        reference,
+        serve,
+        simulate,
+    )
 
     app.command()(serve.up)
     app.command()(serve.worker)
     app.command()(migrate.migrate)
     app.add_typer(cases.grant_app, name="grant")
     app.command()(cases.act)
+    app.command()(actions.actions)
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)
