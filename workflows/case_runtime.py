@@ -6,9 +6,10 @@ recorded reminder, escalation or deadline. It holds no rule: every rule is in `d
 """
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Generic
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -16,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.audit import AppendReceipt, AppendRequest
-    from domain import case, timed_step
+    from domain import cancellation, case, timed_step
     from domain.case import CaseDecider, Context, State
     from domain.commands import SYSTEM_CHANNEL, TIMER_CHANNEL, Channel, Command, EventDraft
     from domain.errors import NotAllowed
@@ -33,6 +34,32 @@ NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interv
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
+Workflow = TypeVar("Workflow")
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def records_cancellation(
+    run: Callable[Concatenate[Workflow, Params], Awaitable[Result]],
+) -> Callable[Concatenate[Workflow, Params], Awaitable[Result]]:
+    """Put under a case workflow's `@workflow.run`: a cancellation requested through Temporal is recorded on
+    the case's trail (see `domain.cancellation`) before the workflow ends as cancelled. Cancellations that are
+    not requests (an inner task's, a cache eviction's) pass through untouched."""
+
+    @functools.wraps(run)
+    async def run_recording_cancellation(self: Any, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return await run(self, *args, **kwargs)
+        except asyncio.CancelledError:
+            reason = workflow.cancellation_reason()
+            if reason is None:
+                raise
+            await self.runtime.record_cancellation(reason)
+            raise
+
+    return run_recording_cancellation
+
+
 class CaseRuntime(Generic[State]):
     def __init__(self, decider: CaseDecider[State], state: State, clock_offset_seconds: float = 0.0) -> None:
         self.decider = decider
@@ -44,7 +71,9 @@ class CaseRuntime(Generic[State]):
         self._notices: list[Any] = []
         self.on_committed: list[Any] = []
         self.children: list[str] = []
+        self.dependants: list[asyncio.Task[Any]] = []
         self._published_attributes: list[tuple[str, Any]] = []
+        self._in_flight: list[DomainEvent] | None = None
 
     # -- time and context -------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -135,6 +164,14 @@ class CaseRuntime(Generic[State]):
             )
             for draft in drafts
         ]
+        # Kept until the append returns: a cancellation that interrupts it appends the same batch again (the
+        # event ids make that a no-op if it had landed), so the state never falls behind the trail.
+        self._in_flight = events
+        await self._append(events)
+        self._in_flight = None
+        return await self._committed(events)
+
+    async def _append(self, events: list[DomainEvent]) -> None:
         info = workflow.info()
         await workflow.execute_activity(
             "record_events",
@@ -149,6 +186,8 @@ class CaseRuntime(Generic[State]):
             retry_policy=STORE_RETRY,
             result_type=AppendReceipt,
         )
+
+    async def _committed(self, events: list[DomainEvent]) -> list[DomainEvent]:
         assert self.organisation is not None
         for event in events:
             self.state = case.evolve(self.decider, self.state, event)
@@ -238,6 +277,23 @@ class CaseRuntime(Generic[State]):
                 drafts = case.decide_timers(self.decider, self.state, self.context())
                 if drafts:
                     await self.commit(drafts, TIMER_CHANNEL)
+
+    async def record_cancellation(self, reason: str | None) -> None:
+        """A cancellation requested through Temporal: the cases this one waits on are cancelled first (each
+        records its own), then this case records `CaseCancelled` and closes with outcome `cancelled`."""
+        for dependant in self.dependants:
+            dependant.cancel()
+        if self.dependants:
+            await asyncio.gather(*self.dependants, return_exceptions=True)
+        if self._in_flight is not None:
+            events, self._in_flight = self._in_flight, None
+            await self._append(events)
+            await self._committed(events)
+        async with self._lock:
+            if self.organisation is None:
+                await self.load_organisation()
+            await self.commit(cancellation.cancel_case(self.state, reason), SYSTEM_CHANNEL)
+        await self.drain_notices()
 
     async def drain_notices(self) -> None:
         """A case finishes only when every notice it caused has been delivered."""
