@@ -1,10 +1,12 @@
 """`python -m bench [--quick] [name ...]`: run every `bench/bench_*.py`, merge into bench/results.json.
 
 Each module exposes ``run() -> dict[str, dict]`` (optionally ``run(quick: bool)``), returning figures of the
-form ``{name: {"value", "unit", "baseline", "baseline_value", "ratio", "target"}}``. ``ratio`` is ours
-relative to the baseline measured in the same run, higher is better; ``target`` is the least acceptable
-ratio, or, for a figure in milliseconds, the most acceptable value. Modules run in-process, one after another.
-``--quick`` runs small sizes as a smoke test and leaves bench/results.json alone.
+form ``{name: {"value", "unit", "baseline", "baseline_value", "ratio", "target", "bound"}}``. ``ratio`` is ours
+relative to the baseline measured in the same run. ``bound`` says how ``target`` reads: ``at_least`` (the
+default for a ratio: a throughput, higher is better, the least acceptable ratio), ``at_most`` (a time against a
+time, lower is better, the most acceptable ratio; with no baseline, the most acceptable value). A figure in
+milliseconds without a bound is at most its target. Modules run in-process, one after another. ``--quick`` runs
+small sizes as a smoke test and leaves bench/results.json alone.
 """
 
 import argparse
@@ -20,19 +22,26 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.json"
-FIELDS = ("value", "unit", "baseline", "baseline_value", "ratio", "target")
+FIELDS = ("value", "unit", "baseline", "baseline_value", "ratio", "target", "bound")
 
 
 def discover() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules([str(BENCH_DIR)]) if info.name.startswith("bench_"))
 
 
+def bound_of(figure: dict[str, Any]) -> str:
+    return figure.get("bound") or ("at_most" if figure.get("unit") == "ms" else "at_least")
+
+
 def verdict(figure: dict[str, Any]) -> str:
     target = figure.get("target")
     if target is None:
         return ""
-    if figure.get("unit") == "ms":
-        return "meets target" if figure["value"] <= target else "MISSES target"
+    measured = figure.get("ratio") if figure.get("ratio") is not None else figure["value"]
+    if bound_of(figure) == "at_most":
+        if figure.get("unit") == "ms":
+            measured = figure["value"]
+        return "meets target" if measured <= target else "MISSES target"
     if figure.get("ratio") is None:
         return ""
     return "meets target" if figure["ratio"] >= target else "MISSES target"
@@ -46,8 +55,9 @@ def line(name: str, figure: dict[str, Any]) -> str:
     if figure.get("ratio") is not None:
         text += f" | ratio {figure['ratio']:.2f}"
     if figure.get("target") is not None:
-        bound = f"<= {figure['target']} ms" if unit == "ms" else f">= {figure['target']}"
-        text += f" | target {bound} ({verdict(figure)})"
+        at_most = bound_of(figure) == "at_most"
+        suffix = f" {unit}" if figure.get("ratio") is None or unit == "ms" else ""
+        text += f" | target {'<=' if at_most else '>='} {figure['target']}{suffix} ({verdict(figure)})"
     return text
 
 

@@ -123,9 +123,9 @@ class _PreparedEvent:
         event = self.event
         payload = json.loads(self.payload_json)
         if (
-            payload == event.payload
-            and event.occurred_at.tzinfo is UTC
+            event.occurred_at.tzinfo is UTC
             and all(getattr(event, name) == value for name, value in self.optional.items())
+            and payload == event.payload
         ):
             return event
         return event.model_copy(

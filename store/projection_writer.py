@@ -54,6 +54,11 @@ class ProjectionSql:
         self.snapshot = _upsert("projection_snapshots", ("case_id", "version", "state"), ("case_id",), mark)
         self.case_row = SNAPSHOT_SELECT.replace("?", mark)
         self.task = _upsert("projection_tasks", TASK_COLUMNS, ("case_id", "task_id"), mark)
+        # A reminder, an escalation or a lapse changes only these: updated alone, the indexes are left alone.
+        self.task_progress = (
+            f"UPDATE projection_tasks SET reminders_sent = {mark}, escalations_sent = {mark}, lapsed = {mark} "
+            f"WHERE case_id = {mark} AND task_id = {mark}"
+        )
         self.delete_task = f"DELETE FROM projection_tasks WHERE case_id = {mark} AND task_id = {mark}"
         self.delete_tasks = f"DELETE FROM projection_tasks WHERE case_id = {mark}"
         self.delegation = _insert_new("projection_delegations", DELEGATION_COLUMNS, mark)
@@ -82,11 +87,31 @@ def write_tasks(cursor: Any, sql: ProjectionSql, fold: CaseFold, before: dict[st
     else:
         for task_id in before.keys() - after.keys():
             cursor.execute(sql.delete_task, (case_id, task_id))
-        changed = [task for task_id, task in after.items() if before.get(task_id) is not task]
-    if len(changed) == 1:
-        cursor.execute(sql.task, task_values(case_id, changed[0]))
-    elif changed:
-        cursor.executemany(sql.task, [task_values(case_id, task) for task in changed])
+        changed = []
+        for task_id, task in after.items():
+            earlier = before.get(task_id)
+            if earlier is task:
+                continue
+            if earlier is not None and _only_progress(earlier, task):
+                cursor.execute(
+                    sql.task_progress,
+                    (task.reminders_sent, task.escalations_sent, bool(task.lapsed), case_id, task_id),
+                )
+            else:
+                changed.append(task)
+    for task in changed:
+        cursor.execute(sql.task, task_values(case_id, task))
+
+
+def _only_progress(earlier: Task, later: Task) -> bool:
+    """Whether the step moved on only in what it has sent (reminders, escalations, its lapse)."""
+    return earlier.model_copy(
+        update={
+            "reminders_sent": later.reminders_sent,
+            "escalations_sent": later.escalations_sent,
+            "lapsed": later.lapsed,
+        }
+    ) == later
 
 
 def write_delegations(cursor: Any, sql: ProjectionSql, fold: CaseFold, known: int = 0) -> None:
@@ -97,11 +122,8 @@ def write_delegations(cursor: Any, sql: ProjectionSql, fold: CaseFold, known: in
 
 
 def write_participants(cursor: Any, sql: ProjectionSql, case_id: str, people: Iterable[str]) -> None:
-    rows = [(person, case_id) for person in people]
-    if len(rows) == 1:
-        cursor.execute(sql.participant, rows[0])
-    elif rows:
-        cursor.executemany(sql.participant, rows)
+    for person in people:
+        cursor.execute(sql.participant, (person, case_id))
 
 
 def write_whole_case(cursor: Any, sql: ProjectionSql, fold: CaseFold, people: Iterable[str]) -> None:

@@ -100,28 +100,44 @@ def _require_current(store: EventStore, cursor: Any) -> None:
 
 
 def _time(text: str | None) -> datetime | None:
-    return None if text is None else parse_canonical_time(text)
+    # Canonical UTC text ("...Z") parses straight to an aware UTC instant.
+    return None if text is None else datetime.fromisoformat(text)
 
 
-def _task_rows(rows: Sequence[Sequence[Any]], now: datetime) -> list[TaskRow]:
-    made = []
-    for case_id, task_id, kind, title, assignee, action, due_text in rows:
-        due_at = _time(due_text)
-        made.append(
-            TaskRow.model_construct(
-                case_id=case_id,
-                task_id=task_id,
-                kind=kind,
-                title=title,
-                assignee=assignee,
-                action=action,
-                due_at=due_at,
-                # What `domain.timed_step.Task.is_overdue` says: past its due date and still open.
-                overdue=due_at is not None and due_at < now,
-                on_behalf_of=None,
-            )
+def _text_order(store: EventStore, column: str) -> str:
+    """`column` ordered as Python orders text (code points), which PostgreSQL's default collation does not."""
+    return f'{column} COLLATE "C"' if store.backend == "postgresql" else column
+
+
+def _desk_order_sql(store: EventStore) -> str:
+    """Overdue first, then by due date (undated last), then by case and step, as Python orders text (PostgreSQL's
+    default collation would not); one parameter: now, as canonical text."""
+    return (
+        f" ORDER BY (due_at IS NULL OR due_at >= ?), due_at IS NULL, {_text_order(store, 'due_at')}, "
+        f"{_text_order(store, 'case_id')}, {_text_order(store, 'task_id')}"
+    )
+
+
+def _task_rows(rows: Sequence[Sequence[Any]], now_text: str, for_substitute: bool = False) -> list[TaskRow]:
+    validate = TaskRow.model_validate  # pydantic-core builds these faster than model_construct
+    return [
+        validate(
+            {
+                "case_id": case_id,
+                "task_id": task_id,
+                "kind": kind,
+                "title": title,
+                "assignee": assignee,
+                "action": action,
+                "due_at": _time(due_text),
+                # What `domain.timed_step.Task.is_overdue` says, past its due date and still open, compared as
+                # canonical UTC text (which sorts as time does).
+                "overdue": due_text is not None and due_text < now_text,
+                "on_behalf_of": assignee if for_substitute else None,
+            }
         )
-    return made
+        for case_id, task_id, kind, title, assignee, action, due_text in rows
+    ]
 
 
 def _desk_order(rows: list[TaskRow], now: datetime) -> list[TaskRow]:
@@ -145,21 +161,21 @@ def open_tasks(
     if parent is not None:
         conditions.append("case_id IN (SELECT case_id FROM projection_cases WHERE parent_id = ?)")
         parameters.append(parent)
-    statement = _TASK_SELECT + (" WHERE " + " AND ".join(conditions) if conditions else "")
+    now_text = canonical_time(now)
+    statement = _TASK_SELECT + (" WHERE " + " AND ".join(conditions) if conditions else "") + _desk_order_sql(store)
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(_sql(store, statement), parameters)
-        rows = cursor.fetchall()
-    return _desk_order(_task_rows(rows, now), now)
+        cursor.execute(_sql(store, statement), (*parameters, now_text))
+        return _task_rows(cursor.fetchall(), now_text)
 
 
 def overdue_tasks(store: EventStore, now: datetime) -> list[TaskRow]:
     """Every open step past its due date, most overdue first (the due-date index)."""
+    now_text = canonical_time(now)
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE due_at < ?"), (canonical_time(now),))
-        rows = cursor.fetchall()
-    return [row for row in _desk_order(_task_rows(rows, now), now) if row.overdue]
+        cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE due_at < ?{_desk_order_sql(store)}"), (now_text, now_text))
+        return _task_rows(cursor.fetchall(), now_text)
 
 
 def tasks_for(store: EventStore, now: datetime, person: str, organisation: Organisation) -> list[TaskRow]:
@@ -168,10 +184,11 @@ def tasks_for(store: EventStore, now: datetime, person: str, organisation: Organ
     # A delegation runs in the absent person's calendar days, which are at most a day either side of UTC's.
     today = now.astimezone(UTC).date()
     window = ((today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat())
+    now_text = canonical_time(now)
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE assignee = ?"), (person,))
-        rows = _task_rows(cursor.fetchall(), now)
+        cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE assignee = ?{_desk_order_sql(store)}"), (person, now_text))
+        rows = _task_rows(cursor.fetchall(), now_text)
         cursor.execute(
             _sql(
                 store,
@@ -191,6 +208,7 @@ def tasks_for(store: EventStore, now: datetime, person: str, organisation: Organ
                     granted_by=granted_by,
                 )
             )
+        held: list[TaskRow] = []
         for case_id, delegations in by_case.items():
             absent_people = sorted(active_substitutions(organisation, tuple(delegations), person, now) - {person})
             if not absent_people:
@@ -200,10 +218,8 @@ def tasks_for(store: EventStore, now: datetime, person: str, organisation: Organ
                 _sql(store, f"{_TASK_SELECT} WHERE case_id = ? AND assignee IN ({marks})"),
                 (case_id, *absent_people),
             )
-            rows.extend(
-                row.model_copy(update={"on_behalf_of": row.assignee}) for row in _task_rows(cursor.fetchall(), now)
-            )
-    return _desk_order(rows, now)
+            held.extend(_task_rows(cursor.fetchall(), now_text, for_substitute=True))
+    return _desk_order(rows + held, now) if held else rows
 
 
 # -- cases -------------------------------------------------------------------------------------------------
@@ -233,18 +249,20 @@ def _state(store: EventStore, cursor: Any, case_id: str) -> CaseState | None:
 
 def _case_row(row: Sequence[Any]) -> CaseRow:
     case_id, kind, stage, closed, outcome, version, title, last_event_at, parent_id, amount_usd, next_due, _ = row
-    return CaseRow.model_construct(
-        case_id=case_id,
-        kind=kind,
-        stage=stage,
-        closed=bool(closed),
-        outcome=outcome,
-        version=version,
-        title=title,
-        last_event_at=_time(last_event_at),
-        parent_id=parent_id,
-        amount_usd=amount_usd,
-        next_due_at=_time(next_due),
+    return CaseRow.model_validate(
+        {
+            "case_id": case_id,
+            "kind": kind,
+            "stage": stage,
+            "closed": bool(closed),
+            "outcome": outcome,
+            "version": version,
+            "title": title,
+            "last_event_at": _time(last_event_at),
+            "parent_id": parent_id,
+            "amount_usd": amount_usd,
+            "next_due_at": _time(next_due),
+        }
     )
 
 
@@ -283,7 +301,11 @@ def case_rows(
     if parent is not None:
         conditions.append("c.parent_id = ?")
         parameters.append(parent)
-    statement += " WHERE " + " AND ".join(conditions) + " ORDER BY c.last_event_at DESC, c.case_id DESC"
+    statement += (
+        " WHERE "
+        + " AND ".join(conditions)
+        + f" ORDER BY {_text_order(store, 'c.last_event_at')} DESC, {_text_order(store, 'c.case_id')} DESC"
+    )
     if limit is not None:
         statement += " LIMIT ? OFFSET ?"
         parameters += [limit, offset]
@@ -322,7 +344,11 @@ def plan_status(store: EventStore, now: datetime) -> list[dict[str, Any]]:
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
         cursor.execute(
-            _sql(store, "SELECT case_id FROM projection_cases WHERE kind = ? AND problem IS NULL ORDER BY case_id"),
+            _sql(
+                store,
+                "SELECT case_id FROM projection_cases WHERE kind = ? AND problem IS NULL "
+                f"ORDER BY {_text_order(store, 'case_id')}",
+            ),
             (STRATEGIC_PLAN.kind,),
         )
         for (plan_id,) in cursor.fetchall():
@@ -344,7 +370,7 @@ def plan_status(store: EventStore, now: datetime) -> list[dict[str, Any]]:
                 _sql(
                     store,
                     "SELECT case_id, stage, outcome, next_due_at FROM projection_cases WHERE parent_id = ? "
-                    "AND problem IS NULL ORDER BY case_id",
+                    f"AND problem IS NULL ORDER BY {_text_order(store, 'case_id')}",
                 ),
                 (plan_id,),
             )

@@ -89,8 +89,8 @@ projection_cases = sa.Table(
     sa.Column("last_seq", sa.BigInteger, nullable=False),
     sa.Column("next_due_at", sa.Text),
     sa.Column("problem", sa.Text),
-    sa.Index("ix_projection_cases_last_event", "last_event_at", "case_id"),
-    # Neither column changes once the case exists, so an append never rewrites these two indexes.
+    # Neither column changes once the case exists, so an append never rewrites these indexes. (Lists in order of
+    # the last change sort the rows they select: an index on it would be rewritten by every append.)
     sa.Index("ix_projection_cases_kind", "kind"),
     sa.Index("ix_projection_cases_parent", "parent_id"),
 )

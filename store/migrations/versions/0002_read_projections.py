@@ -49,7 +49,6 @@ def upgrade() -> None:
         sa.Column("next_due_at", sa.Text),
         sa.Column("problem", sa.Text),
     )
-    op.create_index("ix_projection_cases_last_event", "projection_cases", ["last_event_at", "case_id"])
     op.create_index("ix_projection_cases_kind", "projection_cases", ["kind"])
     op.create_index("ix_projection_cases_parent", "projection_cases", ["parent_id"])
     op.create_table(

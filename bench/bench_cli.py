@@ -1,0 +1,94 @@
+"""Whole `govern` processes, timed from outside as a person waits for them (issue 10, "a CLI that answers at once").
+
+Each figure runs two commands in turn, A B A B ..., after one warm-up run of each, and takes the median of the
+pairwise ratios A/B (a drift of the machine's speed during the figure then moves both sides of a pair alike). The
+reads run against the million-event store of `bench.fixtures`; `govern --help` is their yardstick, and a bare
+`python -c pass` is the yardstick of `govern --help`.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import fixtures
+from bench.fixtures import REPO, describe, million_store, workdir
+
+ORGANISATION = REPO / "examples" / "governance-year" / "organisation.yaml"
+
+
+def _govern() -> list[str]:
+    script = Path(sys.executable).with_name("govern")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+
+
+def _wall(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {result.stderr.decode()[-1000:]}")
+    return elapsed
+
+
+def pairs(a: list[str], b: list[str], env: dict[str, str], runs: int) -> tuple[float, float, float]:
+    """(median seconds of A, of B, median of the pairwise ratios A/B)."""
+    _wall(a, env), _wall(b, env)
+    times_a, times_b, ratios = [], [], []
+    for _ in range(runs):
+        first, second = _wall(a, env), _wall(b, env)
+        times_a.append(first)
+        times_b.append(second)
+        ratios.append(first / second)
+    return statistics.median(times_a), statistics.median(times_b), statistics.median(ratios)
+
+
+def figure(a: tuple[float, float, float], baseline: str, target: float | None) -> dict[str, Any]:
+    ours, theirs, ratio = a
+    return {
+        "value": round(ours, 3),
+        "unit": "s",
+        "baseline": baseline,
+        "baseline_value": round(theirs, 3),
+        "ratio": round(ratio, 3),
+        "target": target,
+        "bound": "at_most",
+    }
+
+
+def run(quick: bool = False) -> dict[str, dict[str, Any]]:
+    quick = quick or fixtures.quick()
+    runs = 3 if quick else 7
+    store = million_store()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GOVERN_")} | {
+        "GOVERN_DATABASE_URL": store.url,
+        "GOVERN_DATA_DIR": str(workdir() / "cli"),
+        "GOVERN_ORGANISATION_FILE": str(ORGANISATION),
+        "GOVERN_LOG_FORMAT": "json",
+    }
+    govern = _govern()
+    help_ = [*govern, "--help"]
+    size = describe(store)
+    figures: dict[str, dict[str, Any]] = {}
+    figures["cli.help_vs_python"] = figure(
+        pairs(help_, [sys.executable, "-c", "pass"], env, runs), "python -c pass, whole process", 5.0
+    )
+    yardstick = f"govern --help, whole process (store: {size})"
+    measured = {
+        "cli.tasks_for.1m_vs_help": ([*govern, "tasks", "--for", store.busiest_person], 1.3),
+        "cli.overdue.1m_vs_help": ([*govern, "overdue"], 1.5),
+        "cli.plan_status.1m_vs_help": ([*govern, "plan", "status"], 1.5),
+        # Reported as they are now, without a bound of their own.
+        "cli.tasks.1m_vs_help": ([*govern, "tasks"], None),
+        "cli.status.1m_vs_help": ([*govern, "status", "plan/2028-2032" if quick else "plan/2027-2031"], None),
+        "cli.policy_list.1m_vs_help": ([*govern, "policy", "list"], None),
+    }
+    for name, (argv, target) in measured.items():
+        figures[name] = figure(pairs(argv, help_, env, runs), yardstick, target)
+    figures["cli.audit_verify.1m_vs_help"] = figure(
+        pairs([*govern, "audit", "verify"], help_, env, max(1, runs // 3)), yardstick, None
+    )
+    return figures

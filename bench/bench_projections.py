@@ -1,0 +1,171 @@
+"""The projections' cost and reach (issue 10).
+
+- `store.append.with_projections_vs_without`: the governance year's own batches (what its workflows committed,
+  one append each, in order) appended to a fresh SQLite store keeping the projections in the same transaction,
+  against the same batches appended without them (the append as it was before: same code, same statements, no
+  projection), on the same disk with the same durability (WAL, synchronous=FULL). Rounds alternate and rotate;
+  each side's best round counts.
+- `projections.rebuild.1m`, `projections.check.1m`: `govern projections rebuild` and `check`'s work on the
+  million-event store, in events per second.
+- `store.verify.from_checkpoint.1m`: `govern audit verify --from-checkpoint` for the last 10,000 events of the
+  million, against verifying the whole chain.
+"""
+
+import json
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import fixtures
+from bench.fixtures import describe, governance_year, million_store, workdir
+from domain.events import DomainEvent
+from store.canonical import canonical_time
+from store.checkpoint import CheckpointStatement, key_id_of, load_or_create_private_key, log_name, sign_statement
+from store.engine import create_store_engine
+from store.event_store import EventStore
+from store.migrate import upgrade
+from store.projection_check import check_projections
+from store.rows import COLUMN_INDEX, SELECT_LIST
+from store.verify import verify
+
+
+def _batches(store: Path, copies: int) -> list[tuple[str, list[DomainEvent]]]:
+    """The store's append batches (events of one case recorded together), `copies` times under new ids."""
+    connection = sqlite3.connect(store)
+    rows = connection.execute(f"SELECT {SELECT_LIST} FROM audit_events ORDER BY seq").fetchall()
+    connection.close()
+    index = COLUMN_INDEX
+    batches: list[tuple[str, list[DomainEvent]]] = []
+    for copy in range(copies):
+        previous = None
+        for row in rows:
+            case_id = row[index["stream_id"]] + (f"-b{copy}" if copy else "")
+            key = (case_id, row[index["recorded_at"]])
+            event = DomainEvent(
+                event_id=f"{row[index['event_id']]}-b{copy}",
+                stream_id=case_id,
+                type=row[index["type"]],
+                occurred_at=row[index["occurred_at"]],
+                actor=row[index["actor"]],
+                actor_role=row[index["actor_role"]],
+                on_behalf_of=row[index["on_behalf_of"]],
+                reason=row[index["reason"]],
+                outcome=row[index["outcome"]],
+                payload=json.loads(row[index["payload"]]),
+            )
+            if key == previous:
+                batches[-1][1].append(event)
+            else:
+                batches.append((case_id, [event]))
+            previous = key
+    return batches
+
+
+def _append(path: Path, batches: list[tuple[str, list[DomainEvent]]], projections: bool) -> float:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = create_store_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    store = EventStore(engine, owns_engine=True, projections=projections)
+    versions: dict[str, int] = {}
+    try:
+        started = time.perf_counter()
+        for case_id, events in batches:
+            version = versions.get(case_id, 0)
+            store.append(case_id, events, expected_version=version)
+            versions[case_id] = version + len(events)
+        elapsed = time.perf_counter() - started
+    finally:
+        store.close()
+    return sum(len(events) for _, events in batches) / elapsed
+
+
+def _signed_checkpoint_at(store: EventStore, seq: int, key: Path, out: Path) -> Path:
+    """A checkpoint of the log as it stood at `seq`, signed as `govern audit checkpoint` signs (for the bench)."""
+    private_key = load_or_create_private_key(key)
+    record = store.record_at(seq)
+    assert record is not None
+    statement = CheckpointStatement(
+        log=log_name(store.log_id()),
+        seq=seq,
+        head_hash=record["hash"],
+        time=canonical_time(datetime.now(UTC)),
+        key_id=key_id_of(private_key.public_key()),
+    )
+    out.write_text(sign_statement(statement, private_key).model_dump_json())
+    return out
+
+
+def run(quick: bool = False) -> dict[str, dict[str, Any]]:
+    quick = quick or fixtures.quick()
+    rounds = 2 if quick else 5
+    year = governance_year()
+    batches = _batches(year.store, 1 if quick else 2)
+    events = sum(len(chunk) for _, chunk in batches)
+    best = {True: 0.0, False: 0.0}
+    for round_number in range(rounds):
+        for projections in (True, False) if round_number % 2 == 0 else (False, True):
+            rate = _append(workdir() / f"append-{projections}.db", batches, projections)
+            best[projections] = max(best[projections], rate)
+
+    million = million_store()
+    size = describe(million)
+    with EventStore.open_existing(million.url) as store:
+        started = time.perf_counter()
+        checked = check_projections(store)
+        check_seconds = time.perf_counter() - started
+        assert checked.ok, checked.differences[:5]
+        key = workdir() / "checkpoint-ed25519.pem"
+        since = min(10_000, million.events // 10)
+        checkpoint = _signed_checkpoint_at(store, million.events - since, key, workdir() / "checkpoint.json")
+        started = time.perf_counter()
+        partial = verify(store, from_checkpoint=checkpoint, key_path=key)
+        partial_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        full = verify(store)
+        full_seconds = time.perf_counter() - started
+        assert partial.ok and full.ok and partial.head_seq == full.head_seq == million.events
+    return {
+        "store.append.with_projections_vs_without": {
+            "value": round(best[True], 1),
+            "unit": "events/s",
+            "baseline": (
+                f"the same {len(batches):,} batches ({events:,} events of the governance year's workflows) appended "
+                "without projections, same store code, disk and durability (WAL, synchronous=FULL), best of "
+                f"{rounds} rounds"
+            ),
+            "baseline_value": round(best[False], 1),
+            "ratio": round(best[True] / best[False], 3),
+            "target": 0.8,
+            "bound": "at_least",
+        },
+        "projections.rebuild.1m": {
+            "value": round(million.events / million.rebuild_seconds, 1),
+            "unit": "events/s",
+            "baseline": None,
+            "baseline_value": None,
+            "ratio": None,
+            "target": None,
+            "bound": None,
+        },
+        "projections.check.1m": {
+            "value": round(million.events / check_seconds, 1),
+            "unit": "events/s",
+            "baseline": None,
+            "baseline_value": None,
+            "ratio": None,
+            "target": None,
+            "bound": None,
+        },
+        "store.verify.from_checkpoint.1m": {
+            "value": round(partial_seconds * 1000, 1),
+            "unit": "ms",
+            "baseline": f"verifying the whole chain ({size}); the checkpoint is {since:,} events before the head",
+            "baseline_value": round(full_seconds * 1000, 1),
+            "ratio": round(full_seconds / partial_seconds, 1),
+            "target": None,
+            "bound": None,
+        },
+    }
