@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from store.canonical import GENESIS_HASH, canonical_time, parse_canonical_time, record_hash_from_row
+from store.case_fold import CaseFold
 from store.event_store import EventStore
+from store.projection_rows import open_tasks_of
 from store.rows import COLUMN_INDEX, SELECT_LIST
 
 REPO = Path(__file__).resolve().parents[1]
@@ -174,6 +176,24 @@ def _shifted_instant(day: str, rest: str | None, days: int) -> str:
         return day + (rest or "")
 
 
+def _busy_days(rows: list[tuple[Any, ...]], first_day: date, count: int) -> list[int]:
+    """`count` days (counted from `first_day`), evenly spread between the first and the last day on which the
+    template has at least half as many open steps as it ever has at once."""
+    folds: dict[str, CaseFold] = {}
+    open_steps: dict[str, int] = {}
+    by_day: dict[int, int] = {}
+    for row in rows:
+        case_id = row[_STREAM]
+        fold = folds.get(case_id) or folds.setdefault(case_id, CaseFold.empty(case_id))
+        fold.apply_row(row)
+        open_steps[case_id] = len(open_tasks_of(fold))
+        by_day[(parse_canonical_time(row[_OCCURRED]).date() - first_day).days] = sum(open_steps.values())
+    peak = max(by_day.values(), default=0)
+    busy = sorted(day for day, steps in by_day.items() if steps * 2 >= peak) or [0]
+    first, last = busy[0], busy[-1]
+    return [first + (last - first) * index // max(1, count - 1) for index in range(count)]
+
+
 def _weeks_between(later: date, earlier: date) -> int:
     """Whole weeks, in days, so that a shifted copy keeps every weekday (and so its working days) as it was."""
     return (later - earlier).days // 7 * 7
@@ -188,7 +208,6 @@ def build_million_store(template_store: Path, target: int, now: datetime) -> Mil
     template = _Template(rows, closed)
     first_day = parse_canonical_time(rows[0][_OCCURRED]).date()
     last_day = parse_canonical_time(rows[-1][_OCCURRED]).date()
-    span = max(7, (last_day - first_day).days)
 
     path = workdir() / "million.db"
     url = f"sqlite:///{path}"
@@ -228,9 +247,10 @@ def build_million_store(template_store: Path, target: int, now: datetime) -> Mil
 
     connection.execute("BEGIN")
     closed_rows = sum(1 for row in rows if row[_STREAM] in closed and not _singleton(row[_STREAM]))
-    # The newest copies: the year stopped at a different point in each, a few weeks ago.
-    recent = 4 if target < 100_000 else 24
-    cut_days = [span * (index + 1) // (recent + 1) for index in range(recent)]
+    # The newest copies: the year stopped at a different point in each, a few weeks ago, spread over the part of
+    # the year when most steps are open.
+    recent = 4 if target < 100_000 else 45
+    cut_days = _busy_days(rows, first_day, recent)
     recent_rows = sum(
         sum(1 for row in rows if parse_canonical_time(row[_OCCURRED]).date() <= first_day + timedelta(days=cut))
         for cut in cut_days

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from domain.acting import Delegation, active_substitutions
 from domain.case import CaseState
@@ -58,6 +58,9 @@ class CaseRow(BaseModel):
     parent_id: str | None = None
     amount_usd: str | None = None
     next_due_at: datetime | None = None
+
+
+_TASK_ROWS = TypeAdapter(list[TaskRow])
 
 
 class CaseUnreadable(StoreError):
@@ -119,9 +122,9 @@ def _desk_order_sql(store: EventStore) -> str:
 
 
 def _task_rows(rows: Sequence[Sequence[Any]], now_text: str, for_substitute: bool = False) -> list[TaskRow]:
-    validate = TaskRow.model_validate  # pydantic-core builds these faster than model_construct
-    return [
-        validate(
+    # One call into pydantic-core for the whole list, due dates parsed there too: the cheapest way to rows.
+    return _TASK_ROWS.validate_python(
+        [
             {
                 "case_id": case_id,
                 "task_id": task_id,
@@ -129,15 +132,15 @@ def _task_rows(rows: Sequence[Sequence[Any]], now_text: str, for_substitute: boo
                 "title": title,
                 "assignee": assignee,
                 "action": action,
-                "due_at": _time(due_text),
+                "due_at": due_text,
                 # What `domain.timed_step.Task.is_overdue` says, past its due date and still open, compared as
                 # canonical UTC text (which sorts as time does).
                 "overdue": due_text is not None and due_text < now_text,
                 "on_behalf_of": assignee if for_substitute else None,
             }
-        )
-        for case_id, task_id, kind, title, assignee, action, due_text in rows
-    ]
+            for case_id, task_id, kind, title, assignee, action, due_text in rows
+        ]
+    )
 
 
 def _desk_order(rows: list[TaskRow], now: datetime) -> list[TaskRow]:

@@ -93,6 +93,7 @@ projection_cases = sa.Table(
     # the last change sort the rows they select: an index on it would be rewritten by every append.)
     sa.Index("ix_projection_cases_kind", "kind"),
     sa.Index("ix_projection_cases_parent", "parent_id"),
+    sqlite_with_rowid=False,
 )
 
 # Each case's folded state as JSON at `version`, written every few events and when the case closes; a reader
@@ -104,6 +105,7 @@ projection_snapshots = sa.Table(
     sa.Column("case_id", sa.Text, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("state", sa.Text),
+    sqlite_with_rowid=False,
 )
 
 # The open steps of open cases: a desk is `assignee = ?`, the overdue list `due_at < now`.
@@ -125,6 +127,7 @@ projection_tasks = sa.Table(
     sa.Column("lapsed", sa.Boolean, nullable=False),
     sa.Index("ix_projection_tasks_assignee_due", "assignee", "due_at"),
     sa.Index("ix_projection_tasks_due", "due_at"),
+    sqlite_with_rowid=False,
 )
 
 # Every out-of-office delegation recorded on a case, so that a substitute's desk is one indexed look-up.
@@ -139,6 +142,7 @@ projection_delegations = sa.Table(
     sa.Column("ends_on", sa.Text, nullable=False),
     sa.Column("granted_by", sa.Text, nullable=False),
     sa.Index("ix_projection_delegations_substitute", "substitute", "ends_on"),
+    sqlite_with_rowid=False,
 )
 
 # Everyone a case's events name (`domain.participation.people_named`): who may see the case.
@@ -148,6 +152,7 @@ projection_participants = sa.Table(
     sa.Column("person", sa.Text, primary_key=True),
     sa.Column("case_id", sa.Text, primary_key=True),
     sa.Index("ix_projection_participants_case", "case_id"),
+    sqlite_with_rowid=False,
 )
 
 PROJECTION_TABLES = (

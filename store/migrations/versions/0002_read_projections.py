@@ -21,6 +21,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _SEQ_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# On SQLite a table keyed by text is stored in its primary key's own b-tree (WITHOUT ROWID), so a row written by
+# an append touches one b-tree, not a rowid table and the key's index beside it.
 
 
 def upgrade() -> None:
@@ -48,6 +50,7 @@ def upgrade() -> None:
         sa.Column("last_seq", _SEQ_TYPE, nullable=False),
         sa.Column("next_due_at", sa.Text),
         sa.Column("problem", sa.Text),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_projection_cases_kind", "projection_cases", ["kind"])
     op.create_index("ix_projection_cases_parent", "projection_cases", ["parent_id"])
@@ -56,6 +59,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Text, primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("state", sa.Text),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "projection_tasks",
@@ -72,6 +76,7 @@ def upgrade() -> None:
         sa.Column("reminders_sent", sa.Integer, nullable=False),
         sa.Column("escalations_sent", sa.Integer, nullable=False),
         sa.Column("lapsed", sa.Boolean, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_projection_tasks_assignee_due", "projection_tasks", ["assignee", "due_at"])
     op.create_index("ix_projection_tasks_due", "projection_tasks", ["due_at"])
@@ -84,12 +89,14 @@ def upgrade() -> None:
         sa.Column("starts_on", sa.Text, nullable=False),
         sa.Column("ends_on", sa.Text, nullable=False),
         sa.Column("granted_by", sa.Text, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_projection_delegations_substitute", "projection_delegations", ["substitute", "ends_on"])
     op.create_table(
         "projection_participants",
         sa.Column("person", sa.Text, primary_key=True),
         sa.Column("case_id", sa.Text, primary_key=True),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_projection_participants_case", "projection_participants", ["case_id"])
 
