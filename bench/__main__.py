@@ -50,8 +50,10 @@ def verdict(figure: dict[str, Any]) -> str:
 def line(name: str, figure: dict[str, Any]) -> str:
     unit = figure.get("unit", "")
     text = f"{name}: {figure['value']:,.6g} {unit}"
-    if figure.get("baseline") is not None:
+    if figure.get("baseline") is not None and figure.get("baseline_value") is not None:
         text += f" | baseline {figure['baseline']}: {figure['baseline_value']:,.6g} {unit}"
+    elif figure.get("baseline") is not None:
+        text += f" | {figure['baseline']}"
     if figure.get("ratio") is not None:
         text += f" | ratio {figure['ratio']:.2f}"
     if figure.get("target") is not None:

@@ -11,6 +11,7 @@ its rows then show no open steps, and reading its state says why.
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -49,6 +50,16 @@ def event_from_row(row: Sequence[Any], payload: dict[str, Any] | None = None) ->
         payload=json.loads(row[PAYLOAD_INDEX]) if payload is None else payload,
         **values,
     )
+
+
+@lru_cache(maxsize=8192)
+def rules_of(case_id: str) -> CaseDecider | None:
+    """The decider of a case id (`domain.case_kinds.decider_for`), None for an id no rules know; remembered, since
+    a busy store asks it for the same cases again and again."""
+    try:
+        return decider_for(case_id)
+    except UnknownCase:
+        return None
 
 
 _STATE_TYPES: dict[str, type[CaseState]] = {}
@@ -104,9 +115,8 @@ class CaseFold:
 
     @classmethod
     def empty(cls, case_id: str) -> "CaseFold":
-        try:
-            decider = decider_for(case_id)
-        except UnknownCase:
+        decider = rules_of(case_id)
+        if decider is None:
             return cls(case_id, None, None, problem=f"no rules know the case id '{case_id}'")
         return cls(case_id, decider, decider.initial_state(case_id))
 
@@ -123,16 +133,17 @@ class CaseFold:
     ) -> "CaseFold":
         """The fold at `snapshot_version`, from its stored row. An empty fold (version 0) when the snapshot no
         longer reads (a state model changed shape since it was written): the caller then folds from the start."""
-        fold = cls.empty(case_id)
-        if fold.decider is not None:
-            if snapshot is None and problem is None:
-                return fold
+        decider = rules_of(case_id)
+        if decider is None:
+            fold = cls.empty(case_id)
+        elif snapshot is None and problem is None:
+            return cls.empty(case_id)
+        else:
             try:
-                state = None if snapshot is None else _state_type(fold.decider, case_id).model_validate_json(snapshot)
+                state = None if snapshot is None else _state_type(decider, case_id).model_validate_json(snapshot)
             except ValidationError:
-                return fold
-            fold.state = state
-            fold.problem = problem
+                return cls.empty(case_id)
+            fold = cls(case_id, decider, state, problem=problem)
         fold.version = fold.snapshot_version = snapshot_version
         fold.opened_at, fold.last_event_at, fold.last_seq = opened_at, last_event_at, last_seq
         return fold
@@ -183,7 +194,3 @@ class CaseFold:
 
     def snapshot_json(self) -> str | None:
         return None if self.state is None else self.state.model_dump_json()
-
-    @property
-    def readable(self) -> bool:
-        return self.problem is None and self.state is not None

@@ -341,7 +341,7 @@ def participants(store: EventStore, case_id: str) -> frozenset[str]:
 def plan_status(store: EventStore, now: datetime) -> list[dict[str, Any]]:
     """`govern plan status`: each Strategic Plan with its summary (milestones and targets), and each case it
     opened (Annual Work Plans, reports, Board decisions) with its stage, next due date and overdue steps."""
-    from domain.strategic_plan import STRATEGIC_PLAN
+    from domain.strategic_plan import STRATEGIC_PLAN  # only this read needs the plan's rules loaded
 
     plans = []
     with store.raw_cursor() as cursor:

@@ -12,7 +12,7 @@ from domain.case import CaseState
 from domain.case_kinds import decider_for
 from domain.participation import people_named
 from store.engine import create_store_engine
-from store.errors import ProjectionsBehind
+from store.errors import ProjectionsBehind, StoreUnavailable
 from store.event_store import EventStore
 from store.migrate import stored_revision, upgrade
 from store.projection_check import check_projections
@@ -169,7 +169,7 @@ def test_a_store_built_by_the_release_before_projections_is_filled_by_its_migrat
         replay(previous_release)
         assert stored_revision(engine) == "0001_audit_events"
         # A read refuses the old schema and changes nothing.
-        with pytest.raises(Exception, match="run `govern migrate` to bring it up to date"):
+        with pytest.raises(StoreUnavailable, match="run `govern migrate` to bring it up to date"):
             EventStore.open_existing(store_url)
         assert stored_revision(engine) == "0001_audit_events"
     finally:
