@@ -53,3 +53,11 @@ def test_a_flood_of_refusals_is_bounded_and_the_bound_is_on_the_record(audit_sto
     mine = [event.type for event in trail if event.actor == "head-of-programmes"]
     assert mine == ["CommandRefused"] * 3 + ["RefusalsBounded"]
     assert [event.type for event in trail if event.actor == "finance-officer"] == ["CommandRefused"]
+
+
+def test_the_record_of_refused_attempts_is_not_listed_as_a_case(audit_store: EventStore) -> None:
+    from store.projections import case_rows
+
+    record(audit_store, "grant/2027-014", _attempt(), "delegation-of-authority", "refused")
+    assert case_rows(audit_store) == []
+    assert case_rows(audit_store, participant="head-of-programmes") == []
