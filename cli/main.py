@@ -50,10 +50,11 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, serve, simulate
+    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, serve, simulate, web
 
     app.command()(serve.up)
     app.command()(serve.worker)
+    app.command()(web.web)
     app.command()(migrate.migrate)
     app.add_typer(cases.grant_app, name="grant")
     app.command()(cases.act)

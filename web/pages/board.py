@@ -1,0 +1,5 @@
+"""The Board: each open procedure the person sits on (filled in with the catalogue)."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

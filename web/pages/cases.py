@@ -1,0 +1,67 @@
+"""A person's cases, one case (stage, summary, open steps, documents, timeline), and its documents."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from domain.case_kinds import decider_for
+from domain.notice import case_path, task_path
+from store.projections import CaseRow, case_rows
+from web.case_page import case_page_data
+from web.documents import documents_of, is_sha256
+from web.guards import NotVisible, page, viewer_of, web_of
+from web.rendering import render
+from web.visible import may_see, visible_case
+
+
+def visible_rows(request: Request) -> list[CaseRow]:
+    web = web_of(request)
+    person = viewer_of(request).person_id
+    return [row for row in case_rows(web.store) if may_see(web, person, row.case_id)]
+
+
+@page()
+async def my_cases(request: Request) -> Response:
+    rows = await run_in_threadpool(visible_rows, request)
+    return render(request, "cases.html", rows=rows, case_path=case_path)
+
+
+@page()
+async def one_case(request: Request) -> Response:
+    web = web_of(request)
+    case_id = request.path_params["case_id"]
+    data = await run_in_threadpool(case_page_data, web, viewer_of(request).person_id, case_id)
+    return render(request, "case.html", case=data, case_path=case_path, task_path=task_path)
+
+
+def _document_file(request: Request) -> tuple[str, str]:
+    web = web_of(request)
+    case_id = request.path_params["case_id"]
+    sha256 = request.path_params["sha256"].lower()
+    state, _ = visible_case(web, viewer_of(request).person_id, case_id)
+    if not is_sha256(sha256):
+        raise NotVisible()
+    events = web.store.read_stream(case_id)
+    parent = decider_for(case_id).stage_summary(state).get("parent_case")
+    if isinstance(parent, str):
+        events = [*events, *web.store.read_stream(parent)]  # a Board matter's papers are its parent's
+    for document in documents_of(events):
+        if document.sha256 == sha256:
+            path = web.documents_dir / sha256
+            if path.is_file():
+                return str(path), document.name
+    raise NotVisible()
+
+
+@page()
+async def document(request: Request) -> Response:
+    path, name = await run_in_threadpool(_document_file, request)
+    return FileResponse(path, filename=name, media_type="application/octet-stream")
+
+
+routes = [
+    Route("/cases", my_cases, methods=["GET"]),
+    Route("/cases/{case_id:path}/documents/{sha256}", document, methods=["GET"]),
+    Route("/cases/{case_id:path}", one_case, methods=["GET"]),
+]
