@@ -50,7 +50,7 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, serve, simulate, web
+    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, reconcile, serve, simulate, web
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -66,6 +66,7 @@ def _mount_subcommands() -> None:
     app.add_typer(plan.plan_app, name="plan")
     app.add_typer(appraisal.appraisal_app, name="appraisal")
     app.command(name="codec-server")(codec_server.codec_server)
+    audit.app.command("reconcile")(reconcile.reconcile)
     app.add_typer(audit.app, name="audit")
 
 

@@ -447,6 +447,11 @@ async def run_scenario(
         try:
             await run.run()
             outcome = run.outcome()
+            # Every simulation also proves that the engine and the trail agree (govern audit reconcile).
+            from runtime.reconcile import reconcile
+
+            reconciliation = await reconcile(environment.client, store, [*run.cases, *run.children])
+            outcome.problems.extend(f"Reconcile: {sentence}" for sentence in reconciliation.divergences)
             if keep_histories:
                 outcome.histories = await run.histories(list(outcome.stages))
             return outcome
