@@ -18,15 +18,25 @@ def store_document(documents_dir: Path, path: Path) -> tuple[str, str]:
         content = Path(path).read_bytes()
     except OSError as error:
         raise DocumentError(f"Cannot read the document {path}: {error.strerror}.") from None
+    return store_document_content(documents_dir, content), Path(path).name
+
+
+def store_document_content(documents_dir: Path, content: bytes) -> str:
+    """Keep `content` under its SHA-256 (once; a second copy of the same text is the same file); its hash.
+    Written beside the target and renamed, so nobody reads half a document."""
     digest = hashlib.sha256(content).hexdigest()
     documents_dir.mkdir(parents=True, exist_ok=True)
     target = documents_dir / digest
     if not target.exists():
         handle, temporary = tempfile.mkstemp(dir=documents_dir, prefix=".incoming-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, target)
-    return digest, Path(path).name
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return digest
 
 
 def with_stored_document(fields: dict[str, Any], documents_dir: Path, base: Path) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from web.context import WebContext
 from web.guards import CSRF_REFUSAL, CsrfRefused, NotVisible, page
-from web.pages import audit, board, cases, sign_in, tasks
+from web.pages import audit, board, cases, sign_in, task, tasks
 from web.rendering import render
 from web.static_files import STATIC
 
@@ -53,6 +53,7 @@ def create_app(web: WebContext) -> Starlette:
         Route("/health", health, methods=["GET"]),
         *sign_in.routes,
         *tasks.routes,
+        *task.routes,
         *cases.routes,
         *board.routes,
         *audit.routes,

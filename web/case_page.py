@@ -5,10 +5,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.board_decision import BoardDecisionState
 from domain.case import CaseState
 from domain.case_kinds import decider_for
 from domain.notice import format_local
 from domain.timed_step import Task
+from web.board_view import BoardView, board_view, response_details
 from web.context import WebContext
 from web.documents import DocumentRef, documents_of
 from web.summary import summary_lines
@@ -35,6 +37,7 @@ class CasePage(BaseModel):
     timeline: list[TimelineRow]
     parent_case: str | None
     related: list[str]
+    board: BoardView | None
 
 
 def case_page_data(web: WebContext, person_id: str, case_id: str) -> CasePage:
@@ -49,6 +52,7 @@ def case_page_data(web: WebContext, person_id: str, case_id: str) -> CasePage:
         documents += [ref for ref in documents_of(web.store.read_stream(parent)) if ref not in documents]
     related = [child for child in summary.get("board_cases", []) or [] if isinstance(child, str)]
     title = summary.get("title") or summary.get("matter") or case_id
+    is_board = isinstance(state, BoardDecisionState) and state.rules is not None
 
     def local(instant: datetime) -> str:
         return format_local(instant, zone)
@@ -65,7 +69,9 @@ def case_page_data(web: WebContext, person_id: str, case_id: str) -> CasePage:
             web.organisation,
             show_content=reads_content(web, person_id, state, people),
             sealer=web.sealer,
+            detail_visible=response_details(state, person_id, web.organisation) if is_board else None,
         ),
         parent_case=parent,
         related=[child for child in related if may_see(web, person_id, child)],
+        board=board_view(state, person_id, web.organisation) if is_board else None,
     )

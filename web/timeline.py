@@ -3,14 +3,19 @@ behalf, why, with which outcome, and how the person was identified (the channel)
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.organisation import Organisation
+from domain.visibility import redacted_payload
 from runtime.sealing import SEALED_KEY, ContentKeyError, ContentSealer
 from store.models import StoredEvent
+
+#: Whether a viewer may see how an event went (a Board response while the procedure is open may be hidden).
+DetailVisible = Callable[[StoredEvent], bool]
 
 _WORDS = re.compile(r"(?<!^)(?=[A-Z])")
 #: Payload keys the timeline shows elsewhere, or that are bookkeeping rather than content.
@@ -70,9 +75,11 @@ def timeline_rows(
     *,
     show_content: bool,
     sealer: ContentSealer | None,
+    detail_visible: DetailVisible | None = None,
 ) -> list[TimelineRow]:
     """`show_content`: the viewer may read the case's confidential content (domain.visibility); it is shown only
-    when the server also holds the key."""
+    when the server also holds the key. `detail_visible`: False for an event whose outcome, reason and payload
+    this viewer may not see (it is shown that it happened, by whom and when)."""
 
     def name(person_id: str | None) -> str | None:
         if person_id is None:
@@ -82,6 +89,9 @@ def timeline_rows(
     rows = []
     for event in events:
         payload = event.payload
+        shown = detail_visible is None or detail_visible(event)
+        if not shown:
+            payload = {**redacted_payload(payload), "channel": payload.get("channel")}
         content: str | None = None
         if SEALED_KEY in payload:
             content = "Confidential content, encrypted."
@@ -102,8 +112,8 @@ def timeline_rows(
                 actor_role=event.actor_role,
                 on_behalf_of=event.on_behalf_of,
                 on_behalf_of_name=name(event.on_behalf_of),
-                reason=event.reason,
-                outcome=event.outcome,
+                reason=event.reason if shown else None,
+                outcome=event.outcome if shown else "not shown until the close",
                 channel=describe_channel(payload.get("channel")),
                 details=[(key, _value(value)) for key, value in payload.items() if key not in _NOT_DETAILS],
                 content=content,
