@@ -7,10 +7,11 @@ Debian's Chromium through Playwright.
 
 import email
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -21,6 +22,11 @@ from runtime.settings import Settings
 from store.event_store import EventStore
 from web.app import create_app
 from web.context import WebContext, build_context
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from tests.web.installation import Installation, OidcProvider
 
 BASE = "http://testserver"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -96,3 +102,48 @@ async def web(tmp_path: Path, organisation: Organisation) -> AsyncIterator[WebAp
     made = make_web(tmp_path, organisation)
     yield made
     made.store.close()
+
+
+# -- the browser tests' world ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc() -> Iterator["OidcProvider"]:
+    from tests.web.installation import oidc_provider
+
+    with oidc_provider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def installation(tmp_path_factory: pytest.TempPathFactory, oidc: "OidcProvider") -> Iterator["Installation"]:
+    from tests.web.installation import Installation
+
+    running = Installation(tmp_path_factory.mktemp("govern-up"), oidc)
+    yield running
+    assert running.stop() == 0
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator["Browser"]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.installation import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"The browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium).", pytrace=False
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: "Browser", installation: "Installation") -> Iterator["Page"]:
+    from tests.web.installation import new_page
+
+    opened = new_page(chromium, installation)
+    yield opened
+    opened.context.close()
