@@ -46,10 +46,11 @@ def case_page_data(web: WebContext, person_id: str, case_id: str) -> CasePage:
     summary = decider_for(case_id).stage_summary(state)
     events = web.store.read_stream(case_id)
     parent = summary.get("parent_case") if isinstance(summary.get("parent_case"), str) else None
-    documents = documents_of(events)
+    documents = documents_of(events, web.documents_dir)
     if parent is not None:
         # A Board matter's papers are those of the case it decides (domain.visibility lets its members see them).
-        documents += [ref for ref in documents_of(web.store.read_stream(parent)) if ref not in documents]
+        papers = documents_of(web.store.read_stream(parent), web.documents_dir)
+        documents += [ref for ref in papers if ref not in documents]
     related = [child for child in summary.get("board_cases", []) or [] if isinstance(child, str)]
     title = summary.get("title") or summary.get("matter") or case_id
     is_board = isinstance(state, BoardDecisionState) and state.rules is not None

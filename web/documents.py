@@ -1,8 +1,10 @@
-"""The documents a case refers to: every `document_sha256` its events record (with the name beside it). They are
-stored once, by content, under `<data dir>/documents/<sha256>`; the page offers them for download by hash."""
+"""The documents a case refers to: every SHA-256 its events record under a `sha256` or `<what>_sha256` key (with
+the name beside it, `name` or `<what>_name`). They are stored once, by content, under
+`<data dir>/documents/<sha256>`; the page offers those that are stored for download by hash."""
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,9 +25,12 @@ class DocumentRef(BaseModel):
 
 def _found(value: Any) -> Iterator[tuple[str, str]]:
     if isinstance(value, Mapping):
-        digest = value.get("document_sha256")
-        if isinstance(digest, str) and _SHA256.match(digest.lower()):
-            name = value.get("document_name")
+        for key, digest in value.items():
+            if not (key == "sha256" or str(key).endswith("_sha256")) or not isinstance(digest, str):
+                continue
+            if not _SHA256.match(digest.lower()):
+                continue
+            name = value.get(str(key).removesuffix("sha256") + "name")
             yield digest.lower(), name if isinstance(name, str) and name else digest[:12]
         for inner in value.values():
             if isinstance(inner, Mapping | list):
@@ -35,10 +40,13 @@ def _found(value: Any) -> Iterator[tuple[str, str]]:
             yield from _found(item)
 
 
-def documents_of(events: Iterable[StoredEvent]) -> list[DocumentRef]:
+def documents_of(events: Iterable[StoredEvent], stored_in: Path) -> list[DocumentRef]:
+    """The stored documents the events name, each once, in the order they first appear."""
     seen: dict[str, DocumentRef] = {}
     for event in events:
         for digest, name in _found(event.payload):
+            if digest in seen or not (stored_in / digest).is_file():
+                continue
             seen.setdefault(
                 digest, DocumentRef(sha256=digest, name=name, recorded_by=event.actor, event_type=event.type)
             )

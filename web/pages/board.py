@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.action_catalogue import actions_open_to
+from domain.board_decision import DECLARE_CONFLICT, NO_OBJECTION, OBJECT, VOTE
 from domain.board_decision import KIND as BOARD_KIND
 from domain.case import Context
 from domain.notice import case_path, task_path
@@ -17,6 +18,9 @@ from web.forms import FormView, form_view
 from web.guards import NotVisible, page, viewer_of, web_of
 from web.rendering import render
 from web.visible import may_see
+
+#: What a member does on this page; managing the procedure's steps stays on the case's own page.
+RESPONSES = frozenset({NO_OBJECTION, OBJECT, VOTE, DECLARE_CONFLICT})
 
 
 def _procedures(request: Request) -> list[tuple[CasePage, list[FormView]]]:
@@ -30,7 +34,8 @@ def _procedures(request: Request) -> list[tuple[CasePage, list[FormView]]]:
         case = case_page_data(web, person, row.case_id)
         if case.board is None or not case.board.open:
             continue
-        forms = [form_view(offer, web.organisation) for offer in actions_open_to(case.state, person, context)]
+        offers = actions_open_to(case.state, person, context)
+        forms = [form_view(offer, web.organisation) for offer in offers if offer.action in RESPONSES]
         found.append((case, forms))
     return sorted(found, key=lambda item: (item[0].board.closes_at if item[0].board else None) or web.clock())
 

@@ -72,11 +72,9 @@ def _document_file(request: Request) -> tuple[str, str]:
     parent = decider_for(case_id).stage_summary(state).get("parent_case")
     if isinstance(parent, str):
         events = [*events, *web.store.read_stream(parent)]  # a Board matter's papers are its parent's
-    for document in documents_of(events):
+    for document in documents_of(events, web.documents_dir):
         if document.sha256 == sha256:
-            path = web.documents_dir / sha256
-            if path.is_file():
-                return str(path), document.name
+            return str(web.documents_dir / sha256), document.name
     raise NotVisible()
 
 
