@@ -31,83 +31,32 @@ thing no line can name for a person is their own file: a document field reads `d
 import shlex
 import types
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
+from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from domain import task_management, timed_step
 from domain.acting import local_date
-from domain.case import CaseDecider, CaseState, Context, decide_command
+from domain.action_offer import (
+    BOOLEAN_CHOICES,
+    PATH,
+    PLACEHOLDER,
+    ActionOffer,
+    FieldKind,
+    FieldSpec,
+    decision_field,
+)
+from domain.action_table import ActionRule, rules_for, step_rules
+from domain.case import CaseDecider, CaseState, Context, decide_command, evolve, provisional_event
 from domain.case_kinds import decider_for
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 
-FieldKind = Literal["choice", "text", "integer", "date", "person", "people", "document", "boolean"]
-
-#: The placeholder a line gives for a comment or a free text; the decider accepts it, the person replaces it.
-PLACEHOLDER = "..."
-#: What a document field reads in a line: the one value only the person can supply.
-PATH = "PATH"
 #: The hash a probe sends for a document: a valid SHA-256 shape that no real text has been found to have.
 _PROBE_SHA256 = "0" * 64
-BOOLEAN_CHOICES = ("no", "yes")
-
-
-class FieldSpec(BaseModel):
-    """One field of an action, as a form shows it and `--field name=value` sends it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str = Field(description="As in --field name=value.")
-    label: str = Field(description="What a form's <label> says.")
-    kind: FieldKind
-    choices: tuple[str, ...] = ()
-    required: bool = True
-    minimum: int | None = None
-    maximum: int | None = None
-    help: str | None = None
-    example: str | None = Field(
-        default=None, description="The value a `how_to_act` line gives; None: the field is left out of lines."
-    )
-    required_when: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="Another field -> its values that make this one required."
-    )
-
-
-class ActionOffer(BaseModel):
-    """One action a person may take on a case now."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    action: str = Field(description="The `govern act` action.")
-    label: str = Field(description="e.g. 'Approve or reject', 'Object', 'Vote'.")
-    task_id: str | None = Field(description="The step it completes, if any.")
-    task_title: str | None
-    due_at: datetime | None
-    on_behalf_of: str | None = Field(description="Set when the person acts as an absent colleague's substitute.")
-    fields: tuple[FieldSpec, ...]
-    comment: Literal["required", "optional"]
-    comment_label: str = Field(description="e.g. 'Grounds for objecting', 'Reason'.")
-    comment_required_when: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="A field -> its values that make the comment required."
-    )
-
-    @property
-    def decision(self) -> FieldSpec | None:
-        """The field whose choices the lines spell out one by one (the first choice or yes/no field)."""
-        return decision_field(self.fields)
-
-    @property
-    def needs_document(self) -> bool:
-        return any(spec.kind == "document" and spec.example is not None for spec in self.fields)
-
-
-def decision_field(fields: Iterable[FieldSpec]) -> FieldSpec | None:
-    return next((spec for spec in fields if spec.kind in ("choice", "boolean") and spec.choices), None)
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # What the catalogue offers
@@ -117,8 +66,6 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
     """Every action `person_id` may take on the case now, each with its fields: the steps they hold (or hold as
     a substitute) first, then the actions open to them at any time, then managing steps (extend, reassign,
     delegate). Nothing for a closed case or an unknown person."""
-    from domain.action_table import rules_for, step_rules
-
     if state.closed or not context.organisation.has_person(person_id):
         return []
     decider = decider_for(state.case_id)
@@ -128,13 +75,19 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
         if offer is not None:
             offers.append(offer)
     for task in state.tasks.values():
-        for action in (task_management.EXTEND, task_management.REASSIGN):
-            offer = _offer(decider, state, context, person_id, action, step_rules()[action], task)
-            if offer is not None:
-                offers.append(offer)
+        # Extending and reassigning share who may manage a step, and the reassignment's choice of people is the
+        # costly one to work out: it is looked at only where the extension is open.
+        extend = _offer(decider, state, context, person_id, task_management.EXTEND, step_rules()["extend"], task)
+        if extend is None:
+            continue
+        offers.append(extend)
+        reassign = _offer(decider, state, context, person_id, task_management.REASSIGN, step_rules()["reassign"], task)
+        if reassign is not None:
+            offers.append(reassign)
     delegate = _offer(
         decider, state, context, person_id, task_management.DELEGATE, step_rules()[task_management.DELEGATE], None
     )
+    delegate = _useful_delegation(decider, state, context, person_id, delegate) if delegate else None
     if delegate is not None:
         offers.append(delegate)
     held = {task_id for task_id, task in state.tasks.items() if task.assignee == person_id}
@@ -147,6 +100,39 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
     return sorted(offers, key=order)
 
 
+#: How many candidate substitutes are tried before a delegation is judged of no use to anyone.
+_SUBSTITUTES_TRIED = 8
+
+
+def _useful_delegation(
+    decider: CaseDecider, state: CaseState, context: Context, person: str, delegate: ActionOffer
+) -> ActionOffer | None:
+    """The delegation, if a substitute could then take one of the absent person's steps on their behalf, with
+    such a substitute as the example; else None. The decider records any delegation, but on a step that is
+    personal (a Board response, one's own acknowledgement) a substitute could do nothing with it."""
+    substitute = next((spec for spec in delegate.fields if spec.name == "substitute"), None)
+    if substitute is None:
+        return None
+    values = {spec.name: spec.example for spec in delegate.fields if spec.example is not None}
+    absent = values.get("absent") or person
+    for candidate in substitute.choices[:_SUBSTITUTES_TRIED]:
+        drafts = _attempt(decider, state, context, person, delegate.action, {**values, "substitute": candidate}, None)
+        if isinstance(drafts, NotAllowed):
+            continue
+        delegated = state
+        for number, draft in enumerate(drafts):
+            delegated = evolve(decider, delegated, provisional_event(delegated, draft, context.now, number))
+        for action, rule in rules_for(decider.kind).items():
+            offer = _offer(decider, delegated, context, candidate, action, rule, None)
+            if offer is not None and offer.on_behalf_of == absent:
+                fields = tuple(
+                    spec.model_copy(update={"example": candidate}) if spec is substitute else spec
+                    for spec in delegate.fields
+                )
+                return delegate.model_copy(update={"fields": fields})
+    return None
+
+
 def offers_for_task(offers: Iterable[ActionOffer], task: timed_step.Task) -> list[ActionOffer]:
     """The offers that act on one step: what its form shows and its e-mail spells out. Managing a step (extend,
     reassign) belongs on it only when that is the step's own action (the Member consultation's window)."""
@@ -157,13 +143,11 @@ def offers_for_task(offers: Iterable[ActionOffer], task: timed_step.Task) -> lis
 def refusal_for(state: CaseState, person_id: str, action: str, context: Context) -> str | None:
     """The decider's sentence when `action` is not open to the person now (e.g. "The mid-year review of the 2027
     cycle opens on 2027-07-01."), or None when it is open."""
-    from domain.action_table import rules_for
-
     rule = rules_for(decider_for(state.case_id).kind).get(action)
     if rule is None:
         return None
     decider = decider_for(state.case_id)
-    specs = _field_specs(rule, state, context, person_id, None)
+    specs = _field_specs(rule, state, context, person_id, None, complete=False)
     if specs is None:
         return None
     decision = decision_field(specs)
@@ -187,14 +171,16 @@ def how_to_act(offer: ActionOffer, person_id: str) -> list[str]:
     decision = offer.decision
     lines = []
     for value in decision.choices if decision else (None,):
-        words = ["govern", "act", offer.case_id, offer.action, "--as", person_id]
+        words = [shlex.quote(word) for word in ("govern", "act", offer.case_id, offer.action, "--as", person_id)]
         to_change: list[str] = []
         for spec, given in _line_values(offer.fields, decision, value):
-            words += ["--field", f"{spec.name}={given}"]
+            # A placeholder is written in quotes, like the comment's, so that it reads as something to fill in.
+            pair = f'{spec.name}="{PLACEHOLDER}"' if given == PLACEHOLDER else shlex.quote(f"{spec.name}={given}")
+            words += ["--field", pair]
             note = None if spec is decision else _change_note(spec)
             if note:
                 to_change.append(note)
-        line = " ".join(shlex.quote(word) for word in words)
+        line = " ".join(words)
         if _comment_needed(offer, decision, value):
             line += f' --comment "{PLACEHOLDER}"'
         if to_change:
@@ -218,10 +204,11 @@ def _offer(
     context: Context,
     person: str,
     action: str,
-    rule: Any,
+    rule: ActionRule,
     task: timed_step.Task | None,
 ) -> ActionOffer | None:
-    specs = _field_specs(rule, state, context, person, task)
+    # People to name are worked out in full only for an offer: a probe needs the first few.
+    specs = _field_specs(rule, state, context, person, task, complete=False)
     if specs is None:
         return None
     decision = decision_field(specs)
@@ -241,6 +228,8 @@ def _offer(
         return _approval_outside_band(decider, state, context, person, action, rule, refusal)
     drafts = next(iter(accepted.values()))
     step = task or _step_completed(state, drafts, person)
+    specs = _field_specs(rule, state, context, person, task) or specs
+    decision = decision_field(specs)
     if decision is not None:
         specs = tuple(
             spec.model_copy(update={"choices": tuple(c for c in spec.choices if c in accepted)})
@@ -257,7 +246,7 @@ def _approval_outside_band(
     context: Context,
     person: str,
     action: str,
-    rule: Any,
+    rule: ActionRule,
     refusal: NotAllowed | None,
 ) -> ActionOffer | None:
     """The approval step's form for a holder of any delegation-of-authority role whom the band refuses: the
@@ -278,7 +267,7 @@ def _approval_outside_band(
 
 
 def _assemble(
-    rule: Any,
+    rule: ActionRule,
     state: CaseState,
     action: str,
     specs: tuple[FieldSpec, ...],
@@ -399,34 +388,49 @@ def _change_note(spec: FieldSpec) -> str | None:
 
 
 def _field_specs(
-    rule: Any, state: CaseState, context: Context, person: str, task: timed_step.Task | None
+    rule: ActionRule,
+    state: CaseState,
+    context: Context,
+    person: str,
+    task: timed_step.Task | None,
+    *,
+    complete: bool = True,
 ) -> tuple[FieldSpec, ...] | None:
     """The action's fields for this person now, or None when a field must name someone and nobody may be named
-    (then the action is not open)."""
+    (then the action is not open). Not `complete`: only the first few people a field may name."""
     model = rule.fields(state) if callable(rule.fields) and not isinstance(rule.fields, type) else rule.fields
-    names = model.model_fields
     specs: list[FieldSpec] = []
-    for name, info in names.items():
-        if name == "document_name" and "document_sha256" in names:
-            continue
-        note = rule.notes.get(name)
+    for spec in model_fields(model):
+        note = rule.notes.get(spec.name)
         if note is not None and note.omit:
             continue
-        if name == "document_sha256" and "document_name" in names:
-            name = "document"
-            note = rule.notes.get("document", note)
-        spec = _from_annotation(name, info.annotation, info.metadata, info.is_required(), info.description)
-        if spec is None:
-            continue
         if note is not None:
-            spec = note.apply(spec, state, context, person, task)
-            if spec is None:
+            noted = note.apply(spec, state, context, person, task, complete=complete)
+            if noted is None:
                 return None
+            spec = noted
         if spec.kind in ("person", "people") and not spec.choices and not spec.required:
             continue  # nobody to name, and nobody needs naming (delegating one's own step)
         if spec.example is None and spec.required:
             spec = spec.model_copy(update={"example": _default_example(spec, context, person)})
         specs.append(spec)
+    return tuple(specs)
+
+
+@cache
+def model_fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
+    """A decider's field model as fields, before the table's notes: kinds, choices, bounds, required. A document
+    (`document_sha256` with `document_name`) is one `document` field, as `govern act --field document=PATH`
+    sends it; a structure no `--field` can carry is left out."""
+    names = model.model_fields
+    specs = []
+    for name, info in names.items():
+        if name == "document_name" and "document_sha256" in names:
+            continue
+        shown = "document" if name == "document_sha256" and "document_name" in names else name
+        spec = _from_annotation(shown, info.annotation, info.metadata, info.is_required(), info.description)
+        if spec is not None:
+            specs.append(spec)
     return tuple(specs)
 
 
@@ -497,3 +501,16 @@ def _default_example(spec: FieldSpec, context: Context, person: str) -> str:
     if spec.kind == "date":
         return local_date(context.organisation, person, context.now).isoformat()
     return PLACEHOLDER
+
+
+__all__ = [
+    "ActionOffer",
+    "FieldKind",
+    "FieldSpec",
+    "actions_open_to",
+    "decision_field",
+    "how_to_act",
+    "offers_for_task",
+    "refusal_for",
+    "runs_as_written",
+]

@@ -8,8 +8,10 @@ act, which choices are open and whether a comment is needed are not here: `domai
 decider. A test checks that every action a decider knows has its row, so the table cannot fall behind.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,14 +29,18 @@ from domain import (
     task_management,
     timed_step,
 )
-from domain.acting import substitute_refusal
-from domain.action_catalogue import FieldKind, FieldSpec
+from domain.acting import local_date, substitute_refusal
+from domain.action_offer import FieldKind, FieldSpec
 from domain.board_request import MeetingFields
 from domain.case import CaseState, Context
+from domain.case_kinds import decider_for
 from domain.errors import NotAllowed
+from domain.organisation import Person
 
-#: Choices (or an example) that depend on the case, the instant and the person acting.
-FromCase = Callable[[CaseState, Context, str, "timed_step.Task | None"], tuple[str, ...]]
+#: Choices that depend on the case, the instant and the person acting, in the order a form lists them.
+FromCase = Callable[[CaseState, Context, str, "timed_step.Task | None"], Iterable[str]]
+#: Enough choices for any example a line gives (two reviewers), when only an example is needed.
+_FIRST_FEW = 4
 
 
 @dataclass(frozen=True)
@@ -50,9 +56,17 @@ class FieldNote:
     omit: bool = False
 
     def apply(
-        self, spec: FieldSpec, state: CaseState, context: Context, person: str, task: timed_step.Task | None
+        self,
+        spec: FieldSpec,
+        state: CaseState,
+        context: Context,
+        person: str,
+        task: timed_step.Task | None,
+        *,
+        complete: bool = True,
     ) -> FieldSpec | None:
-        """The field with this note applied; None when it must name someone and nobody may be named."""
+        """The field with this note applied; None when it must name someone and nobody may be named. Not
+        `complete`: only the first few choices, enough for an example."""
         update: dict[str, Any] = {}
         if self.label:
             update["label"] = self.label
@@ -63,7 +77,10 @@ class FieldNote:
         if self.required_when:
             update["required_when"] = dict(self.required_when)
         if self.choices is not None:
-            choices = self.choices(state, context, person, task)
+            found = self.choices(state, context, person, task)
+            # People are the costly choices to work out; every other choice is needed whole, to be probed.
+            few = not complete and (self.kind or spec.kind) in ("person", "people")
+            choices = tuple(islice(found, _FIRST_FEW)) if few else tuple(found)
             if not choices and spec.required:
                 return None
             update["choices"] = choices
@@ -84,40 +101,46 @@ class ActionRule:
 
 
 # -- choices that come from the case ---------------------------------------------------------------------------
-def _people_who_may_hold(state: CaseState, context: Context, step: timed_step.Task) -> tuple[str, ...]:
+def _people_who_may_hold(
+    state: CaseState, context: Context, step: timed_step.Task, people: Iterable[Person] | None = None
+) -> Iterator[str]:
     """Everyone the case's decider would let hold `step` (its `check_assignee`), but its present holder."""
-    from domain.case_kinds import decider_for
-
     decider = decider_for(state.case_id)
-    eligible = []
-    for person in context.organisation.people:
+    for person in context.organisation.people if people is None else people:
         if person.id == step.assignee:
             continue
         try:
             decider.check_assignee(state, step, person.id, context)
         except NotAllowed:
             continue
-        eligible.append(person.id)
-    return tuple(eligible)
+        yield person.id
 
 
-def _reviewers(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
-    # Who may review is who may hold a reviewer's conflict-of-interest declaration, as the grant decider checks
-    # a reassignment of one; the step here is hypothetical, held by nobody yet.
+def _reviewers(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
+    """Who may review is who may hold a reviewer's conflict-of-interest declaration, as the grant decider checks
+    a reassignment of one (the step here is hypothetical, held by nobody yet). Listed first: people with no
+    role in the delegation-of-authority matrix, since a reviewer may not then approve; programme officers
+    before other staff."""
+    organisation = context.organisation
+    approvers = {str(band.approver_role) for band in organisation.delegation_of_authority}
+    ordered = sorted(
+        organisation.people,
+        key=lambda candidate: (bool(approvers & set(candidate.roles)), "programme_officer" not in candidate.roles),
+    )
     declaration = timed_step.Task(
         task_id="coi-", kind="coi_declaration", title="", assignee="", action="declare-interests", opened_at=context.now
     )
-    return _people_who_may_hold(state, context, declaration)
+    return _people_who_may_hold(state, context, declaration, ordered)
 
 
 def _reviewers_example(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> str | None:
     needed = grant.REVIEWERS_NEEDED - len(getattr(state, "reviewers", ()))
-    named = _reviewers(state, context, person, task)[: max(needed, 0)]
+    named = list(islice(_reviewers(state, context, person, task), max(needed, 0)))
     return ",".join(named) if named else None
 
 
-def _new_assignees(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
-    return _people_who_may_hold(state, context, task) if task is not None else ()
+def _new_assignees(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
+    return _people_who_may_hold(state, context, task) if task is not None else iter(())
 
 
 def _the_step(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
@@ -146,24 +169,25 @@ def _absent_example(state: CaseState, context: Context, person: str, task: timed
     return colleagues[0] if colleagues else None
 
 
-def _substitutes(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
+def _substitutes(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> Iterator[str]:
     """Who may stand in; nobody when the person neither holds a step here nor may delegate for someone who does."""
     holds_a_step = any(step.assignee == person for step in state.tasks.values())
     if not holds_a_step and not _absent_colleagues(state, context, person, task):
-        return ()
+        return
     absent = _absent_example(state, context, person, task) or person
     organisation = context.organisation
     roles = set(organisation.person(absent).roles)
     # Colleagues who share the absent person's role first (they can usually hold the step), then other staff.
-    staff_first = sorted(
-        organisation.people, key=lambda candidate: (not roles & set(candidate.roles), not candidate.staff)
-    )
-    return tuple(
-        candidate.id
-        for candidate in staff_first
-        if candidate.id not in (absent, person)
-        and substitute_refusal(organisation, state.subjects, state.requester, candidate.id) is None
-    )
+    ordered = sorted(organisation.people, key=lambda candidate: (not roles & set(candidate.roles), not candidate.staff))
+    for candidate in ordered:
+        if candidate.id not in (absent, person) and (
+            substitute_refusal(organisation, state.subjects, state.requester, candidate.id) is None
+        ):
+            yield candidate.id
+
+
+def _a_week_on(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> str:
+    return (local_date(context.organisation, person, context.now) + timedelta(days=7)).isoformat()
 
 
 def _rating_scale(state: CaseState, context: Context, person: str, task: timed_step.Task | None) -> tuple[str, ...]:
@@ -485,7 +509,7 @@ STEP_RULES: dict[str, ActionRule] = {
         {
             "substitute": FieldNote(label="Substitute", kind="person", choices=_substitutes),
             "starts_on": FieldNote(label="From"),
-            "ends_on": FieldNote(label="Until"),
+            "ends_on": FieldNote(label="Until", example=_a_week_on),
             "absent": FieldNote(
                 label="Who is away (default you)", kind="person", choices=_absent_colleagues, example=_absent_example
             ),

@@ -427,7 +427,9 @@ async def run_scenario(
     dependencies = WorkerDependencies(
         store=store,
         organisation=organisation,
-        delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
+        delivery=MailDelivery(
+            smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from, public_url=settings.public_url
+        ),
         sealer=sealer_from_settings(settings),
     )
     worker = build_worker(environment.client, settings.task_queue, dependencies)
