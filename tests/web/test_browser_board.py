@@ -103,7 +103,9 @@ def test_board_members_object_with_grounds_declare_conflicts_and_observers_only_
     assert recusal["actor"] == "board-member-4" and recusal["payload"]["channel"]["name"] == "web"
 
 
-def test_a_board_vote_is_cast_and_changed_before_the_close(page: Page, installation: Installation) -> None:
+def test_a_board_vote_is_cast_and_changed_before_the_close(page: Page, installation: Installation, chromium) -> None:
+    from tests.web.installation import new_page
+
     installation.govern("policy", "review", "start", "charter", "--as", "director", "--comment", "Browser test.")
     review = "policy/charter/review/1"
     _board_case(installation, review)
@@ -138,3 +140,21 @@ def test_a_board_vote_is_cast_and_changed_before_the_close(page: Page, installat
     votes = [event for event in installation.trail(board) if event["type"] == "VoteCast"]
     assert [(event["actor"], event["outcome"]) for event in votes] == [(member, "approve"), (member, "reject")]
     assert all(event["payload"]["channel"]["name"] == "web" for event in votes)
+    with page.expect_download() as paper:
+        page.get_by_role("link", name="charter-v4.md").first.click()
+    assert open(paper.value.path(), encoding="utf-8").read() == document.read_text()
+
+    # Another member sees that member 3 has voted, not how, while the vote is open: on the Board page and in
+    # the case's timeline alike.
+    other = new_page(chromium, installation)
+    sign_in_by_mail(other, installation, *_member(6))
+    other.goto(f"{installation.url}/board")
+    procedure = other.get_by_role("article").filter(has_text=board)
+    expect(procedure.get_by_role("row").filter(has_text="Board Member 3")).to_contain_text("responded")
+    expect(procedure.get_by_role("row").filter(has_text="Board Member 3")).not_to_contain_text("reject")
+    other.goto(f"{installation.url}/cases/{board}")
+    expect(other.get_by_role("row").filter(has_text="Vote cast")).to_have_count(2)
+    for row in other.get_by_role("row").filter(has_text="Vote cast").all():
+        expect(row).to_contain_text("not shown until the close")
+        expect(row).not_to_contain_text("reject")
+    other.context.close()
