@@ -50,7 +50,20 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, migrate, plan, policy, reconcile, serve, simulate, web
+    from cli import (
+        appraisal,
+        audit,
+        cases,
+        codec_server,
+        migrate,
+        plan,
+        policy,
+        projections,
+        reconcile,
+        serve,
+        simulate,
+        web,
+    )
 
     app.command()(serve.up)
     app.command()(serve.worker)
@@ -68,6 +81,7 @@ def _mount_subcommands() -> None:
     app.command(name="codec-server")(codec_server.codec_server)
     audit.app.command("reconcile")(reconcile.reconcile)
     app.add_typer(audit.app, name="audit")
+    app.add_typer(projections.app, name="projections")
 
 
 _mount_subcommands()

@@ -14,7 +14,7 @@ from domain.errors import NotAllowed
 from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
 from runtime.case_commands import refuse_if_exists
 from simulation.scenario import PlanOpening
-from store.projections import all_events, case_state
+from store.projections import case_rows, case_state, open_tasks
 from workflows.messages import OpenPlan
 
 plan_app = typer.Typer(help="The Strategic Plan, its Annual Work Plans and quarterly reports.", no_args_is_help=True)
@@ -66,29 +66,26 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     settings = settings_of(ctx)
     store = open_store(settings)
     now = datetime.now(UTC)
-    streams = sorted({event.stream_id for event in all_events(store) if event.stream_id.startswith("plan/")})
-    plans = [stream for stream in streams if stream.count("/") == 1]
     data = []
-    for plan_case in plans:
-        plan = case_state(store, plan_case)
-        cases = []
-        for stream in streams:
-            if stream.startswith(plan_case + "/") and stream.count("/") == 3:
-                state = case_state(store, stream)
-                overdue = [t.task_id for t in state.tasks.values() if t.is_overdue(now)]
-                due = min((t.due_at for t in state.tasks.values() if t.due_at is not None), default=None)
-                cases.append(
-                    {
-                        "case": stream,
-                        "stage": state.stage,
-                        "outcome": state.outcome,
-                        "next_due_at": due.isoformat() if due else None,
-                        "overdue": overdue,
-                    }
-                )
+    for plan_row in sorted(case_rows(store, kind=STRATEGIC_PLAN.kind), key=lambda row: row.case_id):
+        plan = case_state(store, plan_row.case_id)
+        overdue: dict[str, list[str]] = {}
+        for task in open_tasks(store, now, parent=plan_row.case_id):
+            if task.overdue:
+                overdue.setdefault(task.case_id, []).append(task.task_id)
+        cases = [
+            {
+                "case": row.case_id,
+                "stage": row.stage,
+                "outcome": row.outcome,
+                "next_due_at": row.next_due_at.isoformat() if row.next_due_at else None,
+                "overdue": overdue.get(row.case_id, []),
+            }
+            for row in sorted(case_rows(store, parent=plan_row.case_id), key=lambda row: row.case_id)
+        ]
         data.append(
             {
-                "plan": plan_case,
+                "plan": plan_row.case_id,
                 "stage": plan.stage,
                 "outcome": plan.outcome,
                 "summary": STRATEGIC_PLAN.stage_summary(plan),

@@ -4,7 +4,7 @@ They hold only hashes of secrets (see `store.web_sessions`) and, unlike the audi
 pruned, so they get no append-only triggers.
 
 Revision ID: 0100_web_sessions
-Revises: 0001_audit_events
+Revises: 0002_read_projections
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0100_web_sessions"
-down_revision: str | None = "0001_audit_events"
+down_revision: str | None = "0002_read_projections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
