@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-import yaml
 from pydantic import BaseModel
 from temporalio.client import Client
 
 from cli.context import fail, settings_of
+from cli.summary import due_text, summary_lines
 from domain import case
 from domain.acting import require_known_person
 from domain.case_kinds import decider_for
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.grant import GRANT
+from domain.grant_application import GrantApplication
 from domain.organisation import Organisation
 from runtime.case_commands import (
     CommandRefused,
@@ -34,7 +35,8 @@ from runtime.case_commands import (
     send_command,
     start_case,
 )
-from runtime.documents import DocumentError, with_stored_document
+from runtime.documents import DocumentError, with_document_hash
+from runtime.file_loading import FileInvalid, load_mapping, validate
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.settings import Settings
 from store.event_store import EventStore
@@ -87,6 +89,17 @@ def _echo(data: Any, as_json: bool, text: str) -> None:
     typer.echo(json.dumps(data, default=str, indent=2) if as_json else text)
 
 
+APPLICATION = "the application"
+
+
+def loaded(function: Callable[..., T], *args: Any) -> T:
+    """Read a file a person wrote (`runtime.file_loading`); a file that does not load leaves with its sentence."""
+    try:
+        return function(*args)
+    except FileInvalid as error:
+        fail(str(error))
+
+
 @grant_app.command("submit")
 def submit(
     ctx: typer.Context,
@@ -95,14 +108,8 @@ def submit(
 ) -> None:
     """Submit a grant application; it starts the GrantApproval case grant/<reference>."""
     settings = settings_of(ctx)
-    try:
-        fields = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
-    except OSError as error:
-        fail(f"Cannot read the application {file}: {error.strerror}.")
-    except yaml.YAMLError as error:
-        fail(f"The application {file} is not valid YAML: {str(error).splitlines()[0]}.")
-    if not isinstance(fields, dict):
-        fail(f"The application {file} must be a YAML mapping of fields.")
+    fields = loaded(load_mapping, file, APPLICATION)
+    loaded(validate, GrantApplication, fields, file, APPLICATION)
     organisation = load_org(settings)
     reference = str(fields.get("reference", ""))
     case_id = f"grant/{reference}"
@@ -115,8 +122,9 @@ def submit(
         fail(refusal.sentence)
     refused_or(refuse_if_exists, settings, case_id, f"Case {case_id} already exists; choose another reference.")
     state = opened_case(settings, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))
-    summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_lines(state)}
-    _echo(summary, as_json, f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state)))
+    summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_data(state)}
+    text = f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state, organisation))
+    _echo(summary, as_json, text)
 
 
 def opened_case(settings: Settings, case_id: str, workflow: str, opening: BaseModel) -> case.CaseState:
@@ -127,12 +135,26 @@ def opened_case(settings: Settings, case_id: str, workflow: str, opening: BaseMo
         fail(refusal.sentence, code=refusal.code)
 
 
-def _task_lines(state: case.CaseState) -> list[str]:
-    lines = []
-    for task in state.tasks.values():
-        due = task.due_at.isoformat() if task.due_at else "-"
-        lines.append(f"  open: {task.task_id} -> {task.assignee} ({task.action}), due {due}")
-    return lines
+def _task_data(state: case.CaseState) -> list[dict[str, Any]]:
+    """The open tasks for `--json`: due instants in UTC ISO-8601."""
+    return [
+        {
+            "task": task.task_id,
+            "assignee": task.assignee,
+            "action": task.action,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+        }
+        for task in state.tasks.values()
+    ]
+
+
+def _task_lines(state: case.CaseState, organisation: Organisation) -> list[str]:
+    """Each open task with its due date on the assignee's clock."""
+    return [
+        f"  open: {task.task_id} -> {task.assignee} ({task.action}), due "
+        f"{due_text(task.due_at, task.assignee, organisation)}"
+        for task in state.tasks.values()
+    ]
 
 
 def act(
@@ -163,14 +185,15 @@ def perform(
     organisation = load_org(settings)
     _, store = refused_or(check_before_sending, settings, organisation, None, case_id, actor)
     try:
-        fields = with_stored_document(fields, settings.data_dir / "documents", Path.cwd())
+        # Hashed now, stored only once the case accepts the command: a refusal leaves no file behind.
+        fields, document = with_document_hash(fields, Path.cwd())
     except DocumentError as error:
         fail(str(error))
     command = Command(
         action=action, actor=actor, fields=fields, comment=comment, channel=refused_or(cli_channel, settings)
     )
     try:
-        result = asyncio.run(send_command(settings, organisation, store, case_id, command))
+        result = asyncio.run(send_command(settings, organisation, store, case_id, command, document=document))
     except CommandRefused as refusal:
         fail(refusal.sentence, code=refusal.code)
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
@@ -194,6 +217,7 @@ def status(
     state = case_state(store, case_id)
     if state is None:
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
+    organisation = load_org(settings)
     history = store.read_stream(case_id)
     data = {
         "case": case_id,
@@ -203,15 +227,7 @@ def status(
         "outcome": state.outcome,
         "version": state.version,
         "summary": decider.stage_summary(state),
-        "open_tasks": [
-            {
-                "task": t.task_id,
-                "assignee": t.assignee,
-                "action": t.action,
-                "due_at": t.due_at.isoformat() if t.due_at else None,
-            }
-            for t in state.tasks.values()
-        ],
+        "open_tasks": _task_data(state),
         "history": [
             {
                 "seq": e.seq,
@@ -226,12 +242,10 @@ def status(
         ],
     }
     lines = [f"{case_id} ({state.kind}): stage {state.stage}" + (f", closed: {state.outcome}" if state.closed else "")]
-    for key, value in data["summary"].items():
-        if value not in (None, [], {}, 0):
-            lines.append(f"  {key}: {value}")
+    lines.extend(summary_lines(data["summary"], organisation))
     lines.append("Open tasks:" if state.tasks else "Open tasks: none")
-    lines.extend(_task_lines(state))
-    lines.append(f"History ({len(history)} events):")
+    lines.extend(_task_lines(state, organisation))
+    lines.append(f"History ({len(history)} events, times in UTC):")
     for e in history:
         who = e.actor + (f" for {e.on_behalf_of}" if e.on_behalf_of else "")
         lines.append(f"  {e.occurred_at:%Y-%m-%d %H:%M} {e.type:<26} {who:<32} {e.outcome or ''}")
@@ -245,16 +259,18 @@ def tasks(
 ) -> None:
     """Open tasks with due dates, overdue first, from the audit trail's projection."""
     settings = settings_of(ctx)
+    organisation = load_org(settings)
     if person is not None:
         try:
-            require_known_person(load_org(settings), person)
+            require_known_person(organisation, person)
         except NotAllowed as refusal:
             fail(refusal.sentence)
     rows = open_tasks(open_store(settings), datetime.now(UTC), person)
     data = [row.model_dump(mode="json") for row in rows]
     lines = [
-        f"{'OVERDUE ' if row.overdue else ''}{row.due_at.isoformat() if row.due_at else '-':<26} {row.assignee:<28} "
-        f"{row.case_id} {row.task_id}: {row.title} (govern act {row.case_id} {row.action} --as {row.assignee})"
+        f"{'OVERDUE ' if row.overdue else ''}{row.case_id} {row.task_id}: {row.title}\n"
+        f"    {row.assignee}, due {due_text(row.due_at, row.assignee, organisation)}\n"
+        f"    govern act {row.case_id} {row.action} --as {row.assignee}"
         for row in rows
     ]
     _echo(data, as_json, "\n".join(lines) if lines else "No open tasks.")

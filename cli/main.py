@@ -60,6 +60,7 @@ def _mount_subcommands() -> None:
         policy,
         projections,
         reconcile,
+        reference,
         serve,
         simulate,
         web,
@@ -74,6 +75,7 @@ def _mount_subcommands() -> None:
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)
+    app.command()(reference.reference)
     app.add_typer(policy.policy_app, name="policy")
     app.command()(policy.overdue)
     app.add_typer(plan.plan_app, name="plan")
@@ -85,6 +87,16 @@ def _mount_subcommands() -> None:
 
 
 _mount_subcommands()
+
+
+def _let_sdk_logs_arrive() -> None:
+    """The SDK core hands its log lines to Python in batches a few milliseconds apart; a command that talked to
+    Temporal waits for the last batch, so that a warning is on stderr rather than lost at exit."""
+    temporal = sys.modules.get("runtime.temporal")
+    if temporal is not None and temporal.sdk_runtime.cache_info().currsize:
+        import time
+
+        time.sleep(0.1)
 
 
 def entry() -> None:
@@ -100,6 +112,7 @@ def entry() -> None:
 
         traceback.print_exc()
         code = 1
+    _let_sdk_logs_arrive()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -4,15 +4,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-import yaml
-from pydantic import ValidationError
 
-from cli.cases import _echo, load_org, open_store, opened_case, refused_or
+from cli.cases import _echo, load_org, loaded, open_store, opened_case, refused_or
 from cli.context import fail, settings_of
 from domain.case import Context
 from domain.errors import NotAllowed
 from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
 from runtime.case_commands import refuse_if_exists
+from runtime.file_loading import load_model
 from simulation.scenario import PlanOpening
 from store.projections import case_rows, case_state, open_tasks
 from workflows.messages import OpenPlan
@@ -28,12 +27,7 @@ def start(
 ) -> None:
     """Open a Strategic Plan cycle (case plan/<start>-<end>)."""
     settings = settings_of(ctx)
-    try:
-        plan = PlanOpening.model_validate(yaml.safe_load(Path(file).read_text(encoding="utf-8")))
-    except OSError as error:
-        fail(f"Cannot read the plan file {file}: {error.strerror}.")
-    except (yaml.YAMLError, ValidationError) as error:
-        fail(f"The plan file {file} is invalid: {str(error).splitlines()[0]}.")
+    plan = loaded(load_model, file, PlanOpening, "the plan file")
     context = Context(organisation=load_org(settings), now=datetime.now(UTC))
     try:
         open_strategic_plan(

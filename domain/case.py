@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Imported here, not lazily: a module first imported inside the workflow sandbox binds the sandbox's proxies
 # (e.g. of zoneinfo), which then fail when the same module is used outside it.
-from domain import task_management, timed_step
+from domain import limits, task_management, timed_step
 from domain.acting import Delegation, acting_for, require_known_person
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
@@ -175,6 +175,7 @@ def refuse_if_closed(state: CaseState) -> None:
 
 def decide_command(decider: CaseDecider[State], state: State, command: Command, context: Context) -> list[EventDraft]:
     """The events an accepted command produces, or NotAllowed with the sentence a person reads."""
+    limits.refuse_oversized_command(command)
     organisation = context.organisation
     require_known_person(organisation, command.actor)
     refuse_if_closed(state)

@@ -1,9 +1,10 @@
 """The one path every edge takes to act on a case or open one: the CLI (`govern act`, `grant submit`, ...) and
 the web front call these functions, so a person gets the same checks and the same sentence wherever they act.
 
-Before anything reaches Temporal: the person is known, the case exists and is open, confidential content has a
-key, a worker is listening. Then the command goes to the case's workflow as an Update, whose validator runs the
-decider; a refusal comes back as `CommandRefused` with the rule's sentence, and nothing is recorded.
+Before anything reaches Temporal: the command is within the size limits, the person is known, the case exists and
+is open, confidential content has a key, a worker is listening. Then the command goes to the case's workflow as an
+Update, whose validator runs the decider; a refusal comes back as `CommandRefused` with the rule's sentence, and
+nothing is recorded. A document the command carries (by its hash) is stored only once the command is accepted.
 """
 
 import asyncio
@@ -19,12 +20,13 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain import case
+from domain import case, limits
 from domain.acting import require_known_person
 from domain.case_kinds import decider_for, is_confidential
 from domain.commands import Channel, Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.organisation import Organisation
+from runtime.documents import Document, store_document
 from runtime.settings import Settings
 from runtime.temporal import TemporalUnavailable, connect, worker_is_polling
 from store.errors import StoreError, StoreUnavailable
@@ -143,13 +145,16 @@ async def send_command(
     case_id: str,
     command: Command,
     client: Client | None = None,
+    document: Document | None = None,
 ) -> ActResult:
-    """Act on a case: the checks above, then the Update; the rule's sentence on refusal, nothing recorded."""
+    """Act on a case: the checks above, then the Update; the rule's sentence on refusal, nothing recorded.
+    The `document` whose hash the command carries is stored under `<data dir>/documents/` once accepted."""
+    refuse_oversized(command)
     check_before_sending(settings, organisation, store, case_id, command.actor)
     client = await client_with_worker(settings, client)
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=30))
+        result = await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=30))
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         raise CommandRefused(getattr(cause, "message", None) or str(error)) from None
@@ -157,6 +162,30 @@ async def send_command(
         if error.status == RPCStatusCode.NOT_FOUND:
             raise CommandRefused(f"Case {case_id} is no longer running; it accepts no further actions.") from None
         raise CommandRefused(f"Temporal refused the action: {error.message}.") from None
+    if document is not None:
+        store_document(settings.data_dir / "documents", document)
+    return result
+
+
+def refuse_oversized(command: Command) -> None:
+    """The size limits (`domain.limits`), before anything is sent: the case's validator would refuse the
+    command too, but a payload above Temporal's own limit would never reach it."""
+    try:
+        limits.refuse_oversized_command(command)
+    except NotAllowed as refusal:
+        raise CommandRefused(refusal.sentence) from None
+
+
+def refuse_oversized_opening(case_id: str, opening: BaseModel) -> None:
+    """An opening carries a command (a grant's submission) or its own fields (a plan's period and dates)."""
+    command = getattr(opening, "command", None)
+    if isinstance(command, Command):
+        refuse_oversized(command)
+        return
+    try:
+        limits.refuse_oversized(opening.model_dump(mode="json"), what=f"The opening of {case_id}")
+    except NotAllowed as refusal:
+        raise CommandRefused(refusal.sentence) from None
 
 
 def refuse_if_exists(settings: Settings, case_id: str, sentence: str) -> None:
@@ -175,6 +204,7 @@ async def start_case(
     settings: Settings, case_id: str, workflow: str, opening: BaseModel, client: Client | None = None
 ) -> Any:
     """Start the case's workflow and wait until its opening is on the audit trail (or say why it is not)."""
+    refuse_oversized_opening(case_id, opening)
     client = await client_with_worker(settings, client)
     try:
         handle = await client.start_workflow(workflow, opening, id=case_id, task_queue=settings.task_queue)

@@ -233,4 +233,3 @@ async def _run_exists(client: Client, workflow_id: str, run_id: str) -> bool:
 def _stored_event_ids(store: EventStore) -> set[str]:
     with store.engine.connect() as connection:
         return {row[0] for row in connection.execute(sa.select(audit_events.c.event_id))}
-

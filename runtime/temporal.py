@@ -1,15 +1,19 @@
 """Connecting to Temporal, and the embedded dev server that `govern up` runs."""
 
+import functools
+import logging
 import socket
 from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.converter import DataConverter
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import TLSConfig
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
 from runtime.codec import data_converter
+from runtime.logging import configure_logging
 from runtime.settings import SettingError, Settings
 
 
@@ -51,8 +55,30 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     )
 
 
+@functools.cache
+def sdk_runtime(level: str) -> Runtime:
+    """The SDK's runtime, with the core's own log lines (retries, warnings) forwarded to Python logging, and so
+    through structlog to standard error: never onto standard output, where `--json` output goes."""
+    core_level = {"debug": "DEBUG", "info": "INFO", "warning": "WARN", "error": "ERROR"}.get(level, "WARN")
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level=core_level, other_level=core_level),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            )
+        )
+    )
+
+
+def route_logs_to_stderr(settings: Settings) -> None:
+    """Once per process, for commands that talk to Temporal: SDK and Python warnings go to standard error."""
+    if not logging.getLogger().handlers:
+        configure_logging(settings.log_format, settings.log_level if settings.log_level != "info" else "warning")
+
+
 async def connect(settings: Settings) -> Client:
     """A client for the configured Temporal; one clear sentence if nobody answers."""
+    route_logs_to_stderr(settings)
     try:
         return await Client.connect(
             settings.temporal_address,
@@ -60,6 +86,7 @@ async def connect(settings: Settings) -> Client:
             data_converter=_converter(settings),
             tls=_tls(settings),
             api_key=settings.temporal_api_key,
+            runtime=sdk_runtime(settings.log_level),
         )
     except TemporalUnavailable:
         raise
@@ -89,6 +116,7 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
         dev_server_existing_path=temporal_cli(),
         dev_server_database_filename=str((settings.data_dir / "temporal.db").resolve()),
         dev_server_log_level="warn",
+        runtime=sdk_runtime(settings.log_level),
     )
 
 

@@ -6,7 +6,6 @@ browser sends (an `actor`, an `as`, a `channel`) is ignored, so no form field ca
 field is a file upload, stored by its SHA-256 like `govern act --field document=PATH`.
 """
 
-import hashlib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -14,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from domain.action_catalogue import ActionOffer, FieldSpec
 from domain.organisation import Organisation
-from runtime.documents import store_document_content
+from runtime.documents import Document
 
 #: A choice with this many options or fewer is a row of radio buttons; more is a drop-down list.
 RADIO_LIMIT = 5
@@ -123,22 +122,23 @@ def form_view(offer: ActionOffer, organisation: Organisation, entered: FormData 
 
 
 class SubmittedFields(BaseModel):
-    """The command's fields as read from a form, and the document written for it (to remove on refusal)."""
+    """The command's fields as read from a form, and the uploaded document, to store once the command is
+    accepted (a refused one leaves no file behind)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     fields: dict[str, str]
     comment: str | None
-    new_document: Path | None = None
+    document: Document | None = None
 
 
 class BadSubmission(Exception):
     """One sentence: the form could not be read (a file too large)."""
 
 
-async def read_submission(offer: ActionOffer, form: FormData, documents_dir: Path) -> SubmittedFields:
+async def read_submission(offer: ActionOffer, form: FormData) -> SubmittedFields:
     fields: dict[str, str] = {}
-    new_document: Path | None = None
+    document: Document | None = None
     for spec in offer.fields:
         if spec.kind == "document":
             upload = form.get(spec.name)
@@ -146,12 +146,9 @@ async def read_submission(offer: ActionOffer, form: FormData, documents_dir: Pat
                 content = await upload.read(MAX_DOCUMENT_BYTES + 1)
                 if len(content) > MAX_DOCUMENT_BYTES:
                     raise BadSubmission(f"{spec.label} is larger than 20 MB; nothing was sent.")
-                target = documents_dir / hashlib.sha256(content).hexdigest()
-                existed = target.exists()
-                digest = store_document_content(documents_dir, content)
-                new_document = None if existed else target
-                fields["document_sha256"] = digest
-                fields["document_name"] = Path(upload.filename).name
+                document = Document(name=Path(upload.filename).name, content=content)
+                fields["document_sha256"] = document.sha256
+                fields["document_name"] = document.name
             continue
         given = [item.strip() for item in form.getlist(spec.name) if isinstance(item, str) and item.strip()]
         if not given:
@@ -159,4 +156,4 @@ async def read_submission(offer: ActionOffer, form: FormData, documents_dir: Pat
         fields[spec.name] = ",".join(given) if spec.kind == "people" else given[0]
     comment = form.get("comment")
     text = comment.strip() if isinstance(comment, str) else ""
-    return SubmittedFields(fields=fields, comment=text or None, new_document=new_document)
+    return SubmittedFields(fields=fields, comment=text or None, document=document)

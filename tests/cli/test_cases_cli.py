@@ -41,11 +41,11 @@ def assert_nothing_recorded(env: dict[str, str]) -> None:
     [
         (
             {"amount": 100000},
-            "The grant application is invalid: the tranches add up to 120000, not to the amount 100000.",
+            "The application {path} is invalid: the tranches add up to 120000, not to the amount 100000.",
         ),
         (
             {"currency": "EUR"},
-            "The grant application is invalid: an amount in EUR needs fx_rate_to_usd, the rate recorded on the case.",
+            "The application {path} is invalid: an amount in EUR needs fx_rate_to_usd, the rate recorded on the case.",
         ),
         (
             {"submitted_by": "finance-officer"},
@@ -59,13 +59,13 @@ def assert_nothing_recorded(env: dict[str, str]) -> None:
             {"grantee_contact": "nobody-known"},
             "The grant application is invalid: grantee_contact: unknown person 'nobody-known'.",
         ),
-        ({"amount": -5}, "The grant application is invalid: amount: Input should be greater than 0."),
+        ({"amount": -5}, "The application {path} is invalid: amount: input should be greater than 0 (got -5)."),
     ],
 )
 def test_an_invalid_application_is_refused_with_one_sentence(tmp_path, env, changes, sentence) -> None:
     result = submit(tmp_path, env, **changes)
     assert result.exit_code == 1
-    assert result.stderr.strip() == sentence
+    assert result.stderr.strip() == sentence.format(path=tmp_path / "application.yaml")
     assert_nothing_recorded(env)
 
 

@@ -5,8 +5,6 @@ session's, the channel is `web` with the sign-in method and the session's refere
 sentence on the page and nothing is recorded.
 """
 
-from pathlib import Path
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +15,7 @@ from domain.case import Context
 from domain.commands import Channel, Command
 from domain.notice import case_path, task_path
 from runtime.case_commands import CommandRefused
+from runtime.documents import store_document
 from web.case_page import CasePage, case_page_data
 from web.forms import BadSubmission, form_view, read_submission
 from web.guards import NotVisible, form_of, page, viewer_of, web_of
@@ -115,7 +114,7 @@ async def act(request: Request) -> Response:
         return render_case(request, case, status=REFUSED, refusal=sentence)
 
     try:
-        submitted = await read_submission(offer, form, web.documents_dir)
+        submitted = await read_submission(offer, form)
     except BadSubmission as error:
         return refused(str(error))
     command = Command(
@@ -128,9 +127,10 @@ async def act(request: Request) -> Response:
     try:
         result = await web.actions.act(case_id, command)
     except CommandRefused as refusal:
-        if submitted.new_document is not None:
-            Path(submitted.new_document).unlink(missing_ok=True)  # nothing recorded refers to it
         return refused(refusal.sentence)
+    if submitted.document is not None:
+        # Stored once accepted, as `govern act` does: the trail now refers to it by its hash.
+        await run_in_threadpool(store_document, web.documents_dir, submitted.document)
     after = await run_in_threadpool(case_page_data, web, viewer.person_id, case_id)
     recorded = ", ".join(readable_type(event).lower() for event in result.events)
     summary = f"{offer.label}: {recorded}; the case is now at stage {result.stage.replace('_', ' ')}"
