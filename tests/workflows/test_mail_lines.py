@@ -27,7 +27,7 @@ from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.notice import DOCUMENT_HEADING, HOW_TO_ACT_HEADING, message_id_for
 from domain.organisation import Organisation
-from runtime.documents import with_stored_document
+from runtime.documents import with_document_hash
 from runtime.sealing import SEALED_KEY, ContentSealer
 from simulation.runner import scenario_organisation
 from simulation.scenario import load_scenario
@@ -119,7 +119,7 @@ def check_mail(
         assert ("=PATH" in line) is needs_document, line
         case_id, command = parse_line(line.replace("=PATH", f"={document}") if needs_document else line)
         assert case_id == mail.case_id and command.actor == mail.recipient, line
-        fields: dict[str, Any] = with_stored_document(command.fields, documents_dir, document.parent)
+        fields: dict[str, Any] = with_document_hash(command.fields, document.parent)[0]
         try:
             case.decide_command(decider, state, command.model_copy(update={"fields": fields}), context)
         except NotAllowed as refusal:
