@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web.context import WebContext
-from web.guards import CSRF_REFUSAL, CsrfRefused, NotVisible, page
+from web.guards import CSRF_REFUSAL, CsrfRefused, NotVisible, page, resolve_viewer
 from web.pages import audit, board, cases, sign_in, task, tasks
 from web.rendering import render
 from web.static_files import STATIC
@@ -33,6 +33,8 @@ async def health(request: Request) -> Response:
 
 
 async def _not_visible(request: Request, _: Exception) -> Response:
+    if not hasattr(request.state, "viewer"):  # no page ran (an unknown address): still show who is signed in
+        request.state.viewer, _problem = await resolve_viewer(request)
     return render(request, "message.html", status=404, heading="Not found", sentence=NOT_FOUND, tone="notice")
 
 

@@ -165,3 +165,15 @@ async def test_papers_download_by_hash_for_those_who_may_see_them(charter: WebAp
     assert 'filename="charter-v4-rev2.md"' in downloaded.headers["content-disposition"]
     assert wrong.status_code == malformed.status_code == 404
     assert await _status(charter, "grantee-contact-kampala", organisation, path) == [404]
+
+
+async def test_an_address_that_is_no_page_is_a_404_that_still_shows_who_is_signed_in(
+    grants: WebApp, organisation: Organisation
+) -> None:
+    async with grants.browser() as browser:
+        anonymous = await browser.get("/no/such/page")
+        await sign_in(grants, browser, "director", organisation)
+        signed_in = await browser.get("/no/such/page")
+    assert anonymous.status_code == signed_in.status_code == 404
+    assert "Signed in as" not in anonymous.text
+    assert "Signed in as <strong>Director</strong>" in signed_in.text

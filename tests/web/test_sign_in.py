@@ -8,6 +8,7 @@ session are refused with a sentence; nothing secret is stored in clear.
 import os
 import stat
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -247,3 +248,26 @@ def test_the_session_secret_is_made_once_readable_by_its_owner_only(tmp_path) ->
     configured = Settings(data_dir=tmp_path / "elsewhere", session_secret="x" * 40)
     assert session_secret(configured) == b"x" * 40
     assert not (tmp_path / "elsewhere" / "session-secret").exists()
+
+
+async def test_sign_in_follows_whatever_organisation_file_is_loaded(tmp_path) -> None:
+    """Another organisation (Nairobi's clock, addresses of any case): its people sign in, the example's do not."""
+    from runtime.organisation_loader import load_organisation
+
+    lakes = load_organisation(Path(__file__).resolve().parents[1] / "domain" / "lakes-organisation.yaml")
+    web = make_web(tmp_path, lakes)
+    try:
+        async with web.browser() as browser:
+            await ask_for_link(browser, "GM@Lakes.Example")  # addresses match whatever their case
+            (mail,) = web.mails_to("grants-manager")
+            assert "It works once, until Monday 1 March 2027, 12:15 (Africa/Nairobi)." in mail.read_text()
+            opened = await browser.get(link_in(mail))
+            assert opened.headers["location"] == "/tasks"
+            page = await browser.get("/tasks")
+            assert "Signed in as <strong>Grants Manager</strong>" in page.text and "Africa/Nairobi" in page.text
+        async with web.browser() as browser:
+            stranger = await ask_for_link(browser, "director@secretariat.example.org")
+        assert stranger.status_code == 200 and "Check your e-mail" in stranger.text
+        assert sorted(path.parent.name for path in web.settings.mail_dir.glob("*/*.eml")) == ["grants-manager"]
+    finally:
+        web.store.close()
