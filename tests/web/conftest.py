@@ -124,8 +124,10 @@ def installation(tmp_path_factory: pytest.TempPathFactory, oidc: "OidcProvider")
     assert running.stop() == 0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator["Browser"]:
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it is started, and
+    the async tests of other modules need the thread's loop free."""
     from playwright.sync_api import sync_playwright
 
     from tests.web.installation import CHROMIUM, CHROMIUM_ARGS

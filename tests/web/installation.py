@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -96,6 +97,7 @@ class Installation:
             "GOVERN_WEB_PORT": str(web_port),
             "GOVERN_PUBLIC_URL": self.url,
             "GOVERN_LOG_FORMAT": "json",
+            "GOVERN_LOG_LEVEL": "warning",
             "GOVERN_CODEC_KEYS": f"browser-tests:{new_key()}",
             "GOVERN_OIDC_ISSUER": oidc.url,
             "GOVERN_OIDC_CLIENT_ID": "govern-browser-tests",
@@ -104,6 +106,11 @@ class Installation:
         self.up = Running(self.env, "up")
         self.up.wait_for("Worker polling task queue")
         assert any(f"Web front: {self.url}" in line for line in self.up.lines), self.up.lines
+        # Keep reading what it prints: a pipe nobody reads fills up, and the process then blocks on its next log
+        # line, worker and web front with it.
+        self.errors: list[str] = []
+        for stream, into in ((self.up.process.stdout, self.up.lines), (self.up.process.stderr, self.errors)):
+            threading.Thread(target=_drain, args=(stream, into), daemon=True).start()
 
     def stop(self) -> int:
         return self.up.stop()
@@ -164,6 +171,12 @@ class Installation:
                         return found.group(1)
             time.sleep(0.1)
         raise AssertionError(f"no sign-in link reached {person}")
+
+
+def _drain(stream: Any, into: list[str]) -> None:
+    for line in iter(stream.readline, ""):
+        into.append(line)
+        del into[:-2000]
 
 
 def new_page(browser: Browser, installation: Installation) -> Page:
