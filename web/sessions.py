@@ -20,7 +20,7 @@ REFERENCE_LENGTH = 16
 
 SessionProblem = Literal["tampered", "ended", "expired", "idle"]
 
-PROBLEM_SENTENCES: dict[SessionProblem, str] = {
+PROBLEM_SENTENCES: dict[str, str] = {
     "tampered": "Your session cookie could not be verified, so it was not accepted; please sign in again.",
     "ended": "You were signed out; please sign in again.",
     "expired": "Your session has reached its time limit; please sign in again.",

@@ -6,7 +6,7 @@ The same answer (404) for "no such case" and "not yours to see", so a page never
 from domain.case import CaseState
 from domain.case_kinds import decider_for
 from domain.errors import UnknownCase
-from domain.visibility import asks_the_board, may_read_content, may_view_case
+from domain.visibility import asks_the_board, is_board_person, may_read_content, may_view_case
 from store.projections import case_state, participants
 from web.context import WebContext
 from web.guards import NotVisible
@@ -28,6 +28,13 @@ def visible_case(web: WebContext, person_id: str, case_id: str) -> tuple[CaseSta
 
 
 def may_see(web: WebContext, person_id: str, case_id: str) -> bool:
+    """For lists: the participants alone settle most cases; the case's state is read only when being a Board
+    matter could make the difference."""
+    people = participants(web.store, case_id)
+    if may_view_case(web.organisation, person_id, case_id, people):
+        return True
+    if not is_board_person(web.organisation, person_id):
+        return False
     try:
         visible_case(web, person_id, case_id)
     except NotVisible:

@@ -113,3 +113,43 @@ def test_a_substitute_approves_on_behalf_of_the_absent_director(page: Page, inst
     row = page.get_by_role("row").filter(has_text="Grant approved")
     expect(row).to_contain_text("Head of Operations")
     expect(row).to_contain_text("Director")
+
+
+def test_reviewers_are_named_by_ticking_them_and_review_through_their_forms(
+    page: Page, installation: Installation, chromium
+) -> None:
+    from tests.web.installation import new_page
+
+    case = installation.submit_grant("kampala-upgrading.yaml", "2027-104")
+    installation.act(case, "screen", OFFICER, "outcome=eligible")
+    sign_in_by_mail(page, installation, "head-of-programmes", "head-of-programmes@secretariat.example.org")
+    page.get_by_role("row").filter(has_text=case).get_by_role("link").first.click()
+    reviewers = page.get_by_role("group", name="Reviewers")
+    reviewers.get_by_label("Programme Officer (Hanoi) (programme-officer-hanoi)").check()
+    reviewers.get_by_label("Partnerships Officer (Brussels) (partnerships-officer-brussels)").check()
+    page.get_by_role("button", name="Name the technical reviewers").click()
+    expect(page.get_by_role("status")).to_contain_text("Recorded. Name the technical reviewers: reviewers assigned")
+    (assigned,) = [event for event in installation.trail(case) if event["type"] == "ReviewersAssigned"]
+    assert assigned["actor"] == "head-of-programmes"
+    assert sorted(assigned["payload"]["reviewers"]) == ["partnerships-officer-brussels", "programme-officer-hanoi"]
+
+    reviewer = new_page(chromium, installation)
+    sign_in_by_mail(
+        reviewer, installation, "programme-officer-hanoi", "programme-officer-hanoi@secretariat.example.org"
+    )
+    reviewer.goto(f"{installation.url}/cases/{case}")
+    reviewer.get_by_role("link", name=re.compile("[Dd]eclare")).first.click()
+    reviewer.get_by_label("no", exact=True).check()
+    reviewer.get_by_role("button", name="Declare your interests").click()
+    expect(reviewer.get_by_role("status")).to_contain_text("Recorded.")
+    reviewer.goto(f"{installation.url}/cases/{case}")
+    reviewer.get_by_role("link", name=re.compile("[Rr]eview")).first.click()
+    reviewer.get_by_label("Score").fill("4")
+    reviewer.get_by_label("approve", exact=True).check()
+    reviewer.get_by_label("Comment").fill("Strong citywide approach")
+    reviewer.get_by_role("button", name="Submit your technical review").click()
+    expect(reviewer.get_by_role("status")).to_contain_text("Recorded. Submit your technical review")
+    (review,) = [event for event in installation.trail(case) if event["type"] == "TechnicalReviewSubmitted"]
+    assert review["actor"] == "programme-officer-hanoi" and review["reason"] == "Strong citywide approach"
+    assert review["payload"]["score"] == 4
+    reviewer.context.close()

@@ -64,7 +64,7 @@ async def sign_in_form(request: Request) -> Response:
     if getattr(request.state, "viewer", None) is not None:
         return redirect(safe_next(request.query_params.get("next")) or "/tasks")
     problem = request.query_params.get("notice")
-    return _sign_in_page(request, PROBLEM_SENTENCES.get(problem) if problem else None)  # type: ignore[arg-type]
+    return _sign_in_page(request, PROBLEM_SENTENCES.get(problem) if problem else None)
 
 
 @page(signed_in=False)
