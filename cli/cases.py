@@ -7,7 +7,7 @@ listening), so bad input gets one clear line, a non-zero exit, and changes nothi
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,10 +27,12 @@ from domain.grant_application import GrantApplication
 from domain.organisation import Organisation
 from runtime.case_commands import (
     CommandRefused,
+    accept_by,
     check_before_sending,
     cli_channel,
     client_with_worker,
     existing_store,
+    record_refusal,
     refuse_if_exists,
     send_command,
     start_case,
@@ -119,6 +121,7 @@ def submit(
     try:
         case.decide_command(GRANT, GRANT.initial_state(case_id), command, context)
     except NotAllowed as refusal:
+        record_refusal(settings, None, case_id, command, refusal.rule or "unnamed", refusal.sentence)
         fail(refusal.sentence)
     refused_or(refuse_if_exists, settings, case_id, f"Case {case_id} already exists; choose another reference.")
     state = opened_case(settings, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))
@@ -189,13 +192,25 @@ def perform(
         fields, document = with_document_hash(fields, Path.cwd())
     except DocumentError as error:
         fail(str(error))
+    deadline = accept_by(timedelta(seconds=settings.act_timeout))
     command = Command(
-        action=action, actor=actor, fields=fields, comment=comment, channel=refused_or(cli_channel, settings)
+        action=action,
+        actor=actor,
+        fields=fields,
+        comment=comment,
+        channel=refused_or(cli_channel, settings),
+        accept_by=deadline,
     )
     try:
         result = asyncio.run(send_command(settings, organisation, store, case_id, command, document=document))
     except CommandRefused as refusal:
         fail(refusal.sentence, code=refusal.code)
+    except KeyboardInterrupt:
+        fail(
+            f"Interrupted before {case_id} answered: the '{action}' is carried out if a worker takes it before "
+            f"{deadline:%H:%M:%S} UTC, and never after. Check `govern status {case_id}` after that time.",
+            code=130,
+        )
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
     if result.closed:
         text += f"; case closed ({result.outcome})"

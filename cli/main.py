@@ -51,6 +51,7 @@ def main(
 
 def _mount_subcommands() -> None:
     from cli import (
+        actions,
         appraisal,
         audit,
         cases,
@@ -72,6 +73,7 @@ def _mount_subcommands() -> None:
     app.command()(migrate.migrate)
     app.add_typer(cases.grant_app, name="grant")
     app.command()(cases.act)
+    app.command()(actions.actions)
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)

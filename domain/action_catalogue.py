@@ -66,6 +66,28 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
     """Every action `person_id` may take on the case now, each with its fields: the steps they hold (or hold as
     a substitute) first, then the actions open to them at any time, then managing steps (extend, reassign,
     delegate). Nothing for a closed case or an unknown person."""
+    return _offers(state, person_id, context, managed=tuple(state.tasks.values()), delegation=True)
+
+
+def offers_on_step(
+    state: CaseState, person_id: str, task: timed_step.Task, context: Context, *, managing: bool = False
+) -> list[ActionOffer]:
+    """The offers that act on one step (what its form shows and its e-mail spells out), worked out for that
+    step alone. `managing`: its extension and reassignment too (for the person a late step is escalated to)."""
+    offers = _offers(state, person_id, context, managed=(task,), delegation=False)
+    if managing:
+        return [offer for offer in offers if offer.task_id == task.task_id]
+    return offers_for_task(offers, task)
+
+
+def _offers(
+    state: CaseState,
+    person_id: str,
+    context: Context,
+    *,
+    managed: tuple[timed_step.Task, ...],
+    delegation: bool,
+) -> list[ActionOffer]:
     if state.closed or not context.organisation.has_person(person_id):
         return []
     decider = decider_for(state.case_id)
@@ -74,7 +96,7 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
         offer = _offer(decider, state, context, person_id, action, rule, None)
         if offer is not None:
             offers.append(offer)
-    for task in state.tasks.values():
+    for task in managed:
         # Extending and reassigning share who may manage a step, and the reassignment's choice of people is the
         # costly one to work out: it is looked at only where the extension is open.
         extend = _offer(decider, state, context, person_id, task_management.EXTEND, step_rules()["extend"], task)
@@ -84,12 +106,12 @@ def actions_open_to(state: CaseState, person_id: str, context: Context) -> list[
         reassign = _offer(decider, state, context, person_id, task_management.REASSIGN, step_rules()["reassign"], task)
         if reassign is not None:
             offers.append(reassign)
-    delegate = _offer(
-        decider, state, context, person_id, task_management.DELEGATE, step_rules()[task_management.DELEGATE], None
-    )
-    delegate = _useful_delegation(decider, state, context, person_id, delegate) if delegate else None
-    if delegate is not None:
-        offers.append(delegate)
+    if delegation:
+        rule = step_rules()[task_management.DELEGATE]
+        delegate = _offer(decider, state, context, person_id, task_management.DELEGATE, rule, None)
+        delegate = _useful_delegation(decider, state, context, person_id, delegate) if delegate else None
+        if delegate is not None:
+            offers.append(delegate)
     held = {task_id for task_id, task in state.tasks.items() if task.assignee == person_id}
 
     def order(offer: ActionOffer) -> int:
@@ -511,6 +533,7 @@ __all__ = [
     "decision_field",
     "how_to_act",
     "offers_for_task",
+    "offers_on_step",
     "refusal_for",
     "runs_as_written",
 ]

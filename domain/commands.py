@@ -3,6 +3,7 @@
 Each decider turns the loose `fields` into its own typed model and refuses bad input with a sentence.
 """
 
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +43,11 @@ class Command(BaseModel):
     comment: str | None = None
     channel: Channel | None = Field(
         default=None, description="How the actor was identified; commands recorded before channels have none."
+    )
+    accept_by: datetime | None = Field(
+        default=None,
+        description="The instant by which the case must accept the command; after it the case refuses it, so an "
+        "action its sender gave up waiting for can never take effect later without a word.",
     )
 
 

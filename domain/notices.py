@@ -14,9 +14,8 @@ from datetime import datetime
 from domain import timed_step
 from domain.action_catalogue import (
     ActionOffer,
-    actions_open_to,
     how_to_act,
-    offers_for_task,
+    offers_on_step,
     refusal_for,
     runs_as_written,
 )
@@ -36,11 +35,11 @@ def _offers(
     state: CaseState, organisation: Organisation, recipient: str, kind: NoticeKind, task: timed_step.Task, now: datetime
 ) -> list[ActionOffer]:
     context = Context(organisation=organisation, now=now)
-    offers = actions_open_to(state, recipient, context)
     if kind == "escalation":
         # The person a late step is escalated to may give it more time or another holder.
-        return [offer for offer in offers if offer.task_id == task.task_id and offer.action in (EXTEND, REASSIGN)]
-    return offers_for_task(offers, task)
+        managing = offers_on_step(state, recipient, task, context, managing=True)
+        return [offer for offer in managing if offer.action in (EXTEND, REASSIGN)]
+    return offers_on_step(state, recipient, task, context)
 
 
 def _notice(

@@ -9,14 +9,20 @@ nothing is recorded. A document the command carries (by its hash) is stored only
 
 import asyncio
 import getpass
+import logging
 import os
 import socket
 import time
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import UpdateWorkflowExecutionLifecycleStage
+from temporalio.api.update.v1 import UpdateRef, WaitPolicy
+from temporalio.api.workflowservice.v1 import PollWorkflowExecutionUpdateRequest
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -35,15 +41,31 @@ from store.projections import case_state
 from workflows.messages import ActResult
 
 OPENING_WAIT = timedelta(seconds=20)
+log = logging.getLogger("govern.commands")
 
 
 class CommandRefused(Exception):
-    """The command was not carried out. `sentence` says why; `code` is the exit code a CLI leaves with."""
+    """The command was not carried out. `sentence` says why; `code` is the exit code a CLI leaves with; `rule`
+    names the governance rule when the rules refused it (then the attempt goes on the record), and is None when
+    the installation could not carry it (no worker, no Temporal, no store)."""
 
-    def __init__(self, sentence: str, code: int = 1) -> None:
+    def __init__(self, sentence: str, code: int = 1, rule: str | None = None) -> None:
         super().__init__(sentence)
         self.sentence = sentence
         self.code = code
+        self.rule = rule
+
+
+def refused_by_rule(refusal: NotAllowed) -> CommandRefused:
+    return CommandRefused(refusal.sentence, rule=refusal.rule or "unnamed")
+
+
+class ActionStillRunning(CommandRefused):
+    """The case accepted the action, but its result did not come back within the wait: it is being carried
+    out. Not a refusal (exit code 0), but the person must be told, not shown a result."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence, code=0)
 
 
 def cli_channel(settings: Settings) -> Channel:
@@ -122,19 +144,19 @@ def check_before_sending(
         require_known_person(organisation, actor)
         decider_for(case_id)
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
     except UnknownCase as error:
-        raise CommandRefused(str(error)) from None
+        raise CommandRefused(str(error), rule="unknown-case") from None
     if is_confidential(case_id):
         require_content_key(settings)
     store = store or existing_store(settings)
     state = case_state(store, case_id)
     if state is None:
-        raise CommandRefused(f"Unknown case '{case_id}': the audit trail has no such case.")
+        raise CommandRefused(f"Unknown case '{case_id}': the audit trail has no such case.", rule="unknown-case")
     try:
         case.refuse_if_closed(state)
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
     return state, store
 
 
@@ -147,24 +169,127 @@ async def send_command(
     client: Client | None = None,
     document: Document | None = None,
 ) -> ActResult:
-    """Act on a case: the checks above, then the Update; the rule's sentence on refusal, nothing recorded.
-    The `document` whose hash the command carries is stored under `<data dir>/documents/` once accepted."""
+    """Act on a case: the checks above, then the Update; the rule's sentence on refusal, nothing recorded in the
+    case. A refusal by the rules goes on the record of refused attempts (`domain.refusal_record`). The
+    `document` whose hash the command carries is stored under `<data dir>/documents/` once accepted."""
+    try:
+        return await _send(settings, organisation, store, case_id, command, client, document)
+    except CommandRefused as refusal:
+        if refusal.rule is not None:
+            record_refusal(settings, store, case_id, command, refusal.rule, refusal.sentence)
+        raise
+
+
+async def _send(
+    settings: Settings,
+    organisation: Organisation,
+    store: EventStore | None,
+    case_id: str,
+    command: Command,
+    client: Client | None,
+    document: Document | None,
+) -> ActResult:
     refuse_oversized(command)
     check_before_sending(settings, organisation, store, case_id, command.actor)
     client = await client_with_worker(settings, client)
     handle = client.get_workflow_handle(case_id)
+    bound = timedelta(seconds=settings.act_timeout)
+    if command.accept_by is None:
+        command = command.model_copy(update={"accept_by": accept_by(bound)})
+    update_id = f"act-{uuid.uuid4()}"
     try:
-        result = await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=30))
+        result = await asyncio.wait_for(
+            handle.execute_update("act", command, id=update_id, result_type=ActResult, rpc_timeout=bound),
+            timeout=bound.total_seconds(),
+        )
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise await _unanswered(client, case_id, update_id, command, bound) from None
     except WorkflowUpdateFailedError as error:
         cause = error.cause
-        raise CommandRefused(getattr(cause, "message", None) or str(error)) from None
+        details = getattr(cause, "details", None) or ()
+        rule = str(details[0]) if details and details[0] else "unnamed"
+        raise CommandRefused(getattr(cause, "message", None) or str(error), rule=rule) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            raise CommandRefused(f"Case {case_id} is no longer running; it accepts no further actions.") from None
+            raise CommandRefused(
+                f"Case {case_id} is no longer running; it accepts no further actions.", rule="closed"
+            ) from None
+        if error.status == RPCStatusCode.DEADLINE_EXCEEDED:
+            raise await _unanswered(client, case_id, update_id, command, bound) from None
         raise CommandRefused(f"Temporal refused the action: {error.message}.") from None
     if document is not None:
         store_document(settings.data_dir / "documents", document)
     return result
+
+
+#: How long before the end of the wait the case must have accepted an action: time for the workflow task that
+#: accepts it to finish, so that when the wait ends, an action not accepted can no longer be.
+ACCEPTANCE_MARGIN = timedelta(seconds=10)
+
+
+def accept_by(bound: timedelta) -> datetime:
+    """The instant by which a command sent now must be accepted, within a wait of `bound`."""
+    margin = min(ACCEPTANCE_MARGIN, bound / 3)
+    return datetime.now(UTC) + bound - margin
+
+
+async def _update_stage(client: Client, case_id: str, update_id: str) -> int:
+    """How far Temporal got with an update: admitted, accepted or completed (0 when it does not know it)."""
+    request = PollWorkflowExecutionUpdateRequest(
+        namespace=client.namespace,
+        update_ref=UpdateRef(workflow_execution=WorkflowExecution(workflow_id=case_id), update_id=update_id),
+        identity=client.identity,
+        wait_policy=WaitPolicy(
+            lifecycle_stage=UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+        ),
+    )
+    try:
+        response = await client.workflow_service.poll_workflow_execution_update(request, timeout=timedelta(seconds=2))
+    except RPCError:
+        return 0
+    return int(response.stage)
+
+
+async def _unanswered(
+    client: Client, case_id: str, update_id: str, command: Command, bound: timedelta
+) -> CommandRefused:
+    """What is known when a case has not answered within the bound: it accepted the action (so it is being
+    carried out), or it did not, and then it never will, because the case refuses it after `accept_by`."""
+    waited = int(bound.total_seconds())
+    stage = await _update_stage(client, case_id, update_id)
+    if stage >= UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED:
+        return ActionStillRunning(
+            f"{case_id} accepted the '{command.action}' but its result did not arrive within {waited} s; it is being "
+            f"carried out. Check `govern status {case_id}` before doing anything else."
+        )
+    assert command.accept_by is not None
+    return CommandRefused(
+        f"No worker took the '{command.action}' on {case_id} within {waited} s, so it was not carried out, and it "
+        f"will not be later: the case refuses it after {command.accept_by:%H:%M:%S} UTC. Nothing was changed; "
+        "act again once a worker is running (`govern up` or `govern worker`)."
+    )
+
+
+def record_refusal(
+    settings: Settings, store: EventStore | None, case_id: str, command: Command, rule: str, sentence: str
+) -> None:
+    """Put a refused attempt on the record. Best effort by design: the person has their sentence either way,
+    and an installation with no store yet has no record to keep (a read never creates one)."""
+    from runtime.refusals import record
+
+    try:
+        target = store or store_if_present(settings)
+    except CommandRefused:
+        return
+    if target is None:
+        return
+    try:
+        record(target, case_id, command, rule, sentence)
+    except StoreError as error:
+        log.warning("refused attempt on %s not recorded: %s", case_id, error)
+    finally:
+        if store is None:
+            target.close()
 
 
 def refuse_oversized(command: Command) -> None:
@@ -173,7 +298,7 @@ def refuse_oversized(command: Command) -> None:
     try:
         limits.refuse_oversized_command(command)
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
 
 
 def refuse_oversized_opening(case_id: str, opening: BaseModel) -> None:
@@ -185,7 +310,7 @@ def refuse_oversized_opening(case_id: str, opening: BaseModel) -> None:
     try:
         limits.refuse_oversized(opening.model_dump(mode="json"), what=f"The opening of {case_id}")
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
 
 
 def refuse_if_exists(settings: Settings, case_id: str, sentence: str) -> None:

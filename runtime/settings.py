@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     codec_server_token: str | None = Field(default=None, repr=False, description="Bearer token of the codec server.")
     codec_server_port: int = Field(default=8888, ge=1, le=65535)
     codec_ui_origin: str = Field(default="http://localhost:8233", description="The only origin CORS allows.")
+    act_timeout: float = Field(
+        default=30.0,
+        ge=5,
+        le=600,
+        description="Seconds an edge waits for a case to accept an action (GOVERN_ACT_TIMEOUT); never longer.",
+    )
     cli_acting: str | None = Field(
         default=None,
         description="Operating-system users allowed to act through the CLI, comma-separated; unset: anyone.",

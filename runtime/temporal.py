@@ -3,6 +3,7 @@
 import functools
 import logging
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -120,8 +121,13 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
     )
 
 
+#: A live worker renews its long poll well within this; Temporal keeps listing a dead worker's poller for about
+#: five minutes, so a poller is only taken as a worker when it was last seen this recently.
+POLLER_FRESHNESS = timedelta(seconds=70)
+
+
 async def worker_is_polling(client: Client, task_queue: str) -> bool:
-    """Whether any worker has polled the task queue recently (Temporal keeps pollers for about a minute)."""
+    """Whether a worker has polled the task queue recently: a poller seen within `POLLER_FRESHNESS`."""
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -133,4 +139,9 @@ async def worker_is_polling(client: Client, task_queue: str) -> bool:
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         )
     )
-    return len(response.pollers) > 0
+    now = datetime.now(UTC)
+    return any(
+        not poller.HasField("last_access_time")
+        or now - poller.last_access_time.ToDatetime(tzinfo=UTC) <= POLLER_FRESHNESS
+        for poller in response.pollers
+    )

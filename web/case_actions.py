@@ -8,6 +8,7 @@ from temporalio.client import Client
 from domain.commands import Command
 from domain.organisation import Organisation
 from runtime.case_commands import CommandRefused, send_command
+from runtime.documents import Document
 from runtime.settings import Settings
 from runtime.temporal import TemporalUnavailable, connect
 from store.event_store import EventStore
@@ -37,7 +38,10 @@ class CaseActions:
                     raise CommandRefused(f"{error} Nothing was changed.") from None
             return self._client
 
-    async def act(self, case_id: str, command: Command) -> ActResult:
-        """The same checks and the same sentence as `govern act`; CommandRefused when nothing was recorded."""
+    async def act(self, case_id: str, command: Command, document: Document | None = None) -> ActResult:
+        """The same checks and the same sentence as `govern act`; CommandRefused when nothing was recorded in
+        the case. The `document` the command names by hash is stored once the command is accepted."""
         client = await self._connected()
-        return await send_command(self._settings, self._organisation, self._store, case_id, command, client)
+        return await send_command(
+            self._settings, self._organisation, self._store, case_id, command, client, document=document
+        )

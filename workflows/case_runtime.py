@@ -99,14 +99,18 @@ class CaseRuntime(Generic[State]):
         try:
             case.decide_command(self.decider, self.state, command, self.context())
         except NotAllowed as refusal:
-            raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+            raise ApplicationError(
+                refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+            ) from None
 
     async def handle(self, command: Command) -> ActResult:
         async with self._lock:
             try:
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:  # the state moved between validation and handling
-                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+                ) from None
             events = await self.commit(drafts, command.channel)
         workflow.logger.info(
             "command accepted",
@@ -121,7 +125,9 @@ class CaseRuntime(Generic[State]):
             try:
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:
-                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+                ) from None
             return await self.commit(drafts, command.channel)
 
     async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
@@ -132,7 +138,9 @@ class CaseRuntime(Generic[State]):
                     self.decider, self.state, decision(self.state, self.context()), self.context()
                 )
             except NotAllowed as refusal:  # e.g. an opening whose dates do not hold: fail, record nothing
-                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+                ) from None
             return await self.commit(drafts, SYSTEM_CHANNEL)
 
     def result(self, events: list[DomainEvent]) -> ActResult:

@@ -4,6 +4,7 @@
   (a document line with a stored file's hash in place of PATH). The one exception is the documented one: an
   approval step offered to a delegation-of-authority holder outside the band is refused with the
   delegation-of-authority sentence.
+- What one step's mail and form show (`offers_on_step`) is what the whole list of offers says of that step.
 - Nobody is accepted where the catalogue offers them nothing: every command seen in someone's line, sent by a
   person without that offer (or with that offer but without that choice), is refused.
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain import case, task_management
-from domain.action_catalogue import ActionOffer, actions_open_to, how_to_act
+from domain.action_catalogue import ActionOffer, actions_open_to, how_to_act, offers_for_task, offers_on_step
 from domain.case import CaseState, Context
 from domain.case_kinds import decider_for
 from domain.commands import Command
@@ -88,6 +89,11 @@ def check_catalogue(state: CaseState, organisation: Organisation, now: datetime,
     context = Context(organisation=organisation, now=now)
     decider = decider_for(state.case_id)
     offered = {person.id: actions_open_to(state, person.id, context) for person in organisation.people}
+    for task in state.tasks.values():
+        # What a step's mail and form show, worked out for that step alone, is what the whole list says of it.
+        holder = task.assignee
+        if holder in offered:
+            assert offers_on_step(state, holder, task, context) == offers_for_task(offered[holder], task)
     seen: dict[tuple[str, str | None], list[Command]] = {}
     for person, offers in offered.items():
         for offer in offers:

@@ -15,7 +15,6 @@ from domain.case import Context
 from domain.commands import Channel, Command
 from domain.notice import case_path, task_path
 from runtime.case_commands import CommandRefused
-from runtime.documents import store_document
 from web.case_page import CasePage, case_page_data
 from web.forms import BadSubmission, form_view, read_submission
 from web.guards import NotVisible, form_of, page, viewer_of, web_of
@@ -125,12 +124,9 @@ async def act(request: Request) -> Response:
         channel=web_channel(viewer),
     )
     try:
-        result = await web.actions.act(case_id, command)
+        result = await web.actions.act(case_id, command, submitted.document)
     except CommandRefused as refusal:
         return refused(refusal.sentence)
-    if submitted.document is not None:
-        # Stored once accepted, as `govern act` does: the trail now refers to it by its hash.
-        await run_in_threadpool(store_document, web.documents_dir, submitted.document)
     after = await run_in_threadpool(case_page_data, web, viewer.person_id, case_id)
     recorded = ", ".join(readable_type(event).lower() for event in result.events)
     summary = f"{offer.label}: {recorded}; the case is now at stage {result.stage.replace('_', ' ')}"
