@@ -26,11 +26,16 @@ def test_the_auditor_verifies_the_chain_and_against_a_checkpoint_and_downloads_a
 ) -> None:
     case = installation.submit_grant("kampala-upgrading.yaml", "2027-111")
     installation.act(case, "screen", OFFICER[0], "outcome=eligible")
+    refused = installation.govern("act", case, "screen", "--as", OFFICER[0], "--field", "outcome=eligible", ok=False)
+    assert refused.returncode == 1
     checkpoint = installation.govern("audit", "checkpoint").stdout.strip()
     sign_in_by_mail(page, installation, *AUDITOR)
 
     page.get_by_role("link", name="Audit").click()
     expect(page.get_by_role("heading", name="Audit", exact=True)).to_be_visible()
+    attempts = page.get_by_role("region", name="Refused attempts").get_by_role("row").filter(has_text=case)
+    expect(attempts.first).to_contain_text("Programme Officer (Brussels)")
+    expect(attempts.first).to_contain_text(refused.stderr.strip())
     page.get_by_role("button", name="Verify the whole chain").click()
     expect(page.get_by_role("status")).to_contain_text(re.compile(r"Audit chain intact: \d+ events, head [0-9a-f]{12}"))
 

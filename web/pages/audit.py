@@ -1,6 +1,6 @@
 """The auditor's page (the internal auditor's role, `domain.visibility.is_auditor`): every case and its
-timeline, the whole trail's latest events, verification of the chain (also against an uploaded signed
-checkpoint) and an export for offline verification. Anyone else gets a 404."""
+timeline, the whole trail's latest events and refused attempts, verification of the chain (also against an
+uploaded signed checkpoint) and an export for offline verification. Anyone else gets a 404."""
 
 import os
 import tempfile
@@ -14,11 +14,12 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from domain.notice import case_path
+from domain.refusal_record import COMMAND_REFUSED
 from domain.visibility import is_auditor
 from store.checkpoint import read_checkpoint
 from store.errors import CheckpointError, StoreError
 from store.export import EXPORT_FORMATS, export_events
-from store.models import EventFilter
+from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
 from store.projections import case_rows
 from store.verify import verify
 from web.guards import NotVisible, form_of, page, viewer_of, web_of
@@ -35,6 +36,19 @@ def _require_auditor(request: Request) -> None:
         raise NotVisible()
 
 
+def _latest_refusals(request: Request) -> list[StoredEvent]:
+    """The latest refused attempts (`domain.refusal_record`), newest first, read by the type's index."""
+    web = web_of(request)
+    latest: list[StoredEvent] = []
+    cursor = EventFilter(type=COMMAND_REFUSED, limit=MAX_PAGE_SIZE)
+    while True:
+        page = web.store.read(cursor)
+        latest = (latest + page.events)[-RECENT:]
+        if page.next_after_seq is None:
+            return list(reversed(latest))
+        cursor = cursor.model_copy(update={"after_seq": page.next_after_seq})
+
+
 def _overview(request: Request) -> dict[str, object]:
     web = web_of(request)
     head = web.store.head()
@@ -44,6 +58,10 @@ def _overview(request: Request) -> dict[str, object]:
         "rows": case_rows(web.store),
         "head": head,
         "recent": timeline_rows(list(reversed(recent)), web.organisation, show_content=False, sealer=None),
+        "refusals": [
+            (event, timeline_rows([event], web.organisation, show_content=False, sealer=None)[0])
+            for event in _latest_refusals(request)
+        ],
     }
 
 

@@ -6,11 +6,12 @@ sentence on the page and nothing is recorded.
 """
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.action_catalogue import ActionOffer, actions_open_to, offers_for_task, refusal_for
+from domain.action_catalogue import ActionOffer, actions_open_to, offers_for_task
 from domain.case import Context
 from domain.commands import Channel, Command
 from domain.notice import case_path, task_path
@@ -21,6 +22,7 @@ from web.guards import NotVisible, form_of, page, viewer_of, web_of
 from web.rendering import render
 from web.sessions import SignedIn
 from web.timeline import readable_type
+from workflows.messages import ActResult
 
 REFUSED = 422
 
@@ -101,11 +103,15 @@ async def act(request: Request) -> Response:
         raise NotVisible()
     offer = _chosen(_offers(request, case), action, form.get("task"))
     if offer is None:
-        context = Context(organisation=web.organisation, now=web.clock())
-        sentence = refusal_for(case.state, viewer.person_id, action, context) or (
-            f"'{action}' is not an action open to you on {case_id} now."
-        )
-        return render_case(request, case, status=REFUSED, refusal=sentence)
+        # Not an action the catalogue offers this person now: it still goes to the case, with no fields, so the
+        # decider gives its sentence and the attempt is on the record of refused attempts like any other.
+        command = Command(action=action, actor=viewer.person_id, comment=_comment(form), channel=web_channel(viewer))
+        try:
+            result = await web.actions.act(case_id, command)
+        except CommandRefused as refusal:
+            return render_case(request, case, status=REFUSED, refusal=refusal.sentence)
+        after = await run_in_threadpool(case_page_data, web, viewer.person_id, case_id)
+        return render_case(request, after, accepted=_summary(action, result))
 
     def refused(sentence: str) -> Response:
         if offer.task_id is not None and offer.task_id in case.state.tasks:
@@ -128,11 +134,20 @@ async def act(request: Request) -> Response:
     except CommandRefused as refusal:
         return refused(refusal.sentence)
     after = await run_in_threadpool(case_page_data, web, viewer.person_id, case_id)
+    return render_case(request, after, accepted=_summary(offer.label, result))
+
+
+def _comment(form: FormData) -> str | None:
+    comment = form.get("comment")
+    return comment.strip() or None if isinstance(comment, str) else None
+
+
+def _summary(label: str, result: ActResult) -> str:
     recorded = ", ".join(readable_type(event).lower() for event in result.events)
-    summary = f"{offer.label}: {recorded}; the case is now at stage {result.stage.replace('_', ' ')}"
+    summary = f"{label}: {recorded}; the case is now at stage {result.stage.replace('_', ' ')}"
     if result.closed:
         summary += f" and closed ({result.outcome})"
-    return render_case(request, after, accepted=summary + ".")
+    return summary + "."
 
 
 routes = [
