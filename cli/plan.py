@@ -9,11 +9,11 @@ from cli.cases import _echo, load_org, loaded, open_store, opened_case, refused_
 from cli.context import fail, settings_of
 from domain.case import Context
 from domain.errors import NotAllowed
-from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
+from domain.strategic_plan import open_strategic_plan
 from runtime.case_commands import refuse_if_exists
 from runtime.file_loading import load_model
 from simulation.scenario import PlanOpening
-from store.projections import case_rows, case_state, open_tasks
+from store.projections import plan_status
 from workflows.messages import OpenPlan
 
 plan_app = typer.Typer(help="The Strategic Plan, its Annual Work Plans and quarterly reports.", no_args_is_help=True)
@@ -60,32 +60,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     settings = settings_of(ctx)
     store = open_store(settings)
     now = datetime.now(UTC)
-    data = []
-    for plan_row in sorted(case_rows(store, kind=STRATEGIC_PLAN.kind), key=lambda row: row.case_id):
-        plan = case_state(store, plan_row.case_id)
-        overdue: dict[str, list[str]] = {}
-        for task in open_tasks(store, now, parent=plan_row.case_id):
-            if task.overdue:
-                overdue.setdefault(task.case_id, []).append(task.task_id)
-        cases = [
-            {
-                "case": row.case_id,
-                "stage": row.stage,
-                "outcome": row.outcome,
-                "next_due_at": row.next_due_at.isoformat() if row.next_due_at else None,
-                "overdue": overdue.get(row.case_id, []),
-            }
-            for row in sorted(case_rows(store, parent=plan_row.case_id), key=lambda row: row.case_id)
-        ]
-        data.append(
-            {
-                "plan": plan_row.case_id,
-                "stage": plan.stage,
-                "outcome": plan.outcome,
-                "summary": STRATEGIC_PLAN.stage_summary(plan),
-                "cases": cases,
-            }
-        )
+    data = plan_status(store, now)
     lines: list[str] = []
     for item in data:
         lines.append(f"{item['plan']}: {item['stage']}")

@@ -35,7 +35,7 @@ _FIELD_INDEXES = tuple((name, COLUMN_INDEX[name]) for name in _FIELDS)
 
 # A snapshot of the state is written at least every this many events (and when the case closes), so a reader
 # folds at most this many events onto it and an append rarely serialises a whole state.
-SNAPSHOT_EVERY = 8
+SNAPSHOT_EVERY = 16
 
 
 def event_from_row(row: Sequence[Any], payload: dict[str, Any] | None = None) -> DomainEvent:
@@ -74,6 +74,7 @@ class CaseFold:
         "opened_at",
         "last_event_at",
         "last_seq",
+        "people",
     )
 
     def __init__(
@@ -97,6 +98,9 @@ class CaseFold:
         self.opened_at = opened_at
         self.last_event_at = last_event_at
         self.last_seq = last_seq
+        # Everyone the projection already lists as taking part (None: not known here), so an append writes only
+        # the people its events name for the first time.
+        self.people: set[str] | None = None
 
     @classmethod
     def empty(cls, case_id: str) -> "CaseFold":
@@ -134,7 +138,7 @@ class CaseFold:
         return fold
 
     def copy(self) -> "CaseFold":
-        return CaseFold(
+        copied = CaseFold(
             self.case_id,
             self.decider,
             self.state,
@@ -145,6 +149,8 @@ class CaseFold:
             self.last_event_at,
             self.last_seq,
         )
+        copied.people = self.people
+        return copied
 
     def apply_row(self, row: Sequence[Any], payload: dict[str, Any] | None = None) -> DomainEvent:
         """Fold one stored row (the case's next version) and return it as a domain event."""
@@ -170,9 +176,10 @@ class CaseFold:
             )
 
     def snapshot_due(self) -> bool:
-        if self.version - self.snapshot_version >= SNAPSHOT_EVERY:
+        """Every SNAPSHOT_EVERY events, on the first, and when the case closes (its last state for good)."""
+        if self.version - self.snapshot_version >= SNAPSHOT_EVERY or self.snapshot_version == 0:
             return True
-        return self.snapshot_version == 0 or (self.state is not None and self.state.closed)
+        return self.state is not None and self.state.closed and self.snapshot_version < self.version
 
     def snapshot_json(self) -> str | None:
         return None if self.state is None else self.state.model_dump_json()

@@ -116,6 +116,22 @@ class _PreparedEvent:
         self.payload_json = payload_json
         self.optional = optional
 
+    def as_stored(self) -> DomainEvent:
+        """The event exactly as a reader of the store will see it (payload decoded from its canonical text, UTC
+        time, empty texts as null), for the projections to fold what the log holds. Usually the caller's event
+        already is that, and is returned as it is."""
+        event = self.event
+        payload = json.loads(self.payload_json)
+        if (
+            payload == event.payload
+            and event.occurred_at.tzinfo is UTC
+            and all(getattr(event, name) == value for name, value in self.optional.items())
+        ):
+            return event
+        return event.model_copy(
+            update={"payload": payload, "occurred_at": event.occurred_at.astimezone(UTC), **self.optional}
+        )
+
 
 class EventStore:
     """Append-only, hash-chained storage of domain events (table `audit_events`)."""
@@ -308,8 +324,7 @@ class EventStore:
                     raise StoreError(f"The append to case {stream_id} was refused by the database: {error}.") from None
                 fold = None
                 if projector is not None:
-                    payloads = [json.loads(item.payload_json) for item in prepared]
-                    fold = projector.append(cursor, stream_id, version, rows, payloads)
+                    fold = projector.append(cursor, stream_id, version, rows, [item.as_stored() for item in prepared])
                 connection.commit()
                 if fold is not None:
                     projector.remember(fold)

@@ -23,11 +23,11 @@ from store.projection_rows import (
     open_tasks_of,
     task_values,
 )
+from store.projection_writer import SNAPSHOT_SELECT
 from store.projector import fold_stream, mark_of, scan
 from store.rows import SELECT_LIST
 
-_COMPARED_CASE_COLUMNS = tuple(name for name in CASE_COLUMNS if name not in ("snapshot", "snapshot_version"))
-_COMPARED_CASE_INDEXES = tuple(CASE_COLUMNS.index(name) for name in _COMPARED_CASE_COLUMNS)
+_COMPARED_CASE_COLUMNS = CASE_COLUMNS
 
 
 class ProjectionCheck(BaseModel):
@@ -98,6 +98,8 @@ class _Stored:
         self.delegations: dict[str, dict[int, tuple[Any, ...]]] = {}
         for row in cursor.fetchall():
             self.delegations.setdefault(row[0], {})[int(row[1])] = tuple(row)
+        cursor.execute("SELECT case_id FROM projection_snapshots")
+        self.snapshots = {case_id: True for (case_id,) in cursor.fetchall()}
         cursor.execute("SELECT person, case_id FROM projection_participants")
         self.participants: dict[str, set[str]] = {}
         for person, case_id in cursor.fetchall():
@@ -121,8 +123,7 @@ class _Checker:
         if fold.problem is not None:
             self.unreadable[case_id] = fold.problem
         stored = self.stored.cases.get(case_id)
-        values = case_values(fold, None)
-        expected = tuple(values[index] for index in _COMPARED_CASE_INDEXES)
+        expected = case_values(fold)
         if stored is None:
             found.append(f"projection_cases {case_id}: missing (the log has {fold.version} events for it)")
         else:
@@ -156,11 +157,7 @@ class _Checker:
         """The stored snapshot, folded on as a reader folds it, must give the whole trail's state."""
         if fold.decider is None:
             return []
-        self.cursor.execute(
-            f"SELECT snapshot, snapshot_version, problem, opened_at, last_event_at, last_seq "
-            f"FROM projection_cases WHERE case_id = {self.mark}",
-            (fold.case_id,),
-        )
+        self.cursor.execute(SNAPSHOT_SELECT.replace("?", self.mark), (fold.case_id,))
         row = self.cursor.fetchone()
         read = CaseFold.from_snapshot(fold.case_id, *row)
         self.cursor.execute(
@@ -205,6 +202,7 @@ def check_projections(store: EventStore) -> ProjectionCheck:
         for case_id in sorted(stored.cases.keys() - touched):
             differences.append(f"projection_cases {case_id}: listed, but the log has no such case")
         for table, rows in (
+            ("projection_snapshots", stored.snapshots),
             ("projection_tasks", stored.tasks),
             ("projection_delegations", stored.delegations),
             ("projection_participants", stored.participants),

@@ -23,10 +23,10 @@ CASE_COLUMNS: tuple[str, ...] = (
     "last_event_at",
     "last_seq",
     "next_due_at",
-    "snapshot",
-    "snapshot_version",
     "problem",
 )
+#: Set when a case's row is first written and never changed after.
+CASE_FIXED_COLUMNS: tuple[str, ...] = ("case_id", "kind", "parent_id", "opened_at")
 TASK_COLUMNS: tuple[str, ...] = (
     "case_id",
     "task_id",
@@ -73,8 +73,8 @@ def open_tasks_of(fold: CaseFold) -> dict[str, Task]:
     return state.tasks
 
 
-def case_values(fold: CaseFold, snapshot: str | None) -> tuple[Any, ...]:
-    """The projection_cases row, in CASE_COLUMNS order; `snapshot` is the state's JSON at this version."""
+def case_values(fold: CaseFold) -> tuple[Any, ...]:
+    """The projection_cases row, in CASE_COLUMNS order."""
     state: CaseState | None = fold.state
     title = amount_usd = None
     if state is not None and fold.decider is not None and fold.problem is None:
@@ -98,8 +98,6 @@ def case_values(fold: CaseFold, snapshot: str | None) -> tuple[Any, ...]:
         fold.last_event_at,
         fold.last_seq,
         canonical_time(min(dues)) if dues else None,
-        snapshot,
-        fold.version,
         fold.problem,
     )
 

@@ -13,6 +13,7 @@ from domain.timed_step import Task
 from store.case_fold import CaseFold
 from store.projection_rows import (
     CASE_COLUMNS,
+    CASE_FIXED_COLUMNS,
     DELEGATION_COLUMNS,
     PARTICIPANT_COLUMNS,
     TASK_COLUMNS,
@@ -22,11 +23,15 @@ from store.projection_rows import (
     task_values,
 )
 
-_SNAPSHOT_COLUMNS = ("snapshot", "snapshot_version")
+#: A case's snapshot and what a fold needs besides, in `CaseFold.from_snapshot` order (`?` marks).
+SNAPSHOT_SELECT = (
+    "SELECT s.state, COALESCE(s.version, 0), c.problem, c.opened_at, c.last_event_at, c.last_seq "
+    "FROM projection_cases c LEFT JOIN projection_snapshots s ON s.case_id = c.case_id WHERE c.case_id = ?"
+)
 
 
 def _upsert(table: str, columns: tuple[str, ...], keys: tuple[str, ...], mark: str, keep: tuple[str, ...] = ()) -> str:
-    updated = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys and name not in keep)
+    updated = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys + keep)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updated}"
@@ -44,28 +49,26 @@ class ProjectionSql:
 
     def __init__(self, mark: str) -> None:
         self.mark = mark
-        self.case_with_snapshot = _upsert("projection_cases", CASE_COLUMNS, ("case_id",), mark)
-        self.case_keep_snapshot = _upsert("projection_cases", CASE_COLUMNS, ("case_id",), mark, _SNAPSHOT_COLUMNS)
-        self.case_row = (
-            "SELECT snapshot, snapshot_version, problem, opened_at, last_event_at, last_seq, version "
-            f"FROM projection_cases WHERE case_id = {mark}"
-        )
+        # Only the columns an event can change are set on conflict, so the fixed ones' indexes are left alone.
+        self.case = _upsert("projection_cases", CASE_COLUMNS, ("case_id",), mark, CASE_FIXED_COLUMNS)
+        self.snapshot = _upsert("projection_snapshots", ("case_id", "version", "state"), ("case_id",), mark)
+        self.case_row = SNAPSHOT_SELECT.replace("?", mark)
         self.task = _upsert("projection_tasks", TASK_COLUMNS, ("case_id", "task_id"), mark)
         self.delete_task = f"DELETE FROM projection_tasks WHERE case_id = {mark} AND task_id = {mark}"
         self.delete_tasks = f"DELETE FROM projection_tasks WHERE case_id = {mark}"
         self.delegation = _insert_new("projection_delegations", DELEGATION_COLUMNS, mark)
         self.participant = _insert_new("projection_participants", PARTICIPANT_COLUMNS, mark)
+        self.people = f"SELECT person FROM projection_participants WHERE case_id = {mark}"
         self.cursor_seq = "SELECT seq FROM projection_cursor WHERE id = 1"
         self.set_cursor = f"UPDATE projection_cursor SET seq = {mark} WHERE id = 1"
 
 
 def write_case(cursor: Any, sql: ProjectionSql, fold: CaseFold, force_snapshot: bool = False) -> None:
-    """The case's row, with a new snapshot when one is due (or forced)."""
+    """The case's row, and a new snapshot of its state when one is due (or forced)."""
+    cursor.execute(sql.case, case_values(fold))
     if force_snapshot or fold.snapshot_due():
-        cursor.execute(sql.case_with_snapshot, case_values(fold, fold.snapshot_json()))
+        cursor.execute(sql.snapshot, (fold.case_id, fold.version, fold.snapshot_json()))
         fold.snapshot_version = fold.version
-    else:
-        cursor.execute(sql.case_keep_snapshot, case_values(fold, None))
 
 
 def write_tasks(cursor: Any, sql: ProjectionSql, fold: CaseFold, before: dict[str, Task] | None) -> None:

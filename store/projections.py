@@ -26,6 +26,7 @@ from store.engine import describe_url
 from store.errors import ProjectionsBehind, StoreError
 from store.event_store import EventStore
 from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
+from store.projection_writer import SNAPSHOT_SELECT
 from store.rows import SELECT_LIST
 
 
@@ -81,6 +82,9 @@ _CASE_SELECT = (
     "c.amount_usd, c.next_due_at, c.problem FROM projection_cases c"
 )
 _LAG = "SELECT (SELECT seq FROM projection_cursor WHERE id = 1), (SELECT max(seq) FROM audit_events)"
+_TRAIL_AFTER = (
+    f"SELECT {SELECT_LIST} FROM audit_events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version"
+)
 
 
 def _sql(store: EventStore, statement: str) -> str:
@@ -209,24 +213,17 @@ def case_state(store: EventStore, case_id: str) -> CaseState | None:
     """The case as its audit trail says it is, or None when it has no events: its snapshot, with the events
     recorded after it folded on (so it is never behind the log, projections or not)."""
     decider_for(case_id)  # an id no rules know is refused (UnknownCase), as before any read
-    trail = _sql(
-        store,
-        f"SELECT {SELECT_LIST} FROM audit_events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version",
-    )
     with store.raw_cursor() as cursor:
-        cursor.execute(
-            _sql(
-                store,
-                "SELECT snapshot, snapshot_version, problem, opened_at, last_event_at, last_seq "
-                "FROM projection_cases WHERE case_id = ?",
-            ),
-            (case_id,),
-        )
-        found = cursor.fetchone()
-        fold = CaseFold.empty(case_id) if found is None else CaseFold.from_snapshot(case_id, *found)
-        cursor.execute(trail, (case_id, fold.version))
-        for row in cursor.fetchall():
-            fold.apply_row(row)
+        return _state(store, cursor, case_id)
+
+
+def _state(store: EventStore, cursor: Any, case_id: str) -> CaseState | None:
+    cursor.execute(_sql(store, SNAPSHOT_SELECT), (case_id,))
+    found = cursor.fetchone()
+    fold = CaseFold.empty(case_id) if found is None else CaseFold.from_snapshot(case_id, *found)
+    cursor.execute(_sql(store, _TRAIL_AFTER), (case_id, fold.version))
+    for row in cursor.fetchall():
+        fold.apply_row(row)
     if fold.version == 0:
         return None
     if fold.problem is not None or fold.state is None:
@@ -297,9 +294,77 @@ def case_rows(
     return [_case_row(row) for row in rows]
 
 
+def case_versions(store: EventStore) -> dict[str, int]:
+    """Every case's version (the number of its events), from the projections."""
+    with store.raw_cursor() as cursor:
+        _require_current(store, cursor)
+        cursor.execute("SELECT case_id, version FROM projection_cases")
+        return {case_id: int(version) for case_id, version in cursor.fetchall()}
+
+
 def participants(store: EventStore, case_id: str) -> frozenset[str]:
     """Everyone the case's events name (see `domain.participation`)."""
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
         cursor.execute(_sql(store, "SELECT person FROM projection_participants WHERE case_id = ?"), (case_id,))
         return frozenset(person for (person,) in cursor.fetchall())
+
+
+# -- the Strategic Plan's schedule -------------------------------------------------------------------------
+
+
+def plan_status(store: EventStore, now: datetime) -> list[dict[str, Any]]:
+    """`govern plan status`: each Strategic Plan with its summary (milestones and targets), and each case it
+    opened (Annual Work Plans, reports, Board decisions) with its stage, next due date and overdue steps."""
+    from domain.strategic_plan import STRATEGIC_PLAN
+
+    plans = []
+    with store.raw_cursor() as cursor:
+        _require_current(store, cursor)
+        cursor.execute(
+            _sql(store, "SELECT case_id FROM projection_cases WHERE kind = ? AND problem IS NULL ORDER BY case_id"),
+            (STRATEGIC_PLAN.kind,),
+        )
+        for (plan_id,) in cursor.fetchall():
+            plan = _state(store, cursor, plan_id)
+            assert plan is not None
+            cursor.execute(
+                _sql(
+                    store,
+                    "SELECT t.case_id, t.task_id, t.due_at FROM projection_tasks t JOIN projection_cases c "
+                    "ON c.case_id = t.case_id WHERE c.parent_id = ? AND t.due_at < ? ORDER BY t.opened_at, t.task_id",
+                ),
+                (plan_id, canonical_time(now)),
+            )
+            overdue: dict[str, list[str]] = {}
+            for case_id, task_id, due_text in cursor.fetchall():
+                if parse_canonical_time(due_text) < now:  # as `Task.is_overdue`
+                    overdue.setdefault(case_id, []).append(task_id)
+            cursor.execute(
+                _sql(
+                    store,
+                    "SELECT case_id, stage, outcome, next_due_at FROM projection_cases WHERE parent_id = ? "
+                    "AND problem IS NULL ORDER BY case_id",
+                ),
+                (plan_id,),
+            )
+            cases = [
+                {
+                    "case": case_id,
+                    "stage": stage,
+                    "outcome": outcome,
+                    "next_due_at": parse_canonical_time(next_due).isoformat() if next_due else None,
+                    "overdue": overdue.get(case_id, []),
+                }
+                for case_id, stage, outcome, next_due in cursor.fetchall()
+            ]
+            plans.append(
+                {
+                    "plan": plan_id,
+                    "stage": plan.stage,
+                    "outcome": plan.outcome,
+                    "summary": STRATEGIC_PLAN.stage_summary(plan),
+                    "cases": cases,
+                }
+            )
+    return plans

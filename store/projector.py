@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from domain.events import DomainEvent
 from domain.participation import people_named
 from store.case_fold import CaseFold
 from store.projection_rows import open_tasks_of
@@ -33,7 +34,7 @@ from store.projection_writer import (
     write_tasks,
     write_whole_case,
 )
-from store.rows import SELECT_LIST, SEQ_INDEX, STREAM_ID_INDEX, STREAM_VERSION_INDEX
+from store.rows import OCCURRED_AT_INDEX, SELECT_LIST, SEQ_INDEX, STREAM_ID_INDEX, STREAM_VERSION_INDEX
 
 CACHE_SIZE = 4096
 SCAN_BATCH = 5_000
@@ -129,7 +130,9 @@ class Projector:
         """The case folded up to `up_to_version`: its snapshot, then the events of the log after it."""
         cursor.execute(self.sql.case_row, (case_id,))
         row = cursor.fetchone()
-        fold = CaseFold.empty(case_id) if row is None else CaseFold.from_snapshot(case_id, *row[:6])
+        fold = CaseFold.empty(case_id) if row is None else CaseFold.from_snapshot(case_id, *row)
+        cursor.execute(self.sql.people, (case_id,))
+        fold.people = {person for (person,) in cursor.fetchall()}
         if fold.version > up_to_version:  # a projection ahead of the log: trust the log
             fold = CaseFold.empty(case_id)
         if fold.version < up_to_version:
@@ -144,10 +147,10 @@ class Projector:
         stream_id: str,
         prior_version: int,
         rows: Sequence[Sequence[Any]],
-        payloads: Sequence[dict[str, Any]],
+        events: Sequence[DomainEvent],
     ) -> CaseFold:
-        """Fold a batch the append is about to commit and write what it changes. The returned fold is kept in
-        memory once the transaction has committed (`remember`)."""
+        """Fold a batch the append is about to commit (`events` as stored, see `EventStore.append`) and write what
+        it changes. The returned fold is kept in memory once the transaction has committed (`remember`)."""
         with self._lock:
             cached = self._cache.get(stream_id)
         if cached is not None and cached.version == prior_version:
@@ -157,14 +160,17 @@ class Projector:
         before = open_tasks_of(fold)
         known_delegations = len(fold.state.delegations) if fold.state is not None else 0
         people: set[str] = set()
-        for row, payload in zip(rows, payloads, strict=True):
-            event = fold.apply_row(row, payload)
+        for row, event in zip(rows, events, strict=True):
+            fold.apply(event, row[STREAM_VERSION_INDEX], row[SEQ_INDEX], row[OCCURRED_AT_INDEX])
             people.update(people_named(event.actor, event.on_behalf_of, event.payload))
         sql = self.sql
         write_case(cursor, sql, fold)
         write_tasks(cursor, sql, fold, before)
-        write_delegations(cursor, sql, fold, known_delegations)
-        write_participants(cursor, sql, stream_id, people)
+        if fold.state is not None and len(fold.state.delegations) > known_delegations:
+            write_delegations(cursor, sql, fold, known_delegations)
+        known = fold.people
+        write_participants(cursor, sql, stream_id, people if known is None else people - known)
+        fold.people = people if known is None else known | people
         cursor.execute(sql.set_cursor, (rows[-1][SEQ_INDEX],))
         return fold
 
@@ -207,7 +213,13 @@ class Projector:
         """Every projection row again, from the whole log; returns the number of cases. The caller holds the
         append lock."""
         self.forget_all()
-        for table in ("projection_participants", "projection_delegations", "projection_tasks", "projection_cases"):
+        for table in (
+            "projection_participants",
+            "projection_delegations",
+            "projection_tasks",
+            "projection_snapshots",
+            "projection_cases",
+        ):
             cursor.execute(f"DELETE FROM {table}")
 
         def finish(fold: CaseFold, people: set[str]) -> None:

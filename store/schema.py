@@ -69,9 +69,8 @@ projection_cursor = sa.Table(
     sa.CheckConstraint("id = 1", name="ck_projection_cursor_single_row"),
 )
 
-# One row per case. `snapshot` is the folded state as JSON at `snapshot_version`, written every few events and
-# when the case closes; a reader folds the case's few later events onto it. `problem` is set (and the state left
-# at its last good version) when the case's rules cannot fold one of its events.
+# One row per case: what lists show. `problem` is set (and the case's state left at its last good version) when
+# the case's rules cannot fold one of its events.
 projection_cases = sa.Table(
     "projection_cases",
     metadata,
@@ -89,12 +88,22 @@ projection_cases = sa.Table(
     sa.Column("last_event_at", sa.Text, nullable=False),
     sa.Column("last_seq", sa.BigInteger, nullable=False),
     sa.Column("next_due_at", sa.Text),
-    sa.Column("snapshot", sa.Text),
-    sa.Column("snapshot_version", sa.Integer, nullable=False),
     sa.Column("problem", sa.Text),
     sa.Index("ix_projection_cases_last_event", "last_event_at", "case_id"),
-    sa.Index("ix_projection_cases_kind_last_event", "kind", "last_event_at"),
+    # Neither column changes once the case exists, so an append never rewrites these two indexes.
+    sa.Index("ix_projection_cases_kind", "kind"),
     sa.Index("ix_projection_cases_parent", "parent_id"),
+)
+
+# Each case's folded state as JSON at `version`, written every few events and when the case closes; a reader
+# folds the case's few later events onto it. Apart from the case row, so that the many appends between two
+# snapshots rewrite a small row, not the state.
+projection_snapshots = sa.Table(
+    "projection_snapshots",
+    metadata,
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text),
 )
 
 # The open steps of open cases: a desk is `assignee = ?`, the overdue list `due_at < now`.
@@ -141,4 +150,10 @@ projection_participants = sa.Table(
     sa.Index("ix_projection_participants_case", "case_id"),
 )
 
-PROJECTION_TABLES = (projection_cases, projection_tasks, projection_delegations, projection_participants)
+PROJECTION_TABLES = (
+    projection_cases,
+    projection_snapshots,
+    projection_tasks,
+    projection_delegations,
+    projection_participants,
+)

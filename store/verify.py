@@ -176,6 +176,7 @@ def _walk_rows(
         ok=True, count=count - before, head_seq=count, head_hash=prev_hash, checkpoint_seq=checkpoint_seq
     )
 
+
 def _walk_from(store: EventStore, checkpoint_seq: int, checkpoint_hash: str, batch_size: int) -> VerifyResult:
     """The checkpoint's record, then every record after it."""
     with chain_rows(store.engine, batch_size, from_seq=checkpoint_seq) as batches:

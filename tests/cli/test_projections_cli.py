@@ -53,10 +53,10 @@ def test_check_says_the_projections_match_and_rebuild_recomputes_them(govern, ur
         events = replay(store)
     checked = govern("projections", "check")
     assert checked.exit_code == 0, checked.output
-    assert checked.output == f"Projections match the log: {events} events, 11 cases.\n"
+    assert checked.output == f"Projections match the log: {events} events, 25 cases.\n"
     rebuilt = govern("projections", "rebuild")
     assert rebuilt.exit_code == 0
-    assert rebuilt.output.startswith(f"Projections rebuilt from the log: {events} events, 11 cases, in ")
+    assert rebuilt.output.startswith(f"Projections rebuilt from the log: {events} events, 25 cases, in ")
     assert json.loads(govern("projections", "check", "--json").output)["differences"] == []
 
 

@@ -16,7 +16,16 @@ from store.errors import ProjectionsBehind
 from store.event_store import EventStore
 from store.migrate import head_revision, stored_revision, upgrade
 from store.projection_check import check_projections
-from store.projections import CaseUnreadable, all_events, case_row, case_rows, case_state, open_tasks, participants
+from store.projections import (
+    CaseUnreadable,
+    all_events,
+    case_row,
+    case_rows,
+    case_state,
+    open_tasks,
+    participants,
+    plan_status,
+)
 from tests.support.governance_trail import replay, trail_batches
 
 # In the middle of the trail's year: some steps are already late, others not yet due.
@@ -133,8 +142,8 @@ def test_check_names_every_row_that_differs(store: EventStore) -> None:
         connection.execute(sa.text("INSERT INTO projection_participants VALUES ('intruder', 'grant/2027-021')"))
         connection.execute(
             sa.text(
-                "INSERT INTO projection_cases (case_id, closed, version, opened_at, last_event_at, last_seq, "
-                "snapshot_version) VALUES ('grant/2099-001', false, 1, 'x', 'x', 1, 0)"
+                "INSERT INTO projection_cases (case_id, closed, version, opened_at, last_event_at, last_seq) "
+                "VALUES ('grant/2099-001', false, 1, 'x', 'x', 1)"
             )
         )
     result = check_projections(store)
@@ -234,7 +243,12 @@ def test_case_lists_filter_by_participant_kind_and_parent_and_page(store: EventS
     every = case_rows(store)
     assert [row.last_event_at for row in every] == sorted((row.last_event_at for row in every), reverse=True)
     assert [row.case_id for row in case_rows(store, limit=3, offset=2)] == [row.case_id for row in every[2:5]]
-    assert {row.case_id for row in case_rows(store, kind="board_decision")} == {"grant/2027-021/board/1"}
+    assert {row.case_id for row in case_rows(store, kind="board_decision")} == {
+        "grant/2027-021/board/1",
+        "plan/2028-2032/board/1",
+        "plan/2028-2032/awp/2028/board/1",
+        "plan/2028-2032/awp/2029/board/1",
+    }
     assert [row.case_id for row in case_rows(store, parent="grant/2027-021")] == ["grant/2027-021/board/1"]
     mine = {row.case_id for row in case_rows(store, participant="grantee-contact-kampala")}
     assert mine == {case_id for case_id in folded(store) if "grantee-contact-kampala" in participants(store, case_id)}
@@ -250,7 +264,10 @@ def test_a_case_folds_on_from_an_older_snapshot_and_past_an_unreadable_one(store
     with store.engine.connect() as connection:
         behind = (
             connection.execute(
-                sa.text("SELECT case_id FROM projection_cases WHERE snapshot_version < version ORDER BY case_id")
+                sa.text(
+                    "SELECT c.case_id FROM projection_cases c JOIN projection_snapshots s ON s.case_id = c.case_id "
+                    "WHERE s.version < c.version ORDER BY c.case_id"
+                )
             )
             .scalars()
             .all()
@@ -260,9 +277,52 @@ def test_a_case_folds_on_from_an_older_snapshot_and_past_an_unreadable_one(store
         assert case_state(store, case_id) == truth[case_id]
     with store.engine.begin() as connection:
         connection.execute(
-            sa.text("UPDATE projection_cases SET snapshot = :bad WHERE case_id = :case"),
+            sa.text("UPDATE projection_snapshots SET state = :bad WHERE case_id = :case"),
             {"bad": '{"case_id": 3}', "case": behind[0]},
         )
     # A snapshot that no longer reads (a state model changed shape) is folded past, from the case's first event.
     assert case_state(store, behind[0]) == truth[behind[0]]
     assert check_projections(store).ok
+
+
+@pytest.mark.parametrize(
+    ("cut", "now"),
+    [
+        (None, NOW),
+        (30, datetime(2028, 7, 20, 12, 0, tzinfo=UTC)),  # the trail stops as the second quarter's reports are due
+        (30, datetime(2028, 8, 10, 12, 0, tzinfo=UTC)),
+    ],
+)
+def test_plan_status_is_what_folding_every_plan_case_says(store: EventStore, cut: int | None, now: datetime) -> None:
+    """The plan's summary, and each case it opened with its stage, next due date and overdue steps, exactly as
+    `govern plan status` computed them by folding every plan case of the log."""
+    batches = len(list(trail_batches()))
+    replay(store, limit=None if cut is None else batches - cut)
+    states = folded(store)
+    expected = []
+    for plan_id in sorted(case_id for case_id in states if case_id.startswith("plan/") and case_id.count("/") == 1):
+        plan = states[plan_id]
+        cases = []
+        for case_id in sorted(case_id for case_id in states if case_id.startswith(plan_id + "/")):
+            if case_id.count("/") != 3:
+                continue
+            state = states[case_id]
+            due = min((task.due_at for task in state.tasks.values() if task.due_at is not None), default=None)
+            overdue = [task.task_id for task in state.tasks.values() if task.is_overdue(now)]
+            cases.append(
+                {
+                    "case": case_id,
+                    "stage": state.stage,
+                    "outcome": state.outcome,
+                    "next_due_at": due.isoformat() if due else None,
+                    "overdue": overdue,
+                }
+            )
+        summary = decider_for(plan_id).stage_summary(plan)
+        expected.append(
+            {"plan": plan_id, "stage": plan.stage, "outcome": plan.outcome, "summary": summary, "cases": cases}
+        )
+    assert [item["plan"] for item in expected] == ["plan/2028-2032"]
+    assert plan_status(store, now) == expected
+    if now.month == 8:
+        assert any(case["overdue"] for case in expected[0]["cases"]), "the second quarter's reports are late by then"

@@ -1,10 +1,10 @@
-"""A real governance trail to replay into any store: the events four example scenarios recorded through
+"""A real governance trail to replay into any store: the events five example scenarios recorded through
 `govern simulate` (a grant with reminders and escalations, a grant with its Board no-objection procedure, a
-policy review with attestations, five appraisals with sealed content), as `govern audit export` wrote them,
-without their chain fields. Each event keeps the append batch it was recorded in, so a replay commits what one
-workflow commit committed.
+policy review with attestations, five appraisals with sealed content, a Strategic Plan with its Annual Work
+Plans and a year of quarterly reports), as `govern audit export` wrote them, without their chain fields. Each
+event keeps the append batch it was recorded in, so a replay commits what one workflow commit committed.
 
-Regenerate it (after an intended change of what those scenarios record) by simulating the four scenarios,
+Regenerate it (after an intended change of what those scenarios record) by simulating the five scenarios,
 exporting each store with `govern audit export --format jsonl` and keeping, per event, `batch` and the domain
 event's fields.
 """

@@ -1,6 +1,6 @@
-"""The example scenarios under examples/scenarios/ pass through `govern simulate`, as the README promises, the
-read projections their appends kept then match their audit log (`govern projections check`), and
-docs/reference.md is exactly what the code generates from them (`govern reference`)."""
+"""The example scenarios under examples/scenarios/ pass through `govern simulate`, as the README promises, the read
+projections their appends kept then match their audit log (`govern projections check`), and docs/reference.md is
+exactly what the code generates from them (`govern reference`)."""
 
 import json
 import subprocess
@@ -54,7 +54,11 @@ def test_example_scenario_meets_its_expectations(example_runs, scenario: Path) -
     assert run["failures"] == []
     assert run["verify"].startswith("Audit chain intact")
     assert run["events"]
-    (store,) = (Path(run["data_dir"]) / "simulations").glob("*/audit.db")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.stem)
+def test_the_projections_match_the_log_after_each_example_scenario(example_runs, scenario: Path) -> None:
+    (store,) = (Path(example_runs[scenario.stem]["data_dir"]) / "simulations").glob("*/audit.db")
     check = govern("--database-url", f"sqlite:///{store}", "projections", "check")
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
     assert check.stdout.splitlines()[-1].startswith("Projections match the log: ")

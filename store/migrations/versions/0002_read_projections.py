@@ -1,5 +1,6 @@
-"""Read projections kept from the events: cases, open tasks, delegations, participants, and the cursor that says
-how far they have folded the log; filled here from whatever log the store already holds.
+"""Read projections kept from the events: cases (and their state snapshots), open tasks, delegations,
+participants, and the cursor that says how far they have folded the log; filled here from whatever log the store
+already holds.
 
 Revision ID: 0002_read_projections
 Revises: 0001_audit_events
@@ -46,13 +47,17 @@ def upgrade() -> None:
         sa.Column("last_event_at", sa.Text, nullable=False),
         sa.Column("last_seq", _SEQ_TYPE, nullable=False),
         sa.Column("next_due_at", sa.Text),
-        sa.Column("snapshot", sa.Text),
-        sa.Column("snapshot_version", sa.Integer, nullable=False),
         sa.Column("problem", sa.Text),
     )
     op.create_index("ix_projection_cases_last_event", "projection_cases", ["last_event_at", "case_id"])
-    op.create_index("ix_projection_cases_kind_last_event", "projection_cases", ["kind", "last_event_at"])
+    op.create_index("ix_projection_cases_kind", "projection_cases", ["kind"])
     op.create_index("ix_projection_cases_parent", "projection_cases", ["parent_id"])
+    op.create_table(
+        "projection_snapshots",
+        sa.Column("case_id", sa.Text, primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("state", sa.Text),
+    )
     op.create_table(
         "projection_tasks",
         sa.Column("case_id", sa.Text, primary_key=True),
@@ -114,6 +119,7 @@ def downgrade() -> None:
         "projection_participants",
         "projection_delegations",
         "projection_tasks",
+        "projection_snapshots",
         "projection_cases",
         "projection_cursor",
     ):
