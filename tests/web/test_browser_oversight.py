@@ -22,10 +22,16 @@ def _csrf(page: Page) -> str:
 
 
 def test_the_auditor_verifies_the_chain_and_against_a_checkpoint_and_downloads_an_export(
-    page: Page, installation: Installation
+    page: Page, installation: Installation, chromium
 ) -> None:
     case = installation.submit_grant("kampala-upgrading.yaml", "2027-111")
-    installation.act(case, "screen", OFFICER[0], "outcome=eligible")
+    officer = new_page(chromium, installation)  # the officer screens in the browser, so the timeline shows both
+    sign_in_by_mail(officer, installation, *OFFICER)
+    officer.goto(f"{installation.url}/cases/{case}/tasks/screening")
+    officer.get_by_label("eligible", exact=True).check()
+    officer.get_by_role("button", name="Screen the application").click()
+    expect(officer.get_by_role("status")).to_contain_text("Recorded.")
+    officer.context.close()
     refused = installation.govern("act", case, "screen", "--as", OFFICER[0], "--field", "outcome=eligible", ok=False)
     assert refused.returncode == 1
     checkpoint = installation.govern("audit", "checkpoint").stdout.strip()
