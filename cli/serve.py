@@ -1,6 +1,9 @@
 """`govern up` (the embedded installation) and `govern worker` (a worker against an existing Temporal)."""
 
 import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
 
 import structlog
 import typer
@@ -15,6 +18,7 @@ from runtime.logging import configure_logging
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import Settings
+from runtime.supervision import Watched, watch
 from runtime.temporal import TemporalUnavailable, connect, start_embedded
 from store.errors import StoreError
 from store.event_store import EventStore
@@ -72,6 +76,7 @@ async def _serve_embedded(settings: Settings) -> None:
         store.close()
         fail(str(error), code=2)
     web_server = None
+    died: str | None = None
     try:
         await register_search_attributes(environment.client, settings.temporal_namespace)
         worker = build_worker(environment.client, settings.task_queue, dependencies_from(settings, organisation, store))
@@ -94,13 +99,44 @@ async def _serve_embedded(settings: Settings) -> None:
         typer.echo(
             f"Worker polling task queue '{settings.task_queue}'. Press Ctrl-C to stop.",
         )
-        await run_until_signalled(worker)
+        stop = asyncio.Event()
+        watchdog = asyncio.create_task(watch(_parts(environment.client, worker, web_server), stop))
+        await run_until_signalled(worker, stop)
+        died = watchdog.result() if watchdog.done() else None
+        watchdog.cancel()
     finally:
         if web_server is not None:
             await web_server.stop()
-        await environment.shutdown()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(environment.shutdown(), timeout=15)
         store.close()
         typer.echo("govern stopped.")
+    if died is not None:
+        fail(
+            f"govern up stopped because {died} stopped working; everything it started has been stopped, so a "
+            "supervisor can start it again.",
+            code=1,
+        )
+
+
+def _parts(client: Client, worker: Any, web_server: Any) -> list[Watched]:
+    """What `govern up` watches: Temporal must answer (a few seconds' grace for a busy moment); the worker and
+    the web front must still be running."""
+
+    async def temporal_answers() -> bool:
+        return await client.service_client.check_health(timeout=timedelta(seconds=2))
+
+    async def worker_runs() -> bool:
+        return not worker.is_shutdown
+
+    async def web_serves() -> bool:
+        return web_server is None or web_server.stopped is None or not web_server.stopped.done()
+
+    return [
+        Watched("the embedded Temporal server", temporal_answers, misses_allowed=2),
+        Watched("the worker", worker_runs),
+        Watched("the web front", web_serves),
+    ]
 
 
 async def _serve_worker(settings: Settings) -> None:

@@ -8,10 +8,11 @@ import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from runtime.health import check
 from web.context import WebContext
 from web.guards import CSRF_REFUSAL, CsrfRefused, NotVisible, page, resolve_viewer
 from web.pages import audit, board, cases, sign_in, task, tasks
@@ -29,7 +30,14 @@ async def home(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return PlainTextResponse("ok")
+    """Temporal, the worker, the store and mail, as `govern health` sees them: 200 when all are healthy,
+    503 naming what is not. It says nothing about any case, so it needs no sign-in."""
+    web = request.app.state.web
+    result = await check(web.settings, web.actions.client, web.store)
+    return JSONResponse(
+        {"healthy": result.healthy, "parts": [part.model_dump() for part in result.parts]},
+        status_code=200 if result.healthy else 503,
+    )
 
 
 async def _not_visible(request: Request, _: Exception) -> Response:

@@ -38,6 +38,11 @@ class CaseActions:
                     raise CommandRefused(f"{error} Nothing was changed.") from None
             return self._client
 
+    @property
+    def client(self) -> Client | None:
+        """The connection, once there is one (a health check does not open one of its own)."""
+        return self._client
+
     async def act(self, case_id: str, command: Command, document: Document | None = None) -> ActResult:
         """The same checks and the same sentence as `govern act`; CommandRefused when nothing was recorded in
         the case. The `document` the command names by hash is stored once the command is accepted."""

@@ -50,8 +50,12 @@ async def test_two_workers_run_every_register_once_and_a_due_review_warns_its_ow
         for worker in workers:
             await asyncio.to_thread(worker.wait_for, "Worker polling task queue")
         mail = tmp_path / "var" / "mail" / "head-of-operations"
-        for _ in range(300):
-            if list(mail.glob("*.eml")) and len(await _running_registers(env["GOVERN_TEMPORAL_ADDRESS"])) == 5:
+
+        def review_mails() -> list[Path]:
+            return [path for path in mail.glob("*.eml") if "policy/sops/review/1" in path.read_text()]
+
+        for _ in range(600):
+            if review_mails() and len(await _running_registers(env["GOVERN_TEMPORAL_ADDRESS"])) == 5:
                 break
             await asyncio.sleep(0.1)
         assert await _running_registers(env["GOVERN_TEMPORAL_ADDRESS"]) == [
@@ -63,7 +67,7 @@ async def test_two_workers_run_every_register_once_and_a_due_review_warns_its_ow
         ]
         started = [line for worker in workers for line in worker.lines if line.startswith("Started the registers")]
         assert len(started) <= 2 and sum(line.count("policy/") for line in started) == 5
-        [review_mail] = [path for path in mail.glob("*.eml") if "policy/sops/review/1" in path.read_text()]
+        [review_mail] = review_mails()
         assert "Standard Operating Procedures" in review_mail.read_text()
     finally:
         for worker in workers:
