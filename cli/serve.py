@@ -81,12 +81,11 @@ async def _serve_embedded(settings: Settings) -> None:
         await register_search_attributes(environment.client, settings.temporal_namespace)
         worker = build_worker(environment.client, settings.task_queue, dependencies_from(settings, organisation, store))
         await start_registers(environment.client, settings, organisation)
-        host = settings.temporal_address.rpartition(":")[0]
         typer.echo(
             f"Temporal dev server: {settings.temporal_address} (namespace {settings.temporal_namespace}), "
             f"state in {settings.data_dir / 'temporal.db'}"
         )
-        typer.echo(f"Temporal Web UI: http://{host}:{settings.ui_port}")
+        typer.echo(f"Temporal Web UI: http://127.0.0.1:{settings.ui_port} (loopback only: it has no sign-in)")
         typer.echo(f"Audit store: {store!r}")
         typer.echo(
             f"Organisation: {organisation.name} ({len(organisation.people)} people) from {settings.organisation_file}"
