@@ -91,6 +91,11 @@ class AnnualWorkPlanState(CaseState):
     def period(self) -> str:
         return (self.plan_case or "plan/?").removeprefix("plan/")
 
+    def awaiting_elsewhere(self) -> str | None:
+        if self.pending_board_case is not None:
+            return f"the Management Board's vote {self.pending_board_case}"
+        return None
+
 
 class DraftFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -200,9 +205,12 @@ class AnnualWorkPlanDecider:
                     f"({state.pending_board_case}); it can be revised only if the Board does not approve it.",
                     rule="stage",
                 )
-            raise NotAllowed(
-                f"The {state.title} has no open draft step (stage: {state.stage}).",
-                rule="stage",
+            raise state.no_step(
+                "submit a draft",
+                f"The {state.title}",
+                context,
+                when="the Director submits a draft when the case opens, and a revised one when the Management Board "
+                "does not approve it",
             )
         fields = parse_fields(command, DraftFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {state.title}")
@@ -276,9 +284,11 @@ class AnnualWorkPlanDecider:
     ) -> list[EventDraft]:
         task = state.tasks.get(APPROVAL_TASK)
         if task is None or state.draft_version == 0:
-            raise NotAllowed(
-                f"The {state.title} has no draft before the Management Board (stage: {state.stage}).",
-                rule="stage",
+            raise state.no_step(
+                "record the Board meeting's decision on",
+                f"The {state.title}",
+                context,
+                when="the Board Chair records a Board meeting's decision once a draft is before the Management Board",
             )
         fields = parse_fields(command, MeetingFields)
         on_behalf = None

@@ -52,8 +52,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from domain import timed_step
 from domain.acting import require_known_person
-from domain.case import CaseState, Context, close_case, provisional_event
-from domain.case import evolve as evolve_case
+from domain.case import CaseState, Context, close_case, state_after
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -455,10 +454,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
         )
         for member in eligible
     ]
-    state = initial_state(case_id)
-    for number, draft in enumerate(drafts):
-        state = evolve_case(BOARD_DECISION, state, provisional_event(state, draft, context.now, number))
-    return drafts + BOARD_DECISION.react(state, context)
+    return drafts + BOARD_DECISION.react(state_after(BOARD_DECISION, initial_state(case_id), drafts, context.now), context)
 
 
 # ------------------------------------------------------------------------------------------------------------

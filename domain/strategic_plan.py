@@ -355,6 +355,11 @@ class StrategicPlanState(CaseState):
     def title(self) -> str:
         return f"Strategic Plan {self.period}"
 
+    def awaiting_elsewhere(self) -> str | None:
+        if self.stage == "board_vote" and self.board_cases:
+            return f"the Management Board's vote {self.board_cases[-1]}"
+        return None
+
 
 # -- command fields -----------------------------------------------------------------------------------------
 class MilestoneDueDates(BaseModel):
@@ -554,7 +559,13 @@ class StrategicPlanDecider:
         if milestone == FINAL_DRAFT:
             task = self._final_draft_step(state, context)
         else:
-            task = state.open_step(MILESTONE_TASKS[milestone], f"submit the {name}", str(state.title))
+            task = state.open_step(
+            MILESTONE_TASKS[milestone],
+            f"submit the {name}",
+            str(state.title),
+            context,
+            when="the drafting milestones come in order, each once: concept note, consultation draft, final draft",
+        )
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {name} of the {state.title}")
         version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
         submitted = EventDraft(
@@ -774,7 +785,13 @@ class StrategicPlanDecider:
         return drafts
 
     def request_board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(SUBMISSION_TASK, "request the Board's review", str(state.title))
+        task = state.open_step(
+            SUBMISSION_TASK,
+            "request the Board's review",
+            str(state.title),
+            context,
+            when="the Director requests the Board's review once a final draft version is submitted",
+        )
         parse_fields(command, NoFields)
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "request the Board's review of the final draft"
@@ -810,7 +827,13 @@ class StrategicPlanDecider:
         ]
 
     def board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(BOARD_REVIEW_TASK, "review for the Board", str(state.title))
+        task = state.open_step(
+            BOARD_REVIEW_TASK,
+            "review for the Board",
+            str(state.title),
+            context,
+            when="the Board Chair reviews a final draft once the Director has requested the Board's review",
+        )
         fields = parse_fields(command, BoardReviewFields)
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "review the final draft for the Management Board"
@@ -863,7 +886,13 @@ class StrategicPlanDecider:
     def record_meeting_decision(
         self, state: StrategicPlanState, command: Command, context: Context
     ) -> list[EventDraft]:
-        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", str(state.title))
+        task = state.open_step(
+            MEETING_TASK,
+            "record the Board meeting's decision on",
+            str(state.title),
+            context,
+            when="a Board meeting decides the plan only after its vote was referred there",
+        )
         fields = parse_fields(command, MeetingFields)
         on_behalf = None
         if not context.organisation.has_role(command.actor, "board_chair"):
@@ -957,7 +986,13 @@ class StrategicPlanDecider:
         return drafts + [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
     def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(PUBLICATION_TASK, "publish", str(state.title))
+        task = state.open_step(
+            PUBLICATION_TASK,
+            "publish",
+            str(state.title),
+            context,
+            when="the plan is published once the Management Board has approved it by vote",
+        )
         fields = parse_fields(command, PublishFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"publish the {state.title}")
         assert state.first_year is not None and state.last_year is not None

@@ -365,7 +365,9 @@ def test_draft_and_decision_refusals() -> None:
         "Only Director (director), or their substitute while they are away, may submit the Annual Work Plan 2029."
     )
     assert awp.refusal(CHAIR, "record-meeting-decision", decision="approve", reference="MB/2028/05") == (
-        "The Annual Work Plan 2029 has no draft before the Management Board (stage: drafting)."
+        "The Annual Work Plan 2029 has no open step to record the Board meeting's decision on (stage: drafting): the "
+        "Board Chair records a Board meeting's decision once a draft is before the Management Board; it is waiting "
+        "for Director (director) to 'submit-draft'."
     )
     assert awp.refusal(DIRECTOR, "approve") == (
         "Unknown action 'approve' for an Annual Work Plan; known actions: record-meeting-decision, submit-draft."
@@ -413,7 +415,9 @@ def test_refusals_before_opening_and_after_a_referral() -> None:
     assert types(referred) == [annual_work_plan.BOARD_RECORDED]
     assert awp.state.stage == "board_meeting"
     assert awp.refusal(DIRECTOR, "submit-draft", document_sha256=DRAFT_V2, document_name="v2.pdf", targets="T1") == (
-        "The Annual Work Plan 2029 has no open draft step (stage: board_meeting)."
+        "The Annual Work Plan 2029 has no open step to submit a draft (stage: board_meeting): the Director submits a "
+        "draft when the case opens, and a revised one when the Management Board does not approve it; it is waiting "
+        "for Board Chair (Member State) (board-chair) to 'record-meeting-decision'."
     )
     events = awp.act(CHAIR, "record-meeting-decision", at=utc(2028, 12, 4, 9), decision="approve",
                      reference="MB/2028/06")  # fmt: skip

@@ -355,7 +355,7 @@ def test_only_the_owner_the_director_or_the_compliance_officer_start_a_review_ea
         "Officer may start a review early (policy review)."
     )
     assert register.refusal("head-of-operations", "start-review", urgent="yes") == (
-        "Action 'start-review' has bad input: field 'urgent' is not known."
+        "Action 'start-review' has bad input: field 'urgent' is not known; 'start-review' takes no fields."
     )
     assert register.refusal("head-of-operations", "publish") == (
         "Unknown action 'publish' for an instrument's register; known actions: start-review."

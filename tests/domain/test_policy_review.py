@@ -850,13 +850,19 @@ def test_refusals_name_the_rule(org: Organisation) -> None:
         == "This document is the text of version 3.0 unchanged; reaffirm it instead of submitting it as a revision."
     )
     assert review.refusal("compliance-officer", "compliance-review", decision="accept") == (
-        "Policy review policy/charter/review/1 has no open step to review for compliance (stage: owner_review)."
+        "Policy review policy/charter/review/1 has no open step to review for compliance (stage: owner_review): a "
+        "compliance review follows each revision the owner submits; a reaffirmed text, unchanged, goes to the "
+        "Director without one; it is waiting for Director (director) to 'submit-revision'."
     )
     assert review.refusal("director", "endorse", decision="approve") == (
-        "Policy review policy/charter/review/1 has no open step to endorse (stage: owner_review)."
+        "Policy review policy/charter/review/1 has no open step to endorse (stage: owner_review): the Director "
+        "endorses once compliance has accepted a revision, or once the owner has reaffirmed the instrument; it is "
+        "waiting for Director (director) to 'submit-revision'."
     )
     assert review.refusal("director", "publish") == (
-        "Policy review policy/charter/review/1 has no open step to publish (stage: owner_review)."
+        "Policy review policy/charter/review/1 has no open step to publish (stage: owner_review): a version is "
+        "published once its approving body has approved it; it is waiting for Director (director) to "
+        "'submit-revision'."
     )
 
     revise(review, SHA_A, version="3.1")
