@@ -430,7 +430,8 @@ class AppraisalDecider:
             "propose objectives",
             f"The {state.cycle} appraisal",
             context,
-            when="objectives are proposed when the appraisal opens, and again when the first reporting officer returns them",
+            when="objectives are proposed when the appraisal opens, and again when the first reporting officer "
+            "returns them",
         )
         self._staff_only(state, command, context, "propose their objectives")
         fields = parse_fields(command, ObjectivesFields)

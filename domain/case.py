@@ -79,7 +79,9 @@ class CaseState(BaseModel):
             raise self.no_step(what, label, context, when=when, instead=instead)
         return task
 
-    def no_step(self, what: str, label: str, context: "Context", *, when: str, instead: str | None = None) -> NotAllowed:
+    def no_step(
+        self, what: str, label: str, context: "Context", *, when: str, instead: str | None = None
+    ) -> NotAllowed:
         """The refusal of an action whose step is not open, saying why and what the case is waiting for:
         '<label> has no open step to <what> (stage: <stage>): <when>; it is waiting for <who> to <action>.'
 

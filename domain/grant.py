@@ -275,13 +275,10 @@ def _refuse_unworkable(
     declare, in case every one of them declares a conflict. `reviewers` and `undeclared` are as they would be
     after the change; `what` is the change refused ('Naming X as a reviewer'), `instead` what to do."""
     involved = {p for p in (state.requester, screener, *reviewers, *state.recused) if p}
-    roles = _deciding_roles(state)
-    if not _free_holders(context, roles, involved):
-        holding = [p for p in (screener, *reviewers) if p and any(context.organisation.has_role(p, r) for r in roles)]
-        who = f" ({_names(context, holding)} would hold it too)" if holding else ""
+    if not _free_holders(context, _deciding_roles(state), involved):
         raise NotAllowed(
-            f"{what} would leave nobody to decide this grant: {_deciding_authority(state)}{who}, and nobody who "
-            f"submitted, screened or reviewed an application may decide it (separation of duties); {instead}.",
+            f"{what} would leave nobody to decide this grant: {_deciding_authority(state)}, and whoever submitted, "
+            f"screened or reviewed an application cannot decide it (separation of duties); {instead}.",
             rule="separation-of-duties",
         )
     if not _free_holders(context, REVIEWER_NAMERS, {p for p in (state.requester, *undeclared, *state.recused) if p}):
@@ -483,6 +480,13 @@ class GrantDecider:
         )
         fields = parse_fields(command, AssignReviewersFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "name the technical reviewers")
+        namer = on_behalf or command.actor
+        if namer in state.recused:
+            raise NotAllowed(
+                f"{_name(context, namer)} declared a conflict of interest on this case and cannot name its reviewers; "
+                "the Director may reassign the step (conflict of interest).",
+                rule="conflict-of-interest",
+            )
         named = [part.strip() for part in fields.reviewers.split(",") if part.strip()]
         needed = REVIEWERS_NEEDED - len(state.reviewers)
         if len(named) != needed or len(set(named)) != len(named):

@@ -593,7 +593,8 @@ class PolicyReviewDecider:
             "review for compliance",
             f"Policy review {state.case_id}",
             context,
-            when="a compliance review follows each revision the owner submits; a reaffirmed text, unchanged, goes to the Director without one",
+            when="a compliance review follows each revision the owner submits; a reaffirmed text, unchanged, goes to "
+            "the Director without one",
         )
         fields = parse_fields(command, ComplianceFields)
         if command.actor == state.owner:
@@ -640,7 +641,8 @@ class PolicyReviewDecider:
             "endorse",
             f"Policy review {state.case_id}",
             context,
-            when="the Director endorses once compliance has accepted a revision, or once the owner has reaffirmed the instrument",
+            when="the Director endorses once compliance has accepted a revision, or once the owner has reaffirmed the "
+            "instrument",
         )
         fields = parse_fields(command, EndorseFields)
         if context.organisation.has_role(command.actor, "director"):
@@ -710,7 +712,8 @@ class PolicyReviewDecider:
             "record the Board meeting's decision on",
             f"Policy review {state.case_id}",
             context,
-            when="a Board meeting decides an instrument only after an objection in the no-objection procedure referred it there",
+            when="a Board meeting decides an instrument only after an objection in the no-objection procedure "
+            "referred it there",
         )
         fields = parse_fields(command, MeetingFields)
         if context.organisation.has_role(command.actor, "board_chair"):

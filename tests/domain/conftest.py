@@ -218,6 +218,21 @@ def org_where_head_of_programmes_is_an_officer() -> Organisation:
     return parse_organisation(text)
 
 
+SMALL_SECRETARIAT = (Path(__file__).parent / "organisations" / "small-secretariat.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def small_org() -> Organisation:
+    """A second organisation unlike the example: other ids and hubs, lower bands, a three-member Board, a Head
+    of Programmes who is also a programme officer (`organisations/small-secretariat.yaml`)."""
+    return parse_organisation(SMALL_SECRETARIAT)
+
+
+@pytest.fixture(scope="session")
+def small_org_text() -> str:
+    return SMALL_SECRETARIAT
+
+
 @pytest.fixture
 def submit(example_org: Organisation) -> Callable[..., GrantCase]:
     """`submit(kampala=True, at=..., organisation=..., **changes)`: a submitted grant, screening open.
