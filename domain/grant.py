@@ -9,6 +9,7 @@ approved progress reports, the final report, closure. Rejection or withdrawal en
 
 from datetime import date
 from decimal import Decimal
+from itertools import combinations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -259,6 +260,45 @@ def _names(context: Context, people: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _workability(
+    state: GrantState,
+    context: Context,
+    *,
+    screener: str | None,
+    reviewers: tuple[str, ...],
+    undeclared: tuple[str, ...],
+) -> Literal["decide", "name"] | None:
+    """What a later step would lack with these people in these places, or None. Whoever submitted, screened,
+    reviewed or declared a conflict cannot approve (or endorse), so a holder of that authority must stay outside
+    them all ('decide'); and someone who may name a replacement reviewer must stay outside the reviewers who have
+    still to declare, in case every one of them declares a conflict ('name')."""
+    involved = {p for p in (state.requester, screener, *reviewers, *state.recused) if p}
+    if not _free_holders(context, _deciding_roles(state), involved):
+        return "decide"
+    if not _free_holders(context, REVIEWER_NAMERS, {p for p in (state.requester, *undeclared, *state.recused) if p}):
+        return "name"
+    return None
+
+
+def _panel_can_be_completed(
+    state: GrantState,
+    context: Context,
+    *,
+    screener: str | None,
+    reviewers: tuple[str, ...],
+    undeclared: tuple[str, ...],
+) -> bool:
+    """Whether staff are left to complete the panel of two reviewers without breaking `_workability`."""
+    excluded = {p for p in (state.requester, screener, *reviewers, *state.recused) if p}
+    candidates = [person.id for person in context.organisation.staff() if person.id not in excluded]
+    needed = max(REVIEWERS_NEEDED - len(reviewers), 0)
+    return any(
+        _workability(state, context, screener=screener, reviewers=(*reviewers, *more), undeclared=(*undeclared, *more))
+        is None
+        for more in combinations(candidates, needed)
+    )
+
+
 def _refuse_unworkable(
     state: GrantState,
     context: Context,
@@ -269,24 +309,29 @@ def _refuse_unworkable(
     what: str,
     instead: str,
 ) -> None:
-    """No accepted command may leave a later step that nobody is allowed to take. Whoever submitted, screened,
-    reviewed or declared a conflict cannot approve (or endorse), so a holder of that authority must stay outside
-    them all; and someone who may name a replacement reviewer must stay outside the reviewers who have still to
-    declare, in case every one of them declares a conflict. `reviewers` and `undeclared` are as they would be
-    after the change; `what` is the change refused ('Naming X as a reviewer'), `instead` what to do."""
-    involved = {p for p in (state.requester, screener, *reviewers, *state.recused) if p}
-    if not _free_holders(context, _deciding_roles(state), involved):
+    """No accepted command may leave a later step that nobody is allowed to take: refused up front instead.
+    `reviewers` and `undeclared` are as they would be after the change; `what` is the change refused ('Naming X
+    as a reviewer'), `instead` what to do."""
+    problem = _workability(state, context, screener=screener, reviewers=reviewers, undeclared=undeclared)
+    if problem == "decide":
         raise NotAllowed(
             f"{what} would leave nobody to decide this grant: {_deciding_authority(state)}, and whoever submitted, "
             f"screened or reviewed an application cannot decide it (separation of duties); {instead}.",
             rule="separation-of-duties",
         )
-    if not _free_holders(context, REVIEWER_NAMERS, {p for p in (state.requester, *undeclared, *state.recused) if p}):
+    if problem == "name":
         raise NotAllowed(
             f"{what} would leave nobody free to name a replacement should a reviewer declare a conflict of interest "
             "(the Head of Programmes names reviewers, or the Director if the Head is conflicted); keep one of them "
             "out of the review.",
             rule="conflict-of-interest",
+        )
+    if not _panel_can_be_completed(state, context, screener=screener, reviewers=reviewers, undeclared=undeclared):
+        raise NotAllowed(
+            f"{what} would leave too few staff to review this application: two technical reviewers are needed from "
+            "the Secretariat staff who did not submit or screen it, leaving someone free to decide it (two "
+            f"independent technical reviews); {instead}.",
+            rule="independent-review",
         )
 
 
@@ -560,7 +605,22 @@ class GrantDecider:
             pending = state.tasks.get("assign-reviewers")
             if pending is not None:  # the other reviewer is conflicted too: the step reopens to name two
                 drafts.append(timed_step.cancel_task(pending, "a second reviewer declared a conflict of interest"))
-            return drafts + [self._assign_reviewers_task(state_after(self, state, drafts, context.now), context)]
+            after = state_after(self, state, drafts, context.now)
+            undeclared = tuple(r for r in after.reviewers if f"coi-{r}" in after.tasks)
+            if not _panel_can_be_completed(
+                after, context, screener=after.screener, reviewers=after.reviewers, undeclared=undeclared
+            ):
+                # A declared conflict is a fact and is never refused; with nobody left to replace the reviewer,
+                # the application cannot have its two independent reviews, and it ends here rather than wait.
+                return drafts + close_case(
+                    after,
+                    actor=SYSTEM_ACTOR,
+                    outcome="no_independent_review",
+                    reason="no Secretariat staff member is left who may replace the conflicted reviewer (two "
+                    "independent technical reviews); the application may be submitted again",
+                    stage="closed",
+                )
+            return drafts + [self._assign_reviewers_task(after, context)]
         return drafts + [
             _open(
                 context,

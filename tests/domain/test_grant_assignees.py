@@ -215,3 +215,27 @@ def test_a_tranche_release_is_reassigned_only_to_a_finance_officer(submit: Submi
     assert str(refused) == (
         "Tranches are released by a finance officer; Programme Officer (Pretoria) is not one (separation of duties)."
     )
+
+
+def test_a_conflict_that_leaves_nobody_to_replace_the_reviewer_ends_the_application(
+    submit: Submit, small_org: Organisation
+) -> None:
+    small = submit(organisation=small_org, amount=100000, **SMALL_PEOPLE)  # the Executive Director approves
+    small.screen_eligible()
+    small.act("programmes-lead", "assign-reviewers", reviewers="operations-lead,people-officer")
+    for conflicted, replacement in (("people-officer", "accountant"), ("accountant", "auditor")):
+        small.act(conflicted, "declare-interests", conflict=True, comment="A relative works for the applicant")
+        small.act("programmes-lead", "assign-reviewers", reviewers=replacement)
+    # Left: the Programmes Lead (who names reviewers) and the Executive Director (who alone may approve).
+    small.act("auditor", "declare-interests", conflict=True, comment="I audited the applicant")
+    small.act("programmes-lead", "assign-reviewers", reviewers="programmes-lead")
+
+    events = small.act("programmes-lead", "declare-interests", conflict=True, comment="I advised the applicant")
+
+    closed = events[-1]
+    assert (closed.type, closed.outcome) == ("CaseClosed", "no_independent_review")
+    assert closed.reason == (
+        "no Secretariat staff member is left who may replace the conflicted reviewer (two independent technical "
+        "reviews); the application may be submitted again"
+    )
+    assert small.state.closed and not small.state.tasks

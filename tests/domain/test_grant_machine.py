@@ -20,14 +20,13 @@ from domain.commands import Command, EventDraft
 from domain.grant import GRANT, GrantState
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from tests.support.case_machine import MACHINE_SETTINGS, REASON, CaseMachine
+from tests.support.case_machine import MACHINE_SETTINGS, REASON, Answer, CaseMachine
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = parse_organisation((ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8"))
 SMALL = parse_organisation((Path(__file__).parent / "organisations" / "small-secretariat.yaml").read_text("utf-8"))
 
-#: What the holder of each step answers, by action: (fields, comment).
-ANSWERS: dict[str, list[tuple[dict[str, object], str | None]]] = {
+ANSWERS: dict[str, list[Answer]] = {
     "screen": [({"outcome": "eligible"}, None), ({"outcome": "more-information"}, REASON)],
     "provide-information": [({}, None)],
     "declare-interests": [({"conflict": False}, None), ({"conflict": True}, "I advised the applicant")],
@@ -42,12 +41,13 @@ ANSWERS: dict[str, list[tuple[dict[str, object], str | None]]] = {
     "submit-final-report": [({}, None)],
     "review-final-report": [({"decision": "approve"}, None), ({"decision": "revise"}, REASON)],
 }
-OTHER_ACTIONS = ["withdraw", "screen", "approve", "endorse", "assign-reviewers", "review", "release-tranche"]
 
 
 class GrantMachine(CaseMachine):
     decider = GRANT
     organisation: Organisation = EXAMPLE
+    answers = ANSWERS
+    other_actions = ("withdraw", "assign-reviewers")
 
     @property
     def grant(self) -> GrantState:
@@ -97,22 +97,15 @@ class GrantMachine(CaseMachine):
                 Command(action="assign-reviewers", actor=task.assignee, fields={"reviewers": panel})
                 for panel in self.panels(needed)
             ]
-        return [
-            Command(action=task.action, actor=task.assignee, fields=fields, comment=comment)
-            for fields, comment in ANSWERS.get(task.action, [({}, None)])
-        ]
+        return super().completions(task)
 
     def any_command(self, data: st.DataObject) -> Command | None:
-        action = data.draw(st.sampled_from([*ANSWERS, *OTHER_ACTIONS]), label="action")
-        actor = self.person(data, *(t.assignee for t in self.grant.tasks.values()), self.organisation.director().id)
-        if action == "assign-reviewers":
+        command = super().any_command(data)
+        if command is not None and command.action == "assign-reviewers":
             staff = [p.id for p in self.organisation.staff()]
             picked = data.draw(st.lists(st.sampled_from(staff), min_size=1, max_size=2, unique=True), label="panel")
-            fields: dict[str, object] = {"reviewers": ",".join(picked)}
-            comment = None
-        else:
-            fields, comment = data.draw(st.sampled_from(ANSWERS.get(action, [({}, REASON)])), label="answer")
-        return Command(action=action, actor=actor, fields=fields, comment=comment)
+            return command.model_copy(update={"fields": {"reviewers": ",".join(picked)}})
+        return command
 
     def outside(self, data: st.DataObject) -> list[EventDraft]:
         grant = self.grant

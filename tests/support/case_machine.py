@@ -19,6 +19,7 @@ Step schedules are resolved with `plan_schedule`, as the calendar activity does.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -62,10 +63,17 @@ def as_stored(event: DomainEvent) -> DomainEvent:
     return DomainEvent.model_validate(json.loads(event.model_dump_json()))
 
 
+Answer = tuple[dict[str, Any], str | None]
+
+
 class CaseMachine(RuleBasedStateMachine):
     decider: ClassVar[CaseDecider[Any]]
     organisation: ClassVar[Organisation]
     start: ClassVar[datetime] = START
+    #: What the holder of a step answers, by action: (fields, comment); any one accepted completes it.
+    answers: ClassVar[dict[str, list[Answer]]] = {}
+    #: Actions tried now and then by anyone, besides those of `answers`.
+    other_actions: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,10 +87,25 @@ class CaseMachine(RuleBasedStateMachine):
 
     def completions(self, task: timed_step.Task) -> list[Command]:
         """Commands by which the holder of `task` would complete it (any one accepted is enough)."""
-        raise NotImplementedError
+        return [
+            Command(action=task.action, actor=task.assignee, fields=fields, comment=comment)
+            for fields, comment in self.answers.get(task.action, [({}, None)])
+        ]
 
     def any_command(self, data: st.DataObject) -> Command | None:
-        return None
+        """Any action of the process, by anyone (often the holder of a step, the Director or the Chair)."""
+        assert self.state is not None
+        action = data.draw(st.sampled_from(sorted({*self.answers, *self.other_actions})), label="action")
+        holders = [task.assignee for task in self.state.tasks.values()]
+        actor = self.person(data, *holders, self.organisation.director().id, self.organisation.board.chair)
+        fields, comment = data.draw(st.sampled_from(self.answers.get(action, [({}, REASON)])), label="answer")
+        return Command(action=action, actor=actor, fields=fields, comment=comment)
+
+    def begin(self, case_id: str, opening: Callable[[Context], list[EventDraft]]) -> None:
+        """Open a case the way the runtime does: the opening's events, with what they cause, from the start."""
+        self.state = self.decider.initial_state(case_id)
+        context = self.context()
+        self.record(case.with_reactions(self.decider, self.state, opening(context), context))
 
     def outside(self, data: st.DataObject) -> list[EventDraft]:
         """Decisions from outside the case (a child's outcome), already with their reactions."""
