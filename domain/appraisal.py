@@ -274,7 +274,9 @@ def _resolve_reviewer(state: AppraisalState, organisation: Organisation) -> str:
             return person.id
     raise NotAllowed(
         f"The rebuttal reviewer named in the organisation file ({target}) is not independent of this appraisal "
-        "(the staff member or a reporting officer), and nobody else is named; the rebuttal cannot be reviewed.",
+        "(the staff member, a reporting officer, or someone reporting to the staff member), so a rebuttal cannot "
+        "be reviewed independently; the organisation file must name another appraisal.rebuttal_reviewer before "
+        "the window closes, or the staff member may waive the rebuttal.",
         rule="independence",
     )
 

@@ -10,21 +10,14 @@ command, that each open step can be completed or reassigned and that the state f
 from __future__ import annotations
 
 from itertools import combinations
-from pathlib import Path
 
 from hypothesis import strategies as st
 
 from domain import timed_step
-from domain.case import Context, with_reactions
+from domain.case import with_reactions
 from domain.commands import Command, EventDraft
 from domain.grant import GRANT, GrantState
-from domain.organisation import Organisation
-from domain.organisation_file import parse_organisation
-from tests.support.case_machine import MACHINE_SETTINGS, REASON, Answer, CaseMachine
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = parse_organisation((ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8"))
-SMALL = parse_organisation((Path(__file__).parent / "organisations" / "small-secretariat.yaml").read_text("utf-8"))
+from tests.support.case_machine import MACHINE_SETTINGS, ORGANISATIONS, REASON, Answer, CaseMachine
 
 ANSWERS: dict[str, list[Answer]] = {
     "screen": [({"outcome": "eligible"}, None), ({"outcome": "more-information"}, REASON)],
@@ -45,7 +38,7 @@ ANSWERS: dict[str, list[Answer]] = {
 
 class GrantMachine(CaseMachine):
     decider = GRANT
-    organisation: Organisation = EXAMPLE
+    organisations = ORGANISATIONS
     answers = ANSWERS
     other_actions = ("withdraw", "assign-reviewers")
 
@@ -112,18 +105,10 @@ class GrantMachine(CaseMachine):
         if grant.stage != "board_no_objection" or not grant.board_cases:
             return []
         outcome = data.draw(st.sampled_from(["approved", "referred_to_meeting", "rejected", "no_quorum"]))
-        context = Context(organisation=self.organisation, now=self.now)
+        context = self.context()
         decided = GRANT.record_board_outcome(grant, grant.board_cases[-1], outcome, {}, context)
         return with_reactions(GRANT, grant, decided, context)
 
 
-class GrantMachineSmallSecretariat(GrantMachine):
-    """The same, in an organisation whose Head of Programmes is also a programme officer."""
-
-    organisation = SMALL
-
-
 TestGrantMachine = GrantMachine.TestCase
 TestGrantMachine.settings = MACHINE_SETTINGS
-TestGrantMachineSmallSecretariat = GrantMachineSmallSecretariat.TestCase
-TestGrantMachineSmallSecretariat.settings = MACHINE_SETTINGS

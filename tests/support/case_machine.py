@@ -13,7 +13,8 @@ After every accepted command (and every batch of timers) it checks two things:
 - the state the workflow holds (evolved from the events as it built them) equals the state the audit trail
   gives (the same events stored as JSON and read back, folded from the initial state), as the projections do.
 
-Step schedules are resolved with `plan_schedule`, as the calendar activity does.
+Step schedules are resolved with `plan_schedule`, as the calendar activity does. `ORGANISATIONS` are the
+example organisation and `tests/domain/organisations/small-secretariat.yaml`, unlike it on purpose.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
@@ -33,6 +35,7 @@ from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
+from domain.organisation_file import parse_organisation
 from domain.step_schedule import plan_schedule
 
 #: Deterministic in CI, and small enough that every machine together adds seconds to `make test`.
@@ -44,6 +47,13 @@ MACHINE_SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = parse_organisation((ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8"))
+SMALL = parse_organisation(
+    (ROOT / "tests" / "domain" / "organisations" / "small-secretariat.yaml").read_text(encoding="utf-8")
+)
+ORGANISATIONS = (EXAMPLE, SMALL)
 
 #: A Monday in March 2027.
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -68,18 +78,25 @@ Answer = tuple[dict[str, Any], str | None]
 
 class CaseMachine(RuleBasedStateMachine):
     decider: ClassVar[CaseDecider[Any]]
-    organisation: ClassVar[Organisation]
+    #: The organisations a run may be in; each run draws one (the example, and one unlike it).
+    organisations: ClassVar[tuple[Organisation, ...]]
     start: ClassVar[datetime] = START
     #: What the holder of a step answers, by action: (fields, comment); any one accepted completes it.
     answers: ClassVar[dict[str, list[Answer]]] = {}
     #: Actions tried now and then by anyone, besides those of `answers`.
     other_actions: ClassVar[tuple[str, ...]] = ()
+    #: The longest stretch of time that passes at once; a process that spans a year takes longer ones.
+    longest_wait_days: ClassVar[int] = 45
 
     def __init__(self) -> None:
         super().__init__()
         self.now = self.start
+        self.organisation = self.organisations[0]
         self.state: CaseState | None = None
         self.events: list[DomainEvent] = []
+        #: The state folded from the events as stored (JSON read back), from the initial state.
+        self.stored: CaseState | None = None
+        self.stored_count = 0
 
     # -- what a process's machine says ----------------------------------------------------------------------
     def open_case(self, data: st.DataObject) -> None:
@@ -96,8 +113,7 @@ class CaseMachine(RuleBasedStateMachine):
         """Any action of the process, by anyone (often the holder of a step, the Director or the Chair)."""
         assert self.state is not None
         action = data.draw(st.sampled_from(sorted({*self.answers, *self.other_actions})), label="action")
-        holders = [task.assignee for task in self.state.tasks.values()]
-        actor = self.person(data, *holders, self.organisation.director().id, self.organisation.board.chair)
+        actor = self.person(data, *self.preferred_people())
         fields, comment = data.draw(st.sampled_from(self.answers.get(action, [({}, REASON)])), label="answer")
         return Command(action=action, actor=actor, fields=fields, comment=comment)
 
@@ -111,13 +127,21 @@ class CaseMachine(RuleBasedStateMachine):
         """Decisions from outside the case (a child's outcome), already with their reactions."""
         return []
 
+    def preferred_people(self) -> list[str]:
+        """Whom the rules are about: the holders of open steps, the Director and the Chair, and more a process
+        names (the owner, the requester)."""
+        assert self.state is not None
+        holders = [task.assignee for task in self.state.tasks.values()]
+        return [*holders, self.organisation.director().id, self.organisation.board.chair]
+
     def probe_at(self, task: timed_step.Task) -> datetime:
         """When to try completing `task`: now, unless the process makes a step wait for a date."""
         return self.now
 
     # -- helpers for subclasses -----------------------------------------------------------------------------
     def context(self, at: datetime | None = None) -> Context:
-        return Context(organisation=self.organisation, now=at or self.now)
+        # As the runtime does: the organisation was validated when it was read, not again per command.
+        return Context.model_construct(organisation=self.organisation, now=at or self.now)
 
     @property
     def people(self) -> list[str]:
@@ -158,6 +182,7 @@ class CaseMachine(RuleBasedStateMachine):
     # -- rules ----------------------------------------------------------------------------------------------
     @initialize(data=st.data())
     def opened(self, data: st.DataObject) -> None:
+        self.organisation = data.draw(st.sampled_from(self.organisations), label="organisation")
         self.open_case(data)
         assert self.state is not None
         self.check()
@@ -223,10 +248,10 @@ class CaseMachine(RuleBasedStateMachine):
         self.try_command(Command(action=action, actor=actor, fields=fields, comment=comment))
 
     @precondition(lambda self: self.state is not None and not self.state.closed)
-    @rule(hours=st.integers(1, 24 * 45))
-    def time_passes(self, hours: int) -> None:
+    @rule(data=st.data())
+    def time_passes(self, data: st.DataObject) -> None:
         assert self.state is not None
-        self.now += timedelta(hours=hours)
+        self.now += timedelta(hours=data.draw(st.integers(1, 24 * self.longest_wait_days), label="hours"))
         drafts = decide_timers(self.decider, self.state, self.context())
         if drafts:
             self.record(drafts)
@@ -253,10 +278,13 @@ class CaseMachine(RuleBasedStateMachine):
     # -- what must hold -------------------------------------------------------------------------------------
     def check(self) -> None:
         assert self.state is not None
-        folded = self.decider.initial_state(self.state.case_id)
-        for event in self.events:
-            folded = case.evolve(self.decider, folded, as_stored(event))
-        assert folded == self.state, "the state folded from the stored events differs from the workflow's"
+        # Folding is a pure left fold, so the stored events are folded once each, as a projection does.
+        if self.stored is None:
+            self.stored = self.decider.initial_state(self.state.case_id)
+        for event in self.events[self.stored_count :]:
+            self.stored = case.evolve(self.decider, self.stored, as_stored(event))
+        self.stored_count = len(self.events)
+        assert self.stored == self.state, "the state folded from the stored events differs from the workflow's"
         if self.state.closed:
             assert not self.state.tasks, f"closed with open steps: {sorted(self.state.tasks)}"
             return
