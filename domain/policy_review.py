@@ -37,7 +37,7 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
-from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after
+from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -879,7 +879,7 @@ class PolicyReviewDecider:
             if state.published is None:
                 raise NotAllowed(
                     f"Acknowledgements follow publication, which this review of the {state.title} has not reached "
-                    f"(stage: {state.stage}).",
+                    f"(stage: {state.stage}); {waiting_for(state, context.organisation)}.",
                     rule="attestation",
                 )
             raise NotAllowed(
@@ -1087,7 +1087,7 @@ def add_attestation(
     if state.published is None:
         raise NotAllowed(
             f"Acknowledgements follow publication, which this review of the {state.title} has not reached "
-            f"(stage: {state.stage}).",
+            f"(stage: {state.stage}); {waiting_for(state, organisation)}.",
             rule="attestation",
         )
     require_known_person(organisation, person)

@@ -789,11 +789,11 @@ def test_acknowledgements_are_personal(org: Organisation) -> None:
     review = approved_by_director(open_review(org, "sops"))
     assert review.refusal("finance-officer", "acknowledge") == (
         "Acknowledgements follow publication, which this review of the Standard Operating Procedures has not "
-        "reached (stage: publication)."
+        "reached (stage: publication); it is waiting for Head of Operations (head-of-operations) to 'publish'."
     )
     assert review.refusal("compliance-officer", "add-attestation", person="finance-officer") == (
         "Acknowledgements follow publication, which this review of the Standard Operating Procedures has not "
-        "reached (stage: publication)."
+        "reached (stage: publication); it is waiting for Head of Operations (head-of-operations) to 'publish'."
     )
     review.act("head-of-operations", "publish")
     review.act("finance-officer", "delegate", substitute="hr-officer", starts_on="2027-03-01", ends_on="2027-03-31")
