@@ -74,7 +74,12 @@ class WorkerDependencies:
 
 def dependencies_from(settings: Settings, organisation: Organisation, store: EventStore) -> WorkerDependencies:
     """Raises CodecConfigError (one line naming the setting) when GOVERN_CODEC_KEYS is malformed."""
-    delivery = MailDelivery(smtp_url=settings.smtp_url, mail_dir=settings.mail_dir, mail_from=settings.mail_from)
+    delivery = MailDelivery(
+        smtp_url=settings.smtp_url,
+        mail_dir=settings.mail_dir,
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+    )
     return WorkerDependencies(
         store=store, organisation=organisation, delivery=delivery, sealer=sealer_from_settings(settings)
     )

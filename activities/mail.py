@@ -164,6 +164,8 @@ class MailDelivery:
 
     The URL is parsed once here, so a bad `GOVERN_SMTP_URL` stops the worker at start-up instead of failing
     every reminder later. `tls_context` lets a deployment (or a test) trust a private certificate authority.
+    `public_url` (GOVERN_PUBLIC_URL) goes in front of each notice's page, so the mail links to its task; it is
+    the delivery's, not the notice's, so a notice decided in a workflow does not depend on where it is read.
     """
 
     def __init__(
@@ -174,6 +176,7 @@ class MailDelivery:
         *,
         timeout: float = 30.0,
         tls_context: ssl.SSLContext | None = None,
+        public_url: str | None = None,
     ) -> None:
         self._smtp = parse_smtp_url(smtp_url) if smtp_url and smtp_url.strip() else None
         self._mail_dir = Path(mail_dir)
@@ -184,6 +187,7 @@ class MailDelivery:
         self._sender = sender
         self._timeout = timeout
         self._tls_context = tls_context
+        self._public_url = public_url.rstrip("/") if public_url else None
 
     @property
     def transport(self) -> Literal["smtp", "file"]:
@@ -199,7 +203,7 @@ class MailDelivery:
 
     def compose(self, notice: Notice, sent_at: datetime) -> EmailMessage:
         """The message as it is sent or filed; the same notice and instant always give the same bytes."""
-        text = render_text(notice)
+        text = render_text(notice, self._public_url)
         message = EmailMessage()
         try:
             message["From"] = self._mail_from

@@ -15,7 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from cli.cases import _client_with_worker, _echo, load_org, open_store
+from cli.cases import _client_with_worker, _echo, load_org, open_store, refused_or
 from cli.context import fail, settings_of
 from domain import case
 from domain.appraisal import AppraisalState, phase_status
@@ -24,7 +24,7 @@ from domain.appraisal_phases import PHASES
 from domain.case import Context
 from domain.commands import Command
 from domain.errors import NotAllowed
-from runtime.codec import CodecConfigError, codec_from_settings
+from runtime import case_commands
 from runtime.settings import Settings
 from store.event_store import EventStore
 from store.projections import case_state
@@ -40,16 +40,7 @@ NOTHING_TO_LAUNCH = "nothing-to-launch"
 
 def require_content_key(settings: Settings) -> None:
     """Appraisal content must be encrypted before it reaches Temporal; without a key nothing is sent."""
-    try:
-        codec = codec_from_settings(settings)
-    except CodecConfigError as error:
-        fail(str(error), code=2)
-    if codec is None:
-        fail(
-            "Appraisal content is confidential and must be encrypted before it reaches Temporal: set "
-            "GOVERN_CODEC_KEYS (the worker needs the same keys). Nothing was sent.",
-            code=2,
-        )
+    refused_or(case_commands.require_content_key, settings)
 
 
 def _phase_overrides(**days: date | None) -> dict[str, str]:
@@ -102,11 +93,15 @@ def launch(
     )
     scope = {"units": unit, "roles": role, "reporting_to": reporting_to, "people": person}
     command = Command(
-        action="launch", actor=launcher, fields={"cycle": cycle, "scope": scope, "phases": phases}, comment=comment
+        action="launch",
+        actor=launcher,
+        fields={"cycle": cycle, "scope": scope, "phases": phases},
+        comment=comment,
+        channel=refused_or(case_commands.cli_channel, settings),
     )
     case_id = cycle_case_id(cycle)
-    store = open_store(settings)
-    state = _cycle_state(store, cycle)
+    present = refused_or(case_commands.store_if_present, settings)
+    state = _cycle_state(present, cycle) if present else APPRAISAL_CYCLE.initial_state(case_id)
     try:
         case.decide_command(APPRAISAL_CYCLE, state, command, Context(organisation=organisation, now=datetime.now(UTC)))
     except NotAllowed as refusal:
@@ -115,6 +110,7 @@ def launch(
             return
         fail(refusal.sentence)
     result = asyncio.run(_launch(settings, case_id, cycle, state, command))
+    store = present or open_store(settings)
     launched = _last_launch(store, case_id, result)
     _wait_until_opened(store, launched["cases"])
     data = {"case": case_id, **launched}

@@ -39,7 +39,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (one object p
 @contextmanager
 def _opened_store(settings: Settings) -> Iterator[EventStore]:
     try:
-        store = EventStore.open(settings.audit_database_url)
+        store = EventStore.open_existing(settings.audit_database_url)
     except StoreError as error:
         fail(str(error))
     try:

@@ -6,36 +6,47 @@ listening), so bad input gets one clear line, a non-zero exit, and changes nothi
 
 import asyncio
 import json
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
-import yaml
 from pydantic import BaseModel
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from cli.context import fail, settings_of
+from cli.summary import due_text, summary_lines
 from domain import case
 from domain.acting import require_known_person
-from domain.case_kinds import decider_for, is_confidential
+from domain.case_kinds import decider_for
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.grant import GRANT
+from domain.grant_application import GrantApplication
 from domain.organisation import Organisation
-from runtime.documents import DocumentError, with_stored_document
+from runtime.case_commands import (
+    CommandRefused,
+    accept_by,
+    check_before_sending,
+    cli_channel,
+    client_with_worker,
+    existing_store,
+    refuse_if_exists,
+    send_command,
+    start_case,
+)
+from runtime.documents import DocumentError, with_document_hash
+from runtime.file_loading import FileInvalid, load_mapping, validate
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.settings import Settings
-from runtime.temporal import TemporalUnavailable, connect, worker_is_polling
 from store.event_store import EventStore
 from store.projections import case_state, open_tasks
-from workflows.messages import ActResult, OpenCase
+from workflows.messages import OpenCase
+
+T = TypeVar("T")
 
 grant_app = typer.Typer(help="Multi-Donor Fund grant applications.", no_args_is_help=True)
-OPENING_WAIT = timedelta(seconds=20)
 
 
 def load_org(settings: Settings) -> Organisation:
@@ -46,10 +57,16 @@ def load_org(settings: Settings) -> Organisation:
 
 
 def open_store(settings: Settings) -> EventStore:
+    """The existing audit store: the CLI only reads it (workers write), so it never creates or migrates one."""
+    return refused_or(existing_store, settings)
+
+
+def refused_or(function: Callable[..., T], *args: Any) -> T:
+    """Run one step of the shared command path; a refusal leaves the process with its sentence."""
     try:
-        return EventStore.open(settings.audit_database_url)
-    except Exception as error:  # noqa: BLE001 - the store's errors are sentences already
-        fail(f"Cannot open the audit store (GOVERN_DATABASE_URL): {error}", code=2)
+        return function(*args)
+    except CommandRefused as refusal:
+        fail(refusal.sentence, code=refusal.code)
 
 
 def _parse_fields(pairs: list[str]) -> dict[str, str]:
@@ -62,24 +79,26 @@ def _parse_fields(pairs: list[str]) -> dict[str, str]:
     return fields
 
 
-async def _client_with_worker(settings: Settings):
+async def _client_with_worker(settings: Settings) -> Client:
     try:
-        client = await connect(settings)
-        polling = await worker_is_polling(client, settings.task_queue)
-    except TemporalUnavailable as error:
-        fail(str(error))
-    except RPCError as error:
-        fail(f"Temporal at {settings.temporal_address} refused the request: {error.message}.")
-    if not polling:
-        fail(
-            f"No worker is polling task queue '{settings.task_queue}' on {settings.temporal_address}; start one "
-            "with `govern up` or `govern worker`. Nothing was changed."
-        )
-    return client
+        return await client_with_worker(settings)
+    except CommandRefused as refusal:
+        fail(refusal.sentence, code=refusal.code)
 
 
 def _echo(data: Any, as_json: bool, text: str) -> None:
     typer.echo(json.dumps(data, default=str, indent=2) if as_json else text)
+
+
+APPLICATION = "the application"
+
+
+def loaded(function: Callable[..., T], *args: Any) -> T:
+    """Read a file a person wrote (`runtime.file_loading`); a file that does not load leaves with its sentence."""
+    try:
+        return function(*args)
+    except FileInvalid as error:
+        fail(str(error))
 
 
 @grant_app.command("submit")
@@ -90,65 +109,53 @@ def submit(
 ) -> None:
     """Submit a grant application; it starts the GrantApproval case grant/<reference>."""
     settings = settings_of(ctx)
-    try:
-        fields = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
-    except OSError as error:
-        fail(f"Cannot read the application {file}: {error.strerror}.")
-    except yaml.YAMLError as error:
-        fail(f"The application {file} is not valid YAML: {str(error).splitlines()[0]}.")
-    if not isinstance(fields, dict):
-        fail(f"The application {file} must be a YAML mapping of fields.")
+    fields = loaded(load_mapping, file, APPLICATION)
+    loaded(validate, GrantApplication, fields, file, APPLICATION)
     organisation = load_org(settings)
     reference = str(fields.get("reference", ""))
     case_id = f"grant/{reference}"
     actor = str(fields.get("submitted_by", ""))
-    command = Command(action="submit", actor=actor, fields=fields)
+    command = Command(action="submit", actor=actor, fields=fields, channel=refused_or(cli_channel, settings))
     context = case.Context(organisation=organisation, now=datetime.now(UTC))
     try:
         case.decide_command(GRANT, GRANT.initial_state(case_id), command, context)
     except NotAllowed as refusal:
         fail(refusal.sentence)
-    store = open_store(settings)
-    if store.current_version(case_id) > 0:
-        fail(f"Case {case_id} already exists; choose another reference.")
-    state = asyncio.run(
-        start_case(settings, store, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))
-    )
-    summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_lines(state)}
-    _echo(summary, as_json, f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state)))
+    refused_or(refuse_if_exists, settings, case_id, f"Case {case_id} already exists; choose another reference.")
+    state = opened_case(settings, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))
+    summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_data(state)}
+    text = f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state, organisation))
+    _echo(summary, as_json, text)
 
 
-async def start_case(settings: Settings, store: EventStore, case_id: str, workflow: str, opening: BaseModel):
-    """Start the case's workflow and wait until its opening is on the audit trail (or say why it is not)."""
-    client = await _client_with_worker(settings)
+def opened_case(settings: Settings, case_id: str, workflow: str, opening: BaseModel) -> case.CaseState:
+    """Start the case's workflow and wait for its opening on the audit trail, or leave with the sentence."""
     try:
-        handle = await client.start_workflow(workflow, opening, id=case_id, task_queue=settings.task_queue)
-    except WorkflowAlreadyStartedError:
-        fail(f"Case {case_id} already exists; choose another reference.")
-    deadline = time.monotonic() + OPENING_WAIT.total_seconds()
-    while time.monotonic() < deadline:
-        state = case_state(store, case_id)
-        if state is not None:
-            return state
-        description = await handle.describe()
-        if description.status is not None and description.status.name == "FAILED":
-            try:
-                await handle.result()
-            except Exception as error:  # noqa: BLE001 - the cause carries the refusal sentence
-                cause = getattr(error, "cause", None)
-                fail(f"Case {case_id} was not opened: {getattr(cause, 'message', None) or error}.")
-        await asyncio.sleep(0.2)
-    fail(
-        f"Case {case_id} was started but nothing was recorded within {OPENING_WAIT.seconds} s; check the worker's log."
-    )
+        return asyncio.run(start_case(settings, case_id, workflow, opening))
+    except CommandRefused as refusal:
+        fail(refusal.sentence, code=refusal.code)
 
 
-def _task_lines(state: case.CaseState) -> list[str]:
-    lines = []
-    for task in state.tasks.values():
-        due = task.due_at.isoformat() if task.due_at else "-"
-        lines.append(f"  open: {task.task_id} -> {task.assignee} ({task.action}), due {due}")
-    return lines
+def _task_data(state: case.CaseState) -> list[dict[str, Any]]:
+    """The open tasks for `--json`: due instants in UTC ISO-8601."""
+    return [
+        {
+            "task": task.task_id,
+            "assignee": task.assignee,
+            "action": task.action,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+        }
+        for task in state.tasks.values()
+    ]
+
+
+def _task_lines(state: case.CaseState, organisation: Organisation) -> list[str]:
+    """Each open task with its due date on the assignee's clock."""
+    return [
+        f"  open: {task.task_id} -> {task.assignee} ({task.action}), due "
+        f"{due_text(task.due_at, task.assignee, organisation)}"
+        for task in state.tasks.values()
+    ]
 
 
 def act(
@@ -177,50 +184,35 @@ def perform(
 ) -> None:
     """The checks every action passes before it reaches its case, then the action itself."""
     organisation = load_org(settings)
+    _, store = refused_or(check_before_sending, settings, organisation, None, case_id, actor)
     try:
-        require_known_person(organisation, actor)
-    except NotAllowed as refusal:
-        fail(refusal.sentence)
-    try:
-        decider_for(case_id)
-    except UnknownCase as error:
-        fail(str(error))
-    if is_confidential(case_id):
-        from cli.appraisal import require_content_key
-
-        require_content_key(settings)
-    store = open_store(settings)
-    if store.current_version(case_id) == 0:
-        fail(f"Unknown case '{case_id}': the audit trail has no such case.")
-    state = case_state(store, case_id)
-    try:
-        case.refuse_if_closed(state)
-    except NotAllowed as refusal:
-        fail(refusal.sentence)
-    try:
-        fields = with_stored_document(fields, settings.data_dir / "documents", Path.cwd())
+        # Hashed now, stored only once the case accepts the command: a refusal leaves no file behind.
+        fields, document = with_document_hash(fields, Path.cwd())
     except DocumentError as error:
         fail(str(error))
-    command = Command(action=action, actor=actor, fields=fields, comment=comment)
-    result = asyncio.run(_act(settings, case_id, command))
+    deadline = accept_by(timedelta(seconds=settings.act_timeout))
+    command = Command(
+        action=action,
+        actor=actor,
+        fields=fields,
+        comment=comment,
+        channel=refused_or(cli_channel, settings),
+        accept_by=deadline,
+    )
+    try:
+        result = asyncio.run(send_command(settings, organisation, store, case_id, command, document=document))
+    except CommandRefused as refusal:
+        fail(refusal.sentence, code=refusal.code)
+    except KeyboardInterrupt:
+        fail(
+            f"Interrupted before {case_id} answered: the '{action}' is carried out if a worker takes it before "
+            f"{deadline:%H:%M:%S} UTC, and never after. Check `govern status {case_id}` after that time.",
+            code=130,
+        )
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
     if result.closed:
         text += f"; case closed ({result.outcome})"
     _echo(result.model_dump(mode="json"), as_json, text + ".")
-
-
-async def _act(settings: Settings, case_id: str, command: Command) -> ActResult:
-    client = await _client_with_worker(settings)
-    handle = client.get_workflow_handle(case_id)
-    try:
-        return await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=30))
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        fail(getattr(cause, "message", None) or str(error))
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            fail(f"Case {case_id} is no longer running; it accepts no further actions.")
-        fail(f"Temporal refused the action: {error.message}.")
 
 
 def status(
@@ -238,6 +230,7 @@ def status(
     state = case_state(store, case_id)
     if state is None:
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
+    organisation = load_org(settings)
     history = store.read_stream(case_id)
     data = {
         "case": case_id,
@@ -247,15 +240,7 @@ def status(
         "outcome": state.outcome,
         "version": state.version,
         "summary": decider.stage_summary(state),
-        "open_tasks": [
-            {
-                "task": t.task_id,
-                "assignee": t.assignee,
-                "action": t.action,
-                "due_at": t.due_at.isoformat() if t.due_at else None,
-            }
-            for t in state.tasks.values()
-        ],
+        "open_tasks": _task_data(state),
         "history": [
             {
                 "seq": e.seq,
@@ -270,12 +255,10 @@ def status(
         ],
     }
     lines = [f"{case_id} ({state.kind}): stage {state.stage}" + (f", closed: {state.outcome}" if state.closed else "")]
-    for key, value in data["summary"].items():
-        if value not in (None, [], {}, 0):
-            lines.append(f"  {key}: {value}")
+    lines.extend(summary_lines(data["summary"], organisation))
     lines.append("Open tasks:" if state.tasks else "Open tasks: none")
-    lines.extend(_task_lines(state))
-    lines.append(f"History ({len(history)} events):")
+    lines.extend(_task_lines(state, organisation))
+    lines.append(f"History ({len(history)} events, times in UTC):")
     for e in history:
         who = e.actor + (f" for {e.on_behalf_of}" if e.on_behalf_of else "")
         lines.append(f"  {e.occurred_at:%Y-%m-%d %H:%M} {e.type:<26} {who:<32} {e.outcome or ''}")
@@ -289,16 +272,18 @@ def tasks(
 ) -> None:
     """Open tasks with due dates, overdue first, from the audit trail's projection."""
     settings = settings_of(ctx)
+    organisation = load_org(settings)
     if person is not None:
         try:
-            require_known_person(load_org(settings), person)
+            require_known_person(organisation, person)
         except NotAllowed as refusal:
             fail(refusal.sentence)
     rows = open_tasks(open_store(settings), datetime.now(UTC), person)
     data = [row.model_dump(mode="json") for row in rows]
     lines = [
-        f"{'OVERDUE ' if row.overdue else ''}{row.due_at.isoformat() if row.due_at else '-':<26} {row.assignee:<28} "
-        f"{row.case_id} {row.task_id}: {row.title} (govern act {row.case_id} {row.action} --as {row.assignee})"
+        f"{'OVERDUE ' if row.overdue else ''}{row.case_id} {row.task_id}: {row.title}\n"
+        f"    {row.assignee}, due {due_text(row.due_at, row.assignee, organisation)}\n"
+        f"    govern act {row.case_id} {row.action} --as {row.assignee}"
         for row in rows
     ]
     _echo(data, as_json, "\n".join(lines) if lines else "No open tasks.")

@@ -50,24 +50,51 @@ def main(
 
 
 def _mount_subcommands() -> None:
-    from cli import appraisal, audit, cases, codec_server, plan, policy, serve, simulate
+    from cli import (
+        actions,
+        appraisal,
+        audit,
+        cases,
+        codec_server,
+        migrate,
+        plan,
+        policy,
+        reconcile,
+        reference,
+        serve,
+        simulate,
+    )
 
     app.command()(serve.up)
     app.command()(serve.worker)
+    app.command()(migrate.migrate)
     app.add_typer(cases.grant_app, name="grant")
     app.command()(cases.act)
+    app.command()(actions.actions)
     app.command()(cases.status)
     app.command()(cases.tasks)
     app.command()(simulate.simulate)
+    app.command()(reference.reference)
     app.add_typer(policy.policy_app, name="policy")
     app.command()(policy.overdue)
     app.add_typer(plan.plan_app, name="plan")
     app.add_typer(appraisal.appraisal_app, name="appraisal")
     app.command(name="codec-server")(codec_server.codec_server)
+    audit.app.command("reconcile")(reconcile.reconcile)
     app.add_typer(audit.app, name="audit")
 
 
 _mount_subcommands()
+
+
+def _let_sdk_logs_arrive() -> None:
+    """The SDK core hands its log lines to Python in batches a few milliseconds apart; a command that talked to
+    Temporal waits for the last batch, so that a warning is on stderr rather than lost at exit."""
+    temporal = sys.modules.get("runtime.temporal")
+    if temporal is not None and temporal.sdk_runtime.cache_info().currsize:
+        import time
+
+        time.sleep(0.1)
 
 
 def entry() -> None:
@@ -83,6 +110,7 @@ def entry() -> None:
 
         traceback.print_exc()
         code = 1
+    _let_sdk_logs_arrive()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

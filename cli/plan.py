@@ -1,18 +1,17 @@
 """`govern plan start FILE` and `govern plan status`: the Strategic Plan, its Annual Work Plans and reports."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-import yaml
-from pydantic import ValidationError
 
-from cli.cases import _echo, load_org, open_store, start_case
+from cli.cases import _echo, load_org, loaded, open_store, opened_case, refused_or
 from cli.context import fail, settings_of
 from domain.case import Context
 from domain.errors import NotAllowed
 from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
+from runtime.case_commands import refuse_if_exists
+from runtime.file_loading import load_model
 from simulation.scenario import PlanOpening
 from store.projections import all_events, case_state
 from workflows.messages import OpenPlan
@@ -28,12 +27,7 @@ def start(
 ) -> None:
     """Open a Strategic Plan cycle (case plan/<start>-<end>)."""
     settings = settings_of(ctx)
-    try:
-        plan = PlanOpening.model_validate(yaml.safe_load(Path(file).read_text(encoding="utf-8")))
-    except OSError as error:
-        fail(f"Cannot read the plan file {file}: {error.strerror}.")
-    except (yaml.YAMLError, ValidationError) as error:
-        fail(f"The plan file {file} is invalid: {str(error).splitlines()[0]}.")
+    plan = loaded(load_model, file, PlanOpening, "the plan file")
     context = Context(organisation=load_org(settings), now=datetime.now(UTC))
     try:
         open_strategic_plan(
@@ -47,9 +41,7 @@ def start(
         )
     except NotAllowed as refusal:
         fail(refusal.sentence)
-    store = open_store(settings)
-    if store.current_version(plan.case_id) > 0:
-        fail(f"Case {plan.case_id} already exists.")
+    refused_or(refuse_if_exists, settings, plan.case_id, f"Case {plan.case_id} already exists.")
     opening = OpenPlan(
         case_id=plan.case_id,
         start_year=plan.start_year,
@@ -58,7 +50,7 @@ def start(
         consultation_closes=plan.consultation_closes,
         requested_by=plan.requested_by,
     )
-    state = asyncio.run(start_case(settings, store, plan.case_id, "StrategicPlanCycle", opening))
+    state = opened_case(settings, plan.case_id, "StrategicPlanCycle", opening)
     _echo({"case": plan.case_id, "stage": state.stage}, as_json, f"Opened {plan.case_id}: stage {state.stage}.")
 
 

@@ -2,12 +2,12 @@
 
 import asyncio
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
 from cli.context import fail, settings_of
-from domain.organisation_file import OrganisationInvalid
 from runtime.logging import configure_logging
 from runtime.organisation_loader import OrganisationFileError
 from simulation.expectations import check
@@ -32,8 +32,6 @@ def simulate(
         organisation = scenario_organisation(scenario, base)
     except (ScenarioInvalid, OrganisationFileError) as error:
         fail(str(error), code=2)
-    except OrganisationInvalid as error:
-        fail(f"The scenario's organisation is invalid:\n{error}", code=2)
     name = scenario.name or Path(scenario_file).stem
     store, folder = simulation_store(settings, name)
     try:
@@ -82,6 +80,7 @@ def _report(outcome, verdict: str, failures: list[str], store, folder: Path, as_
                         case_id: {"stage": stage, "outcome": result}
                         for case_id, (stage, result) in outcome.stages.items()
                     },
+                    "refusals": [asdict(refusal) for refusal in outcome.refusals],
                     "verify": verdict,
                     "failures": failures,
                     "store": repr(store),
@@ -101,6 +100,11 @@ def _report(outcome, verdict: str, failures: list[str], store, folder: Path, as_
             f"{event.seq:>5} {event.occurred_at:%Y-%m-%d %H:%M} {event.stream_id:<28} {event.type:<26} "
             f"{who:<30} {event.outcome or '':<12} {detail}"
         )
+    if outcome.refusals:
+        typer.echo(f"Refused actions ({len(outcome.refusals)}):")
+        for refusal in outcome.refusals:
+            how = "refused as expected" if refusal.expected else "REFUSED"
+            typer.echo(f"  {refusal.at} {refusal.case} {refusal.action} by {refusal.actor}, {how}: {refusal.sentence}")
     typer.echo("Cases:")
     for case_id, (stage, result) in outcome.stages.items():
         typer.echo(f"  {case_id}: {stage}" + (f" ({result})" if result else ""))

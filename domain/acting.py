@@ -89,3 +89,17 @@ def acting_for(
         f"away, may {what}.",
         rule="assignment",
     )
+
+
+def active_substitutions(
+    organisation: Organisation, delegations: tuple[Delegation, ...], substitute: str, now: datetime
+) -> frozenset[str]:
+    """The people `substitute` stands in for on a case right now (each delegation counted in the absent
+    person's own calendar day)."""
+    return frozenset(
+        delegation.absent
+        for delegation in delegations
+        if delegation.substitute == substitute
+        and organisation.has_person(delegation.absent)
+        and delegation.starts_on <= local_date(organisation, delegation.absent, now) <= delegation.ends_on
+    )

@@ -14,12 +14,14 @@ command is one atomic append to the audit trail.
 """
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain import timed_step
+# Imported here, not lazily: a module first imported inside the workflow sandbox binds the sandbox's proxies
+# (e.g. of zoneinfo), which then fail when the same module is used outside it.
+from domain import limits, task_management, timed_step
 from domain.acting import Delegation, acting_for, require_known_person
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
@@ -239,6 +241,19 @@ def acting_on(state: CaseState, context: Context, actor: str, responsible: str, 
     )
 
 
+def refuse_if_late(command: Command, now: datetime) -> None:
+    """A command that reaches its case after the instant its sender waited for is refused, whatever it asks:
+    the sender has been told it was not carried out, and it must not be carried out behind their back."""
+    if command.accept_by is not None and now > command.accept_by:
+        raise NotAllowed(
+            f"This '{command.action}' reached the case at {now.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC, after "
+            f"{command.accept_by.astimezone(UTC):%H:%M:%S} UTC, the time by which it had to be accepted; it was not "
+            "carried out. "
+            "Check the case and send it again if it is still wanted (acceptance deadline).",
+            rule="acceptance-deadline",
+        )
+
+
 def refuse_if_closed(state: CaseState) -> None:
     """A closed case accepts nothing more; its workflow has ended, so the edges ask this of its audit trail."""
     if state.closed:
@@ -250,8 +265,8 @@ def refuse_if_closed(state: CaseState) -> None:
 
 def decide_command(decider: CaseDecider[State], state: State, command: Command, context: Context) -> list[EventDraft]:
     """The events an accepted command produces, or NotAllowed with the sentence a person reads."""
-    from domain import task_management
-
+    limits.refuse_oversized_command(command)
+    refuse_if_late(command, context.now)
     organisation = context.organisation
     require_known_person(organisation, command.actor)
     refuse_if_closed(state)

@@ -3,12 +3,36 @@
 Each decider turns the loose `fields` into its own typed model and refuses bad input with a sentence.
 """
 
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import NotAllowed
 from domain.suggestions import did_you_mean
+
+
+class Channel(BaseModel):
+    """How the person behind a command was identified, as the audit trail records it beside the actor: the
+    web (with the sign-in method and a session reference, never a token), the command line (with the
+    operating-system user and host), or a simulation. Events the engine records on its own say `timer` or
+    `system`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Literal["web", "cli", "simulation", "timer", "system"]
+    sign_in: str | None = Field(default=None, description="Web: 'email-link' or 'oidc'.")
+    session: str | None = Field(default=None, description="Web: a reference to the session, never its token.")
+    os_user: str | None = Field(default=None, description="CLI: the operating-system user who ran it.")
+    host: str | None = Field(default=None, description="CLI: the machine it ran on.")
+
+    def recorded(self) -> dict[str, str]:
+        """As it goes into each event's payload under `channel`."""
+        return self.model_dump(exclude_none=True)
+
+
+TIMER_CHANNEL = Channel(name="timer")
+SYSTEM_CHANNEL = Channel(name="system")
 
 
 class Command(BaseModel):
@@ -18,6 +42,14 @@ class Command(BaseModel):
     actor: str
     fields: dict[str, Any] = Field(default_factory=dict)
     comment: str | None = None
+    channel: Channel | None = Field(
+        default=None, description="How the actor was identified; commands recorded before channels have none."
+    )
+    accept_by: datetime | None = Field(
+        default=None,
+        description="The instant by which the case must accept the command; after it the case refuses it, so an "
+        "action its sender gave up waiting for can never take effect later without a word.",
+    )
 
 
 class EventDraft(BaseModel):

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from typing import Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -47,6 +48,18 @@ _MONTHS = (
 )
 
 
+def case_path(case_id: str) -> str:
+    """The web page of a case, e.g. `/cases/grant/2027-014/board/1`. Mail links and the web routes both use it,
+    so they cannot disagree. Case ids keep their slashes; anything else unsafe in a URL path is escaped."""
+    return f"/cases/{quote(case_id, safe='/')}"
+
+
+def task_path(case_id: str, task_id: str) -> str:
+    """The web page of one step of a case and its form, e.g. `/cases/grant/2027-014/tasks/screening`. Task ids
+    may hold a slash too (`vote/board-chair`); no case id holds a `tasks` part, so the split is unambiguous."""
+    return f"{case_path(case_id)}/tasks/{quote(task_id, safe='/')}"
+
+
 def message_id_for(event_id: str, recipient_id: str) -> str:
     """The RFC 5322 Message-ID of the notice that `event_id` causes for `recipient_id`.
 
@@ -74,7 +87,21 @@ class Notice(BaseModel):
     subject: str
     due_at: datetime | None = Field(default=None, description="UTC instant recorded when the task opened.")
     task_title: str | None = None
-    how_to_act: str | None = Field(default=None, description="The exact command line that acts on the task.")
+    how_to_act: str | None = Field(
+        default=None, description="Notices decided before the action catalogue: the one command line they carried."
+    )
+    how_to_act_lines: list[str] = Field(
+        default_factory=list,
+        description="Every `govern act` line open to the recipient on this step, each of which runs as written.",
+    )
+    document_lines: list[str] = Field(
+        default_factory=list,
+        description="Lines that need a document: they run once PATH is replaced by the file's path.",
+    )
+    link_path: str | None = Field(
+        default=None, description="The page to open (see `task_path`); the mail adds GOVERN_PUBLIC_URL in front."
+    )
+    silence: str | None = Field(default=None, description="Board notices: what not responding means.")
     body_lines: list[str] = Field(default_factory=list)
     issued_at: datetime | None = Field(
         default=None, description="When the event that causes it occurred (case time); the message's Date."
@@ -99,7 +126,7 @@ class Notice(BaseModel):
             raise ValueError(f"recipient_email must be a bare address like name@example.org, got {value!r}")
         return value
 
-    @field_validator("case_id", "task_id", "recipient_id", "recipient_name", "subject", "task_title")
+    @field_validator("case_id", "task_id", "recipient_id", "recipient_name", "subject", "task_title", "link_path")
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
         # These end up in mail headers; a line break there would let a value forge extra headers.
@@ -138,8 +165,9 @@ def format_local(instant: datetime, time_zone: str) -> str:
     )
 
 
-def render_text(notice: Notice) -> str:
-    """The plain-text body: what this is about, the case, the task, the local due date, and how to act."""
+def render_text(notice: Notice, public_url: str | None = None) -> str:
+    """The plain-text body: what this is about, the case, the task, the local due date, the page to open (when
+    the installation's public address is known), what silence means, and how to act."""
     lines = [f"Dear {notice.recipient_name},", ""]
     lines.extend(notice.body_lines or [notice.subject])
     lines.append("")
@@ -150,7 +178,22 @@ def render_text(notice: Notice) -> str:
         lines.append(f"Task: {notice.task_title or notice.task_id}")
     if notice.due_at is not None:
         lines.append(f"Due: {format_local(notice.due_at, notice.recipient_time_zone)}")
-    if notice.how_to_act:
+    if public_url and notice.link_path:
+        lines.append(f"Open: {public_url.rstrip('/')}{notice.link_path}")
+    if notice.silence:
+        lines.extend(["", f"If you do not respond: {notice.silence}"])
+    if notice.how_to_act_lines:
+        lines.extend(["", HOW_TO_ACT_HEADING])
+        lines.extend(f"    {line}" for line in notice.how_to_act_lines)
+    elif notice.how_to_act:
         lines.extend(["", "How to act:", f"    {notice.how_to_act}"])
+    if notice.document_lines:
+        lines.extend(["", DOCUMENT_HEADING])
+        lines.extend(f"    {line}" for line in notice.document_lines)
     lines.extend(["", "-- ", f"Sent by govern. Reference: {notice.message_id}"])
     return "\n".join(lines) + "\n"
+
+
+#: The headings above the command lines in a mail body; tests and readers find the lines under them.
+HOW_TO_ACT_HEADING = 'How to act (each line runs as written; put your own words in place of "..."):'
+DOCUMENT_HEADING = "With a document (put the path of your file in place of PATH):"

@@ -26,6 +26,7 @@ def _redact(_: object, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
 
 def _flatten_temporal(_: object, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """Temporal's loggers put their context in a nested `extra`; lift the ids to the top of the line."""
+    event_dict.pop("temporal_log", None)  # the SDK core's raw entry; its text is already the message
     for key in ("temporal_workflow", "temporal_activity"):
         details = event_dict.pop(key, None)
         if isinstance(details, dict):
@@ -62,6 +63,8 @@ def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
+    # Python's warnings (deprecations from a dependency, say) take the same road to standard error.
+    logging.captureWarnings(True)
 
 
 class LoggingInterceptor(Interceptor):

@@ -4,18 +4,22 @@ from pathlib import Path
 
 from domain.organisation import Organisation
 from domain.organisation_file import OrganisationInvalid, parse_organisation
+from runtime.file_loading import FileInvalid, invalid, read_text
+
+WHAT = "the organisation file"
 
 
-class OrganisationFileError(Exception):
+class OrganisationFileError(FileInvalid):
     """The file cannot be read or is invalid; the message lists every problem with its field path."""
 
 
 def load_organisation(path: Path) -> Organisation:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise OrganisationFileError(f"Cannot read the organisation file {path}: {error.strerror}.") from None
+        text = read_text(path, WHAT)
+    except FileInvalid as error:
+        raise OrganisationFileError(str(error)) from None
     try:
         return parse_organisation(text)
     except OrganisationInvalid as error:
-        raise OrganisationFileError(f"The organisation file {path} is invalid:\n{error}") from None
+        problem = invalid(WHAT, path, error.errors)
+        raise OrganisationFileError(str(problem), problem.problems) from None

@@ -1,15 +1,20 @@
 """Connecting to Temporal, and the embedded dev server that `govern up` runs."""
 
+import functools
+import logging
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.converter import DataConverter
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import TLSConfig
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
 from runtime.codec import data_converter
+from runtime.logging import configure_logging
 from runtime.settings import SettingError, Settings
 
 
@@ -51,8 +56,30 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     )
 
 
+@functools.cache
+def sdk_runtime(level: str) -> Runtime:
+    """The SDK's runtime, with the core's own log lines (retries, warnings) forwarded to Python logging, and so
+    through structlog to standard error: never onto standard output, where `--json` output goes."""
+    core_level = {"debug": "DEBUG", "info": "INFO", "warning": "WARN", "error": "ERROR"}.get(level, "WARN")
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level=core_level, other_level=core_level),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            )
+        )
+    )
+
+
+def route_logs_to_stderr(settings: Settings) -> None:
+    """Once per process, for commands that talk to Temporal: SDK and Python warnings go to standard error."""
+    if not logging.getLogger().handlers:
+        configure_logging(settings.log_format, settings.log_level if settings.log_level != "info" else "warning")
+
+
 async def connect(settings: Settings) -> Client:
     """A client for the configured Temporal; one clear sentence if nobody answers."""
+    route_logs_to_stderr(settings)
     try:
         return await Client.connect(
             settings.temporal_address,
@@ -60,6 +87,7 @@ async def connect(settings: Settings) -> Client:
             data_converter=_converter(settings),
             tls=_tls(settings),
             api_key=settings.temporal_api_key,
+            runtime=sdk_runtime(settings.log_level),
         )
     except TemporalUnavailable:
         raise
@@ -89,11 +117,17 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
         dev_server_existing_path=temporal_cli(),
         dev_server_database_filename=str((settings.data_dir / "temporal.db").resolve()),
         dev_server_log_level="warn",
+        runtime=sdk_runtime(settings.log_level),
     )
 
 
+#: A live worker renews its long poll well within this; Temporal keeps listing a dead worker's poller for about
+#: five minutes, so a poller is only taken as a worker when it was last seen this recently.
+POLLER_FRESHNESS = timedelta(seconds=70)
+
+
 async def worker_is_polling(client: Client, task_queue: str) -> bool:
-    """Whether any worker has polled the task queue recently (Temporal keeps pollers for about a minute)."""
+    """Whether a worker has polled the task queue recently: a poller seen within `POLLER_FRESHNESS`."""
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -105,4 +139,9 @@ async def worker_is_polling(client: Client, task_queue: str) -> bool:
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         )
     )
-    return len(response.pollers) > 0
+    now = datetime.now(UTC)
+    return any(
+        not poller.HasField("last_access_time")
+        or now - poller.last_access_time.ToDatetime(tzinfo=UTC) <= POLLER_FRESHNESS
+        for poller in response.pollers
+    )

@@ -1,34 +1,55 @@
 """Checking a scenario's expectations against the audit trail it produced. Each failure is one sentence."""
 
+import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.organisation import Organisation
-from simulation.scenario import EventExpectation, Expectations, NoticeExpectation
+from simulation.scenario import NULL_MEANS_NONE, EventExpectation, Expectations, NoticeExpectation
 from store.models import StoredEvent
 
 TOLERANCE = timedelta(seconds=60)
 
 
+def contains(actual: Any, expected: Any) -> bool:
+    """Whether `actual` holds `expected`: a mapping holds the keys given (recursively, so a nested mapping is a
+    subset match too), a list holds exactly those items in that order (each matched the same way), and any
+    other value is equal."""
+    if isinstance(expected, Mapping):
+        return isinstance(actual, Mapping) and all(
+            key in actual and contains(actual[key], value) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(contains(item, wanted) for item, wanted in zip(actual, expected, strict=True))
+        )
+    return actual == expected
+
+
 def _matches(event: StoredEvent, expected: EventExpectation) -> bool:
     if event.type != expected.type:
         return False
-    if expected.case is not None and event.stream_id != expected.case:
-        return False
-    for name in ("actor", "on_behalf_of", "outcome"):
-        wanted = getattr(expected, name)
-        if wanted is not None and getattr(event, name) != wanted:
+    for name, value in (("case", event.stream_id), ("actor", event.actor), *_nullable(event)):
+        if expected.requires(name) and value != getattr(expected, name):
             return False
-    return all(event.payload.get(key) == value for key, value in expected.payload.items())
+    return contains(event.payload, expected.payload)
+
+
+def _nullable(event: StoredEvent) -> tuple[tuple[str, str | None], ...]:
+    return tuple((name, getattr(event, name)) for name in NULL_MEANS_NONE)
 
 
 def _describe(expected: EventExpectation) -> str:
     parts = [expected.type]
-    for name in ("case", "actor", "on_behalf_of", "outcome"):
-        value = getattr(expected, name)
-        if value is not None:
-            parts.append(f"{name}={value}")
-    parts.extend(f"{key}={value}" for key, value in expected.payload.items())
+    for name in ("case", "actor", *NULL_MEANS_NONE):
+        if expected.requires(name):
+            value = getattr(expected, name)
+            parts.append(f"{name}={'none' if value is None else value}")
+    parts.extend(f"{key}={json.dumps(value, default=str)}" for key, value in expected.payload.items())
     return " ".join(parts)
 
 
@@ -89,8 +110,16 @@ def check(
             got = "no such case" if actual is None else (actual[1] or "no outcome yet")
             failures.append(f"Expected case {case_id} to end {outcome}, but got {got}.")
     for expected in expectations.events:
-        if not any(_matches(event, expected) for event in events):
+        found = [event for event in events if _matches(event, expected)]
+        if expected.count is None and not found:
             failures.append(f"Expected event {_describe(expected)}, but it is not in the audit trail.")
+        elif expected.count is not None and len(found) != expected.count:
+            numbers = ", ".join(str(event.seq) for event in found)
+            where = f" (sequence{'s' if len(found) > 1 else ''} {numbers})" if found else ""
+            failures.append(
+                f"Expected {expected.count} event(s) {_describe(expected)}, but the audit trail has "
+                f"{len(found)}{where}."
+            )
     for expected in expectations.absent_events:
         found = [event for event in events if _matches(event, expected)]
         if found:

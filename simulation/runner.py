@@ -19,22 +19,23 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from domain import case
+from domain import case, limits
 from domain.case_kinds import decider_for, is_confidential
-from domain.commands import Command
+from domain.commands import Channel, Command
 from domain.errors import NotAllowed
 from domain.grant import GRANT
 from domain.organisation import Organisation
-from domain.organisation_file import parse_organisation
+from domain.organisation_file import OrganisationInvalid, parse_organisation
 from domain.policy_register import register_case_id
 from runtime.binaries import temporal_test_server
 from runtime.codec import AesGcmCodec, data_converter, decode_history_json
-from runtime.documents import DocumentError, with_stored_document
-from runtime.organisation_loader import load_organisation
+from runtime.documents import DocumentError, store_document, with_document_hash
+from runtime.file_loading import invalid
+from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.sealing import sealer_from_settings
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import Settings
-from simulation.scenario import Action, CaseOpening, Scenario, timeline
+from simulation.scenario import Action, CaseOpening, Scenario, load_application, timeline
 from store.event_store import EventStore
 from store.models import StoredEvent
 from store.projections import all_events, case_state
@@ -44,8 +45,23 @@ SETTLE_TIMEOUT = 60.0
 ONE_OFF_KEY_ID = "simulation-one-off"
 
 
+SIMULATION_CHANNEL = Channel(name="simulation")
+
+
 class SimulationError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An action the cases refused, with the sentence a person would have read."""
+
+    at: str
+    case: str
+    action: str
+    actor: str
+    sentence: str
+    expected: bool
 
 
 @dataclass
@@ -54,6 +70,7 @@ class Outcome:
     stages: dict[str, tuple[str, str | None]]
     problems: list[str] = field(default_factory=list)
     histories: dict[str, str] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)
 
 
 def quiet_runtime() -> Runtime:
@@ -93,8 +110,13 @@ def content_settings(scenario: Scenario, settings: Settings) -> Settings:
 
 
 def scenario_organisation(scenario: Scenario, base: Path) -> Organisation:
+    """The scenario's organisation, from its file or inline; `OrganisationFileError` naming every problem."""
     if isinstance(scenario.organisation, dict):
-        return parse_organisation(yaml.safe_dump(scenario.organisation))
+        try:
+            return parse_organisation(yaml.safe_dump(scenario.organisation))
+        except OrganisationInvalid as error:
+            problem = invalid("the scenario's inline organisation", None, error.errors)
+            raise OrganisationFileError(str(problem), problem.problems) from None
     path = scenario.organisation if scenario.organisation.is_absolute() else base / scenario.organisation
     return load_organisation(path)
 
@@ -135,6 +157,7 @@ class ScenarioRun:
         self.children: set[str] = set()
         self.documents_dir = documents_dir
         self.log: list[str] = []
+        self.refusals: list[Refusal] = []
         self.cases: list[str] = []
 
     async def scenario_now(self) -> datetime:
@@ -191,10 +214,11 @@ class ScenarioRun:
         fields = opening.application
         if fields is None:
             assert opening.file is not None
-            path = opening.file if opening.file.is_absolute() else self.base / opening.file
-            fields = yaml.safe_load(path.read_text(encoding="utf-8"))
+            fields = load_application(opening.file, self.base)  # checked when the scenario loaded
         case_id = f"grant/{fields.get('reference')}"
-        command = Command(action="submit", actor=str(fields.get("submitted_by", "")), fields=fields)
+        command = Command(
+            action="submit", actor=str(fields.get("submitted_by", "")), fields=fields, channel=SIMULATION_CHANNEL
+        )
         try:
             case.decide_command(
                 GRANT,
@@ -247,7 +271,13 @@ class ScenarioRun:
             task_queue=self.task_queue,
         )
         when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
-        command = Command(action="launch", actor=launch.actor, fields=launch.fields(), comment=launch.comment)
+        command = Command(
+            action="launch",
+            actor=launch.actor,
+            fields=launch.fields(),
+            comment=launch.comment,
+            channel=SIMULATION_CHANNEL,
+        )
         try:
             result = await handle.execute_update("act", command, result_type=ActResult)
         except WorkflowUpdateFailedError as error:
@@ -300,39 +330,39 @@ class ScenarioRun:
 
     async def perform(self, action: Action) -> None:
         try:
-            fields = with_stored_document(action.fields, self.documents_dir, self.base)
+            # Hashed now, stored once the case accepts the command, as `govern act` does.
+            fields, document = with_document_hash(action.fields, self.base)
         except DocumentError as error:
             self.problems.append(str(error))
             return
-        command = Command(action=action.action, actor=action.actor, fields=fields, comment=action.comment)
+        command = Command(
+            action=action.action,
+            actor=action.actor,
+            fields=fields,
+            comment=action.comment,
+            channel=SIMULATION_CHANNEL,
+        )
         when = f"{(await self.scenario_now()):%Y-%m-%d %H:%M}"
         try:
+            limits.refuse_oversized_command(command)  # as every edge does before sending
             decider_for(action.case)
             result = await self.client.get_workflow_handle(action.case).execute_update(
                 "act", command, result_type=ActResult
             )
+        except NotAllowed as refusal:
+            self.refused(action, when, refusal.sentence)
+            return
         except WorkflowUpdateFailedError as error:
-            sentence = getattr(error.cause, "message", None) or str(error)
-            self.log.append(f"{when} {action.case} {action.action} by {action.actor}: refused: {sentence}")
-            if action.expect == "accepted":
-                self.problems.append(
-                    f"{action.action} by {action.actor} on {action.case} at {when} was refused: {sentence}"
-                )
-            elif action.refusal and action.refusal.lower() not in sentence.lower():
-                self.problems.append(
-                    f"{action.action} by {action.actor} on {action.case} was refused, but with "
-                    f"'{sentence}', which does not contain '{action.refusal}'."
-                )
+            self.refused(action, when, getattr(error.cause, "message", None) or str(error))
             return
         except RPCError as error:
-            sentence = closed_case_refusal(self.store, action.case) or f"failed: {error.message}"
-            self.log.append(f"{when} {action.case} {action.action} by {action.actor}: refused: {sentence}")
-            if action.expect == "accepted" or (action.refusal and action.refusal.lower() not in sentence.lower()):
-                self.problems.append(f"{action.action} by {action.actor} on {action.case} at {when}: {sentence}")
+            self.refused(action, when, closed_case_refusal(self.store, action.case) or f"failed: {error.message}")
             return
         except Exception as error:  # noqa: BLE001 - an unknown case id is reported like any refusal
             self.problems.append(f"{action.action} on {action.case} at {when} failed: {error}")
             return
+        if document is not None:
+            store_document(self.documents_dir, document)
         self.log.append(f"{when} {action.case} {action.action} by {action.actor}: {', '.join(result.events)}")
         if action.expect == "refused":
             self.problems.append(
@@ -340,6 +370,29 @@ class ScenarioRun:
                 "refused, but it was accepted."
             )
         await self.settle()
+
+    def refused(self, action: Action, when: str, sentence: str) -> None:
+        """Record the refusal the scenario's author reads, and whether it is the one the scenario expected."""
+        self.log.append(f"{when} {action.case} {action.action} by {action.actor}: refused: {sentence}")
+        self.refusals.append(
+            Refusal(
+                at=when,
+                case=action.case,
+                action=action.action,
+                actor=action.actor,
+                sentence=sentence,
+                expected=action.expect == "refused",
+            )
+        )
+        if action.expect == "accepted":
+            self.problems.append(
+                f"{action.action} by {action.actor} on {action.case} at {when} was refused: {sentence}"
+            )
+        elif action.refusal and action.refusal.lower() not in sentence.lower():
+            self.problems.append(
+                f"{action.action} by {action.actor} on {action.case} was refused, but with "
+                f"'{sentence}', which does not contain '{action.refusal}'."
+            )
 
     async def run(self) -> None:
         for at, _, item in timeline(self.scenario):
@@ -358,7 +411,7 @@ class ScenarioRun:
             state = case_state(self.store, stream_id)
             if state is not None:
                 stages[stream_id] = (state.stage, state.outcome)
-        return Outcome(events=events, stages=stages, problems=list(self.problems))
+        return Outcome(events=events, stages=stages, problems=list(self.problems), refusals=list(self.refusals))
 
     async def stop_open_cases(self) -> None:
         """A shared server outlives the run: end what is still open so it does not wait for a gone worker."""
@@ -411,7 +464,9 @@ async def run_scenario(
     dependencies = WorkerDependencies(
         store=store,
         organisation=organisation,
-        delivery=MailDelivery(smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from),
+        delivery=MailDelivery(
+            smtp_url=None, mail_dir=mail_dir, mail_from=settings.mail_from, public_url=settings.public_url
+        ),
         sealer=sealer_from_settings(settings),
     )
     worker = build_worker(environment.client, settings.task_queue, dependencies)
@@ -431,6 +486,11 @@ async def run_scenario(
         try:
             await run.run()
             outcome = run.outcome()
+            # Every simulation also proves that the engine and the trail agree (govern audit reconcile).
+            from runtime.reconcile import reconcile
+
+            reconciliation = await reconcile(environment.client, store, [*run.cases, *run.children])
+            outcome.problems.extend(f"Reconcile: {sentence}" for sentence in reconciliation.divergences)
             if keep_histories:
                 outcome.histories = await run.histories(list(outcome.stages))
             return outcome

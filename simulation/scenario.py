@@ -6,14 +6,26 @@ See the README's "Scenario format" section; this module is its reference. Times 
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from domain.grant_application import GrantApplication
+from runtime.file_loading import FileInvalid, invalid, load_mapping, validate
+
+WHAT = "the scenario"
 
 
-class ScenarioInvalid(Exception):
-    pass
+class ScenarioInvalid(FileInvalid):
+    """The scenario file (or a file it names) does not load; the message names every problem."""
+
+
+def _date_as_text(value: Any) -> Any:
+    """A date given as a date object (YAML, or a test's dict) becomes the ISO text the plan's fields carry."""
+    return value.isoformat() if isinstance(value, date) and not isinstance(value, datetime) else value
+
+
+IsoDate = Annotated[str, BeforeValidator(_date_as_text)]
 
 
 class _Strict(BaseModel):
@@ -25,8 +37,8 @@ class PlanOpening(_Strict):
 
     start_year: int
     end_year: int
-    milestones: dict[str, str] = Field(description="concept_note_due, consultation_draft_due, final_draft_due")
-    consultation_closes: str
+    milestones: dict[str, IsoDate] = Field(description="concept_note_due, consultation_draft_due, final_draft_due")
+    consultation_closes: IsoDate
     requested_by: str = "director"
 
     @property
@@ -95,12 +107,27 @@ class Action(_Strict):
 
 
 class EventExpectation(_Strict):
+    """Events of the audit trail: `type` and every key given must match. `on_behalf_of: null` and
+    `outcome: null` mean none (a key left out means any); `payload` is a subset match, mappings within it
+    too; `count` asks for exactly that many matching events (default: at least one)."""
+
     case: str | None = None
     type: str
     actor: str | None = None
     on_behalf_of: str | None = None
     outcome: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict, description="Payload keys that must have these values.")
+    count: int | None = Field(default=None, ge=0, description="Exactly this many matching events.")
+
+    def requires(self, name: str) -> bool:
+        """Whether the expectation constrains this envelope field (a null given counts; an omitted key not)."""
+        if name in NULL_MEANS_NONE:
+            return name in self.model_fields_set
+        return getattr(self, name) is not None
+
+
+#: Envelope fields an event may lack, where `null` in an expectation asks that it be absent.
+NULL_MEANS_NONE = ("on_behalf_of", "outcome")
 
 
 class NoticeExpectation(_Strict):
@@ -123,6 +150,16 @@ class Expectations(_Strict):
     no_reminders: list[NoticeExpectation] = Field(default_factory=list)
     escalations: list[NoticeExpectation] = Field(default_factory=list)
     no_escalations: list[NoticeExpectation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_count_on_absent(self) -> "Expectations":
+        for index, expected in enumerate(self.absent_events):
+            if expected.count is not None:
+                raise ValueError(
+                    f"absent_events[{index}] has a count; an absent event appears 0 times (for a number of "
+                    "events, put the expectation under events with count: N)"
+                )
+        return self
 
 
 class Scenario(_Strict):
@@ -149,24 +186,32 @@ class Scenario(_Strict):
 
 
 def load_scenario(path: Path) -> tuple[Scenario, Path]:
-    """The scenario and the folder its relative paths are resolved from; one-sentence errors."""
+    """The scenario and the folder its relative paths are resolved from; `ScenarioInvalid` naming every
+    problem, in the scenario or in a grant application file it names."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ScenarioInvalid(f"Cannot read the scenario {path}: {error.strerror}.") from None
-    except yaml.YAMLError as error:
-        raise ScenarioInvalid(f"The scenario {path} is not valid YAML: {str(error).splitlines()[0]}.") from None
-    if not isinstance(data, dict):
-        raise ScenarioInvalid(f"The scenario {path} must be a YAML mapping.")
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            where = ".".join(str(part) for part in item["loc"]) or "scenario"
-            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
-        raise ScenarioInvalid(f"The scenario {path} is invalid: " + "; ".join(problems) + ".") from None
-    return scenario, Path(path).resolve().parent
+        scenario = validate(Scenario, load_mapping(path, WHAT), path, WHAT)
+    except FileInvalid as error:
+        raise ScenarioInvalid(str(error), error.problems) from None
+    base = Path(path).resolve().parent
+    problems: list[str] = []
+    for index, opening in enumerate(scenario.cases):
+        if opening.file is not None:
+            try:
+                load_application(opening.file, base)
+            except FileInvalid as error:
+                problems.append(f"cases[{index}].file: {str(error).rstrip('.')}")
+    if problems:
+        problem = invalid(WHAT, path, problems)
+        raise ScenarioInvalid(str(problem), problem.problems)
+    return scenario, base
+
+
+def load_application(file: Path, base: Path) -> dict[str, Any]:
+    """A grant application file named by a scenario, as the fields `govern grant submit` would send."""
+    path = file if file.is_absolute() else base / file
+    data = load_mapping(path, "the application")
+    validate(GrantApplication, data, path, "the application")
+    return data
 
 
 def timeline(scenario: Scenario) -> list[tuple[datetime, int, CaseOpening | Action]]:

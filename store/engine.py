@@ -73,8 +73,9 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def create_store_engine(url: str | URL) -> Engine:
-    """An engine on the audit store (not migrated; see `store.migrate.upgrade`)."""
+def create_store_engine(url: str | URL, *, create_directories: bool = True) -> Engine:
+    """An engine on the audit store (not migrated; see `store.migrate.upgrade`). Reads pass
+    `create_directories=False`, so that they never create anything."""
     parsed = parse_store_url(url)
     try:
         if parsed.get_backend_name() == "sqlite":
@@ -84,7 +85,8 @@ def create_store_engine(url: str | URL) -> Engine:
                 engine = sa.create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
             else:
                 try:
-                    file.parent.mkdir(parents=True, exist_ok=True)
+                    if create_directories:
+                        file.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise StoreUnavailable(
                         f"Cannot create the directory {file.parent} for the audit database: {error.strerror}."

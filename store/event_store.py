@@ -30,9 +30,9 @@ from store.canonical import (
     canonical_time,
     record_hash_from_row,
 )
-from store.engine import create_store_engine, describe_url
+from store.engine import create_store_engine, describe_url, parse_store_url, sqlite_file_of
 from store.errors import AppendRejected, ConcurrencyConflict, StoreError, StoreUnavailable
-from store.migrate import upgrade
+from store.migrate import head_revision, stored_revision, upgrade
 from store.models import ChainHead, EventFilter, Page, StoredEvent
 from store.queries import filtered_select, stream_select
 from store.rows import (
@@ -132,6 +132,37 @@ class EventStore:
         except BaseException:
             engine.dispose()
             raise
+        return cls(engine, owns_engine=True)
+
+    @classmethod
+    def open_existing(cls, url: str | URL) -> "EventStore":
+        """Open a store that must already exist and be migrated, for commands that only read.
+
+        A read never creates a database, a directory or a table, and never migrates: a mistyped path must
+        say so rather than verify an empty chain that it has just created.
+        """
+        parsed = parse_store_url(url)
+        file = sqlite_file_of(parsed) if parsed.get_backend_name() == "sqlite" else None
+        if parsed.get_backend_name() == "sqlite" and file is not None and not file.is_file():
+            raise StoreUnavailable(f"No audit store at {file}.")
+        engine = create_store_engine(parsed, create_directories=False)
+        try:
+            revision = stored_revision(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        if revision is None:
+            engine.dispose()
+            raise StoreUnavailable(
+                f"No audit store at {describe_url(parsed)}: the database has no audit tables; "
+                "run `govern migrate` (or start `govern up`) to create them."
+            )
+        if revision != head_revision():
+            engine.dispose()
+            raise StoreUnavailable(
+                f"The audit store at {describe_url(parsed)} is at schema revision {revision}, not {head_revision()}; "
+                "run `govern migrate` to bring it up to date."
+            )
         return cls(engine, owns_engine=True)
 
     @property

@@ -41,6 +41,18 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision a database is at, without changing it; None when it has no audit tables."""
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+            connection.rollback()
+            return revision
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise StoreUnavailable(f"Cannot open the audit store at {describe_url(engine.url)}: {reason}.") from None
+
+
 def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
     """Migrate the audit database to `revision` (default: the newest). Safe to call on every start."""
     engine = engine_or_url if isinstance(engine_or_url, Engine) else create_store_engine(engine_or_url)

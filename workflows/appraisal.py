@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.appraisal_phases import PhaseDates
     from domain.commands import Command
     from domain.events import DomainEvent
-    from workflows.case_runtime import STORE_RETRY, CaseRuntime
+    from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
     from workflows.messages import ActResult, CaseView, OpenAppraisal, OpenAppraisalCycle
 
 
@@ -39,6 +39,7 @@ class AppraisalCycleWorkflow:
         self.clock_offset_seconds = opening.clock_offset_seconds
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenAppraisalCycle) -> CaseView:
         await self.runtime.load_organisation()
         await self.runtime.run_until_closed()
@@ -92,6 +93,7 @@ class AppraisalWorkflow:
         self.runtime = CaseRuntime(decider, decider.initial_state(opening.case_id), opening.clock_offset_seconds)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenAppraisal) -> CaseView:
         await self.runtime.load_organisation()
         phases = PhaseDates.model_validate(opening.phases)

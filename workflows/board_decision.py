@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import board_decision
     from domain.commands import Command
     from domain.timed_step import ScheduleRequest, TaskSchedule
-    from workflows.case_runtime import STORE_RETRY, CaseRuntime
+    from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
     from workflows.messages import ActResult, CaseView, OpenBoardDecision
 
 
@@ -24,6 +24,7 @@ class BoardDecisionWorkflow:
         self.runtime = CaseRuntime(decider, decider.initial_state(opening.case_id), opening.clock_offset_seconds)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenBoardDecision) -> CaseView:
         runtime = self.runtime
         await runtime.load_organisation()

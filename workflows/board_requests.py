@@ -28,7 +28,10 @@ class BoardRequests:
     async def _on_committed(self, events: list[DomainEvent]) -> None:
         for event in events:
             if event.type == BOARD_DECISION_REQUESTED:
-                self.pending.append(asyncio.create_task(self._decide(event)))
+                decision = asyncio.create_task(self._decide(event))
+                self.pending.append(decision)
+                # Cancelling the case cancels the Board decision it waits for, which records its own cancellation.
+                self.runtime.dependants.append(decision)
 
     async def _decide(self, request: DomainEvent) -> None:
         runtime = self.runtime

@@ -6,9 +6,10 @@ recorded reminder, escalation or deadline. It holds no rule: every rule is in `d
 """
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Generic
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -16,9 +17,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.audit import AppendReceipt, AppendRequest
-    from domain import case, timed_step
+    from domain import cancellation, case, timed_step
     from domain.case import CaseDecider, Context, State
-    from domain.commands import Command, EventDraft
+    from domain.commands import SYSTEM_CHANNEL, TIMER_CHANNEL, Channel, Command, EventDraft
     from domain.errors import NotAllowed
     from domain.events import DomainEvent
     from domain.notice import Notice
@@ -33,6 +34,32 @@ NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interv
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
+Workflow = TypeVar("Workflow")
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def records_cancellation(
+    run: Callable[Concatenate[Workflow, Params], Awaitable[Result]],
+) -> Callable[Concatenate[Workflow, Params], Awaitable[Result]]:
+    """Put under a case workflow's `@workflow.run`: a cancellation requested through Temporal is recorded on
+    the case's trail (see `domain.cancellation`) before the workflow ends as cancelled. Cancellations that are
+    not requests (an inner task's, a cache eviction's) pass through untouched."""
+
+    @functools.wraps(run)
+    async def run_recording_cancellation(self: Any, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return await run(self, *args, **kwargs)
+        except asyncio.CancelledError:
+            reason = workflow.cancellation_reason()
+            if reason is None:
+                raise
+            await self.runtime.record_cancellation(reason)
+            raise
+
+    return run_recording_cancellation
+
+
 class CaseRuntime(Generic[State]):
     def __init__(self, decider: CaseDecider[State], state: State, clock_offset_seconds: float = 0.0) -> None:
         self.decider = decider
@@ -44,7 +71,9 @@ class CaseRuntime(Generic[State]):
         self._notices: list[Any] = []
         self.on_committed: list[Any] = []
         self.children: list[str] = []
+        self.dependants: list[asyncio.Task[Any]] = []
         self._published_attributes: list[tuple[str, Any]] = []
+        self._in_flight: list[DomainEvent] | None = None
 
     # -- time and context -------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -78,7 +107,7 @@ class CaseRuntime(Generic[State]):
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:  # the state moved between validation and handling
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
-            events = await self.commit(drafts)
+            events = await self.commit(drafts, command.channel)
         workflow.logger.info(
             "command accepted",
             extra={"actor": command.actor, "action": command.action, "events": [event.type for event in events]},
@@ -93,7 +122,7 @@ class CaseRuntime(Generic[State]):
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
-            return await self.commit(drafts)
+            return await self.commit(drafts, command.channel)
 
     async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
         """Record what the domain decides about something other than a person's command (a child's outcome)."""
@@ -104,7 +133,7 @@ class CaseRuntime(Generic[State]):
                 )
             except NotAllowed as refusal:  # e.g. an opening whose dates do not hold: fail, record nothing
                 raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
-            return await self.commit(drafts)
+            return await self.commit(drafts, SYSTEM_CHANNEL)
 
     def result(self, events: list[DomainEvent]) -> ActResult:
         return ActResult(
@@ -116,9 +145,14 @@ class CaseRuntime(Generic[State]):
         )
 
     # -- the commit: schedules, append, evolve, notices --------------------------------------------------------
-    async def commit(self, drafts: list[EventDraft]) -> list[DomainEvent]:
+    async def commit(self, drafts: list[EventDraft], channel: Channel | None = None) -> list[DomainEvent]:
+        """Append the drafts as one batch. Each event records the channel of what caused it (a person's command,
+        a timer, the engine itself) in its payload, so the trail says how its actor was identified."""
         if not drafts:
             return []
+        if channel is not None:
+            recorded = channel.recorded()
+            drafts = [draft.model_copy(update={"payload": {**draft.payload, "channel": recorded}}) for draft in drafts]
         drafts = await self._resolve_schedules(drafts)
         now = self.now()
         events = [
@@ -130,6 +164,14 @@ class CaseRuntime(Generic[State]):
             )
             for draft in drafts
         ]
+        # Kept until the append returns: a cancellation that interrupts it appends the same batch again (the
+        # event ids make that a no-op if it had landed), so the state never falls behind the trail.
+        self._in_flight = events
+        await self._append(events)
+        self._in_flight = None
+        return await self._committed(events)
+
+    async def _append(self, events: list[DomainEvent]) -> None:
         info = workflow.info()
         await workflow.execute_activity(
             "record_events",
@@ -144,6 +186,8 @@ class CaseRuntime(Generic[State]):
             retry_policy=STORE_RETRY,
             result_type=AppendReceipt,
         )
+
+    async def _committed(self, events: list[DomainEvent]) -> list[DomainEvent]:
         assert self.organisation is not None
         for event in events:
             self.state = case.evolve(self.decider, self.state, event)
@@ -232,7 +276,24 @@ class CaseRuntime(Generic[State]):
             async with self._lock:
                 drafts = case.decide_timers(self.decider, self.state, self.context())
                 if drafts:
-                    await self.commit(drafts)
+                    await self.commit(drafts, TIMER_CHANNEL)
+
+    async def record_cancellation(self, reason: str | None) -> None:
+        """A cancellation requested through Temporal: the cases this one waits on are cancelled first (each
+        records its own), then this case records `CaseCancelled` and closes with outcome `cancelled`."""
+        for dependant in self.dependants:
+            dependant.cancel()
+        if self.dependants:
+            await asyncio.gather(*self.dependants, return_exceptions=True)
+        if self._in_flight is not None:
+            events, self._in_flight = self._in_flight, None
+            await self._append(events)
+            await self._committed(events)
+        async with self._lock:
+            if self.organisation is None:
+                await self.load_organisation()
+            await self.commit(cancellation.cancel_case(self.state, reason), SYSTEM_CHANNEL)
+        await self.drain_notices()
 
     async def drain_notices(self) -> None:
         """A case finishes only when every notice it caused has been delivered."""

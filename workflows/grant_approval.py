@@ -6,7 +6,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import grant
     from domain.commands import Command
     from workflows.board_requests import BoardRequests
-    from workflows.case_runtime import CaseRuntime
+    from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.messages import ActResult, CaseView, OpenCase
 
 
@@ -20,6 +20,7 @@ class GrantApprovalWorkflow:
         self.board = BoardRequests(self.runtime)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenCase) -> CaseView:
         await self.runtime.open(opening.command)
         await self.runtime.run_until_closed()

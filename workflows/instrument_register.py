@@ -13,7 +13,7 @@ from temporalio.common import WorkflowIDReusePolicy
 with workflow.unsafe.imports_passed_through():
     from domain import policy_register
     from domain.commands import Command
-    from workflows.case_runtime import CaseRuntime
+    from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.messages import ActResult, CaseView, OpenPolicyReview, OpenRegister
 
 REVIEW_TIMEOUT = timedelta(days=730)
@@ -32,6 +32,7 @@ class InstrumentRegisterWorkflow:
         self.runtime = CaseRuntime(decider, state, opening.clock_offset_seconds)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenRegister) -> None:
         runtime = self.runtime
         await runtime.load_organisation()

@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import Command
     from domain.plan_implementation import openings_for_year
     from workflows.board_requests import BoardRequests
-    from workflows.case_runtime import STORE_RETRY, CaseRuntime
+    from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
     from workflows.messages import ActResult, CaseView, OpenPlan, OpenPlanCase
 
 CASE_TIMEOUT = timedelta(days=800)
@@ -43,6 +43,7 @@ class AnnualWorkPlanWorkflow(_CaseHandlers):
         self.board = BoardRequests(self.runtime)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenPlanCase) -> CaseView:
         await self.runtime.load_organisation()
         await self.runtime.apply(
@@ -66,6 +67,7 @@ class BoardReportWorkflow(_CaseHandlers):
         self.runtime = CaseRuntime(decider, decider.initial_state(opening.case_id), opening.clock_offset_seconds)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenPlanCase) -> CaseView:
         await self.runtime.load_organisation()
         await self.runtime.apply(
@@ -94,6 +96,7 @@ class StrategicPlanWorkflow(_CaseHandlers):
         self.board = BoardRequests(self.runtime)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenPlan) -> None:
         runtime = self.runtime
         await runtime.load_organisation()

@@ -9,7 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import policy_review
     from domain.commands import Command
     from workflows.board_requests import BoardRequests
-    from workflows.case_runtime import CaseRuntime
+    from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.messages import ActResult, CaseView, OpenPolicyReview
 
 LATE_JOINER_CHECK = timedelta(days=1)
@@ -24,6 +24,7 @@ class PolicyReviewWorkflow:
         self.board = BoardRequests(self.runtime)
 
     @workflow.run
+    @records_cancellation
     async def run(self, opening: OpenPolicyReview) -> CaseView:
         await self.runtime.load_organisation()
         await self.runtime.apply(

@@ -31,7 +31,15 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.mail import DeliveryReceipt, MailDelivery, MailNotSent, parse_smtp_url
 from activities.notify import NotifyActivities
-from domain.notice import Notice, message_id_for, render_text
+from domain.notice import (
+    DOCUMENT_HEADING,
+    HOW_TO_ACT_HEADING,
+    Notice,
+    case_path,
+    message_id_for,
+    render_text,
+    task_path,
+)
 
 MAIL_FROM = "Secretariat <govern@partnership.example>"
 DUE = dt.datetime(2027, 3, 12, 17, 30, tzinfo=dt.UTC)  # 18:30 in Brussels; 00:30 next day in Ho Chi Minh City
@@ -420,6 +428,56 @@ async def test_file_mode_writes_one_readable_eml_per_message(tmp_path: Path) -> 
     body = body_of(message)
     assert "Due: Saturday 13 March 2027, 00:30 (Asia/Ho_Chi_Minh)" in body
     assert notice.how_to_act is not None and notice.how_to_act in body
+
+
+async def test_a_mail_links_to_its_task_and_spells_out_every_line_and_what_silence_means(tmp_path: Path) -> None:
+    delivery = MailDelivery(None, tmp_path / "mail", MAIL_FROM, public_url="https://govern.partnership.example/")
+    lines = [
+        "govern act grant/2027-021/board/1 no-objection --as board-member-2",
+        'govern act grant/2027-021/board/1 object --as board-member-2 --comment "..."',
+    ]
+    notice = make_notice("board-member-2").model_copy(
+        update={
+            "case_id": "grant/2027-021/board/1",
+            "task_id": "no-objection/board-member-2",
+            "how_to_act": None,
+            "how_to_act_lines": lines,
+            "document_lines": ["govern act policy/charter/review/1 submit-revision --as x --field document=PATH"],
+            "link_path": task_path("grant/2027-021/board/1", "no-objection/board-member-2"),
+            "silence": "silence is assent.",
+        }
+    )
+    body = body_of(parse(Path((await delivery.deliver(notice)).path or "").read_bytes()))
+    assert (
+        "Open: https://govern.partnership.example/cases/grant/2027-021/board/1/tasks/no-objection/board-member-2\n"
+        in body
+    )
+    assert "If you do not respond: silence is assent.\n" in body
+    assert f"{HOW_TO_ACT_HEADING}\n    {lines[0]}\n    {lines[1]}\n" in body
+    assert f"{DOCUMENT_HEADING}\n    govern act policy/charter/review/1 submit-revision" in body
+    # Without a public address (a delivery configured without one) there is no link, and nothing else changes.
+    assert "Open:" not in render_text(notice) and lines[1] in render_text(notice)
+
+
+def test_a_notice_decided_before_the_catalogue_still_reads_and_renders() -> None:
+    """Notices are activity inputs: one scheduled by a running case before this change must still deliver."""
+    old = {key: value for key, value in make_notice().model_dump(mode="json").items()}
+    for newer in ("how_to_act_lines", "document_lines", "link_path", "silence"):
+        old.pop(newer)
+    notice = Notice.model_validate(old)
+    text = render_text(notice, "https://govern.partnership.example")
+    assert f"How to act:\n    {HOW_TO_ACT.format(person='programme-officer-brussels')}\n" in text
+    assert "Open:" not in text and "If you do not respond" not in text
+
+
+def test_task_and_case_paths_keep_the_slashes_of_their_ids() -> None:
+    assert case_path("grant/2027-014/board/1") == "/cases/grant/2027-014/board/1"
+    assert task_path("grant/2027-014", "review-programme-officer-hanoi") == (
+        "/cases/grant/2027-014/tasks/review-programme-officer-hanoi"
+    )
+    assert task_path("plan/2028-2032", "comment/member representative") == (
+        "/cases/plan/2028-2032/tasks/comment/member%20representative"
+    )
 
 
 async def test_file_mode_keeps_odd_person_ids_inside_the_mail_directory(tmp_path: Path) -> None:

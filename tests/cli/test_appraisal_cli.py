@@ -94,6 +94,7 @@ def test_a_bad_launch_is_refused_before_temporal(env: dict[str, str], args: list
 
 
 def test_progress_of_a_cycle_never_launched(env: dict[str, str]) -> None:
+    assert run(env, "migrate").exit_code == 0
     result = run(env, "appraisal", "progress", "2027")
     assert result.exit_code == 1
     assert result.output.strip() == "No 2027 appraisal cycle has been launched (govern appraisal launch --cycle 2027)."

@@ -85,10 +85,40 @@ def tamper(store: EventStore, seq: int) -> None:
 # -- verify ---------------------------------------------------------------------------------------------
 
 
-def test_an_empty_store_verifies(govern) -> None:
+def test_an_empty_store_verifies(govern, store: EventStore) -> None:
     result = govern("audit", "verify")
     assert result.exit_code == 0
     assert result.output.startswith("Audit chain intact: 0 events, head 000000000000…")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("audit", "verify"),
+        ("audit", "log"),
+        ("audit", "export", "--format", "jsonl"),
+        ("audit", "checkpoint"),
+        ("status", "grant/2027-014"),
+        ("tasks",),
+        ("overdue",),
+        ("policy", "list"),
+        ("policy", "attestations", "charter"),
+        ("policy", "history", "charter"),
+        ("plan", "status"),
+        ("appraisal", "progress", "2027"),
+        ("audit", "log", "--stream", "grant/2027-014", "--json"),
+        ("audit", "export", "--format", "csv", "--out", "{tmp}/export.csv"),
+    ],
+)
+def test_a_mistyped_store_path_is_named_and_never_created(env: dict[str, str], tmp_path: Path, command) -> None:
+    """An auditor who mistypes the path must not get a green result for a store the command just created."""
+    missing = tmp_path / "typo" / "audit.db"
+    args = [part.format(tmp=tmp_path) for part in command]
+    result = CliRunner().invoke(app, ["--database-url", f"sqlite:///{missing}", *args])
+    assert result.exit_code != 0
+    assert result.output.strip() == f"No audit store at {missing}."
+    assert not missing.parent.exists()
+    assert list(tmp_path.iterdir()) == []  # no store, no data dir, no export file
 
 
 def test_an_intact_trail_verifies_with_its_count_and_head(govern, trail: EventStore) -> None:

@@ -17,7 +17,9 @@ APPLICATION = yaml.safe_load((REPO / "examples" / "grants" / "kampala-upgrading.
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    # An address where nothing listens: a command that got as far as Temporal would say so instead.
+    # An address where nothing listens: a command that got as far as Temporal would say so instead. The store
+    # exists, as it does once a worker has started (reads never create one).
+    EventStore.open(f"sqlite:///{tmp_path / 'var' / 'audit.db'}").close()
     return {"GOVERN_DATA_DIR": str(tmp_path / "var"), "GOVERN_TEMPORAL_ADDRESS": "127.0.0.1:1"}
 
 
@@ -39,11 +41,11 @@ def assert_nothing_recorded(env: dict[str, str]) -> None:
     [
         (
             {"amount": 100000},
-            "The grant application is invalid: the tranches add up to 120000, not to the amount 100000.",
+            "The application {path} is invalid: the tranches add up to 120000, not to the amount 100000.",
         ),
         (
             {"currency": "EUR"},
-            "The grant application is invalid: an amount in EUR needs fx_rate_to_usd, the rate recorded on the case.",
+            "The application {path} is invalid: an amount in EUR needs fx_rate_to_usd, the rate recorded on the case.",
         ),
         (
             {"submitted_by": "finance-officer"},
@@ -57,13 +59,13 @@ def assert_nothing_recorded(env: dict[str, str]) -> None:
             {"grantee_contact": "nobody-known"},
             "The grant application is invalid: grantee_contact: unknown person 'nobody-known'.",
         ),
-        ({"amount": -5}, "The grant application is invalid: amount: Input should be greater than 0."),
+        ({"amount": -5}, "The application {path} is invalid: amount: input should be greater than 0 (got -5)."),
     ],
 )
 def test_an_invalid_application_is_refused_with_one_sentence(tmp_path, env, changes, sentence) -> None:
     result = submit(tmp_path, env, **changes)
     assert result.exit_code == 1
-    assert result.stderr.strip() == sentence
+    assert result.stderr.strip() == sentence.format(path=tmp_path / "application.yaml")
     assert_nothing_recorded(env)
 
 
@@ -176,3 +178,23 @@ def test_policy_list_shows_every_instrument_before_any_register_runs(env) -> Non
     ]
     assert CliRunner().invoke(app, ["plan", "status"], env=env).stdout.strip() == "No Strategic Plan has been opened."
     assert CliRunner().invoke(app, ["overdue"], env=env).stdout.strip() == "Nothing is overdue."
+
+
+def test_an_installation_can_refuse_cli_actions_from_anyone_but_its_operators(tmp_path: Path, env) -> None:
+    import getpass
+
+    me = getpass.getuser()
+    env = {**env, "GOVERN_CLI_ACTING": "ops-1, ops-2"}
+    path = tmp_path / "application.yaml"
+    path.write_text(yaml.safe_dump(APPLICATION))
+    result = CliRunner().invoke(app, ["grant", "submit", str(path)], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "This installation accepts actions from the command line only from its operators (GOVERN_CLI_ACTING); "
+        f"'{me}' is not one of them. Act through the web front instead. Nothing was sent."
+    )
+    assert_nothing_recorded(env)
+    # An operator gets past this check (and on to Temporal, which is not running here).
+    allowed = CliRunner().invoke(app, ["grant", "submit", str(path)], env={**env, "GOVERN_CLI_ACTING": me})
+    assert allowed.exit_code == 1
+    assert allowed.stderr.startswith("Temporal is not reachable at 127.0.0.1:1")

@@ -1,6 +1,7 @@
 """`govern simulate` fails loudly: a scenario that does not load exits 2 with one sentence, and an unmet
 expectation exits 1 naming it."""
 
+import hashlib
 from pathlib import Path
 
 import yaml
@@ -72,3 +73,67 @@ def test_an_unmet_expectation_exits_1_and_names_it(tmp_path: Path) -> None:
     assert "Expected case grant/2027-014 to end approved, but got no outcome yet." in result.stdout
     assert "Expected event GrantApproved case=grant/2027-014, but it is not in the audit trail." in result.stdout
     assert "Audit chain intact: 2 events" in result.stdout
+
+
+def test_a_refused_revision_stores_no_document_and_its_sentence_is_printed(tmp_path: Path) -> None:
+    documents = REPO / "examples" / "documents"
+    accepted = hashlib.sha256((documents / "charter-v4-rev2.md").read_bytes()).hexdigest()
+    path = write(
+        tmp_path,
+        {
+            "name": "refused-revision",
+            "organisation": str(REPO / "examples" / "organisation.yaml"),
+            "start": "2027-09-01T06:00:00Z",
+            "cases": [{"kind": "policy_register", "instrument": "charter"}],
+            "actions": [
+                {
+                    "at": "2027-09-01T10:00:00+02:00",
+                    "case": "policy/charter",
+                    "action": "start-review",
+                    "as": "director",
+                    "comment": "Align the Charter with the new Strategic Plan.",
+                },
+                {
+                    "at": "2027-09-02T10:00:00+02:00",
+                    "case": "policy/charter/review/1",
+                    "action": "submit-revision",
+                    "as": "compliance-officer",
+                    "expect": "refused",
+                    "refusal": "may submit a revision",
+                    "fields": {"document": str(documents / "charter-v4.md"), "change_summary": "Not theirs to make."},
+                },
+                {
+                    "at": "2027-09-03T10:00:00+02:00",
+                    "case": "policy/charter/review/1",
+                    "action": "submit-revision",
+                    "as": "director",
+                    "fields": {"document": str(documents / "charter-v4-rev2.md"), "change_summary": "Recusal rule."},
+                },
+            ],
+            "expect": {
+                "events": [
+                    {
+                        "case": "policy/charter/review/1",
+                        "type": "RevisionSubmitted",
+                        "count": 1,
+                        "actor": "director",
+                        "on_behalf_of": None,
+                        "payload": {"sha256": accepted},
+                    },
+                ],
+            },
+        },
+    )
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "simulate", str(path)])
+    assert result.exit_code == 0, result.stdout
+    assert "All expectations met." in result.stdout
+    folder = tmp_path / "simulations" / "refused-revision"
+    # Only the accepted revision's document is stored; the refused one left nothing behind.
+    assert sorted(item.name for item in (folder / "documents").iterdir()) == [accepted]
+    assert "Refused actions (1):" in result.stdout
+    refused = next(line for line in result.stdout.splitlines() if "submit-revision by compliance-officer" in line)
+    assert refused.startswith(
+        "  2027-09-02 08:00 policy/charter/review/1 submit-revision by compliance-officer, refused as expected: "
+        "Only Director (director), or their substitute while they are away, may submit a revision of the Charter of "
+        "the Partnership."
+    )

@@ -194,9 +194,10 @@ async def test_act_without_a_worker_says_so_and_govern_worker_serves_an_existing
         assert refused.returncode == 1
         assert refused.stderr.strip().startswith("No worker is polling task queue 'govern'")
         assert "Nothing was changed." in refused.stderr
-        assert (await asyncio.to_thread(govern, installation, "audit", "verify")).stdout.startswith(
-            "Audit chain intact: 0 events"
-        )
+        # Nothing was created either: no worker has run, so there is no store, and the read says so.
+        unverified = await asyncio.to_thread(govern, installation, "audit", "verify")
+        assert unverified.returncode == 1
+        assert unverified.stderr.startswith("No audit store at ")
 
         worker = Running(installation, "worker")
         try:

@@ -30,3 +30,38 @@ def test_lines_carry_temporal_context_and_no_secret(capsys) -> None:
         "r-2",
         "board-chair",
     )
+
+
+async def test_the_sdk_cores_own_lines_go_to_stderr_so_json_output_stays_json(tmp_path) -> None:
+    """The SDK core logs to standard output by default, in colour; a command's `--json` output must survive it."""
+    import os
+    import subprocess
+    import sys
+
+    from temporalio.testing import WorkflowEnvironment
+
+    from runtime.binaries import temporal_test_server
+    from store.event_store import EventStore
+
+    EventStore.open(f"sqlite:///{tmp_path / 'audit.db'}").close()
+    server = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "cli.main", "audit", "reconcile", "--json"],
+            env={
+                **os.environ,
+                "GOVERN_DATA_DIR": str(tmp_path),
+                "GOVERN_TEMPORAL_ADDRESS": server.client.service_client.config.target_host,
+                # At debug level the core writes many lines while it connects: enough to corrupt stdout.
+                "GOVERN_LOG_LEVEL": "debug",
+                "GOVERN_LOG_FORMAT": "console",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        await server.shutdown()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == {"agrees": True, "cases": 0, "runs": 0, "divergences": []}
+    assert "sdk_core" in result.stderr

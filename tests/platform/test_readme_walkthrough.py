@@ -1,8 +1,11 @@
 """The README is a contract: its walk-through runs, line by line, against `govern up`, as a newcomer would."""
 
+import getpass
+import json
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +61,11 @@ def test_the_readme_walkthrough_approves_a_grant_and_verifies_the_trail(tmp_path
     assert (tmp_path / checkpoint).exists() or checkpoint.exists()
     assert (tmp_path / "var" / "audit.jsonl").stat().st_size > 0
     assert list((tmp_path / "var" / "mail" / "programme-officer-brussels").glob("*.eml"))
+    # Who acted through the shell, on which machine, beside the name they typed after --as.
+    exported = [json.loads(line) for line in (tmp_path / "var" / "audit.jsonl").read_text().splitlines()]
+    screened = next(record for record in exported if record["type"] == "EligibilityScreened")
+    assert screened["actor"] == "programme-officer-brussels"
+    assert screened["payload"]["channel"] == {"name": "cli", "os_user": getpass.getuser(), "host": socket.gethostname()}
     with_checkpoint = subprocess.run(
         [sys.executable, "-m", "cli.main", "audit", "verify", "--checkpoint", str(checkpoint)],
         env=env,

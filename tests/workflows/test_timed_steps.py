@@ -50,6 +50,12 @@ async def test_screening_reminders_skip_ascension_and_the_bridge_day_then_escala
     assert opened.payload["schedule"]["due_at"] == "2027-05-12T15:00:00Z"  # 17:00 Brussels summer time
     reminders = [e for e in outcome.events if e.type == "ReminderSent"]
     assert [e.payload["number"] for e in reminders] == [1, 2]
+    # The trail says how each fact came about: the submission came from the simulation, the reminders and
+    # escalations from timers.
+    assert opened.payload["channel"] == {"name": "simulation"}
+    assert {e.payload["channel"]["name"] for e in outcome.events if e.type in ("ReminderSent", "EscalationRaised")} == {
+        "timer"
+    }
     assert verify(audit_store).ok
 
 
