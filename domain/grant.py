@@ -339,10 +339,10 @@ def _open(context: Context, **kwargs: Any) -> EventDraft:
     return timed_step.open_task(opened_at=context.now, **kwargs)
 
 
-def _why_not_approval(state: GrantState) -> str | None:
+def _why_not_approval(state: GrantState, context: Context) -> str | None:
     """Why a grant has no approval step beyond 'not yet': it is the Board's, or already decided."""
     if state.approved_by is not None:
-        by = "the Management Board" if state.approved_by == "board" else state.approved_by
+        by = "the Management Board" if state.approved_by == "board" else _name(context, state.approved_by)
         return f"it was approved by {by}"
     if state.needs_board:
         return (
@@ -679,7 +679,7 @@ class GrantDecider:
             f"Grant {state.case_id}",
             context,
             when="approval follows two independent technical reviews",
-            instead=_why_not_approval(state),
+            instead=_why_not_approval(state, context),
         )
         fields = parse_fields(command, DecisionFields)
         on_behalf = self._authorised_decider(state, command, context, task)

@@ -209,3 +209,14 @@ def test_an_unknown_field_is_answered_with_the_close_one_and_the_actions_fields(
         "'decision'?); the fields of 'approve' are: decision."
     )
     assert refused.rule == "input"
+
+
+def test_approving_an_approved_grant_says_who_approved_it_and_what_comes_next(submit: Submit) -> None:
+    kampala = submit().through_reviews().approved()
+
+    refused = kampala.refusal("director", "approve", decision="approve")
+
+    assert str(refused) == (
+        "Grant grant/2027-014 has no open step to approve (stage: agreement): it was approved by Director; it is "
+        "waiting for Programme Officer (Pretoria) (programme-officer-pretoria) to 'sign-agreement'."
+    )
