@@ -35,8 +35,9 @@ def opened(events: list[Any]) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("organisation", "people", "head", "director", "other"),
     [
+        # The README's Kampala grant, USD 120,000: the Director approves it.
         ("example", {}, "head-of-programmes", "director", "compliance-officer"),
-        ("small", SMALL_PEOPLE, "programmes-lead", "exec-director", "auditor"),
+        ("small", {**SMALL_PEOPLE, "amount": 15000}, "programmes-lead", "exec-director", "auditor"),
     ],
     ids=["example organisation", "small secretariat"],
 )
@@ -51,7 +52,7 @@ def test_a_conflicted_head_of_programmes_has_the_director_name_the_replacement(
     other: str,
 ) -> None:
     org = example_org if organisation == "example" else small_org
-    kampala = submit(organisation=org, amount=15000, **people)
+    kampala = submit(organisation=org, **people)
     kampala.screen_eligible()
     kampala.act(head, "assign-reviewers", reviewers=f"{head},{other}")
 
