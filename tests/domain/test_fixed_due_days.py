@@ -21,7 +21,7 @@ from domain.step_schedule import plan_schedule
 from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
 from domain.timed_step import ScheduleRequest, TaskSchedule
 from domain.working_days import calendar_for, local_instant, zone_for
-from tests.support.case_machine import with_schedule
+from tests.support.schedules import with_schedule
 
 OPENED = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from domain.commands import Command
 from domain.errors import NotAllowed
 from domain.organisation import Organisation
 from domain.policy_review import POLICY_REVIEW
-from tests.support.case_machine import with_schedule
+from tests.support.schedules import with_schedule
 
 Submit = Callable[..., Any]
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -36,7 +36,7 @@ from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.step_schedule import plan_schedule
+from tests.support.schedules import with_schedule
 
 #: Deterministic in CI, and small enough that every machine together adds seconds to `make test`.
 MACHINE_SETTINGS = settings(
@@ -60,12 +60,6 @@ START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 REASON = "recorded for the test"
 
 
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    payload = {**draft.payload, "schedule": plan_schedule(organisation, request).model_dump(mode="json")}
-    return draft.model_copy(update={"payload": payload})
 
 
 def as_stored(event: DomainEvent) -> DomainEvent:
