@@ -100,6 +100,11 @@ async def _serve_worker(settings: Settings) -> None:
         fail(str(error), code=2)
     try:
         worker = build_worker(client, settings.task_queue, dependencies_from(settings, organisation, store))
+        # Every deployment keeps one register per instrument running, however many workers start at once:
+        # the register's id is the instrument's case id, so only one start can succeed.
+        started = await start_registers(client, settings, organisation)
+        if started:
+            typer.echo(f"Started the registers of {', '.join(started)}.")
         typer.echo(
             f"Worker polling task queue '{settings.task_queue}' on {settings.temporal_address}. Press Ctrl-C to stop."
         )

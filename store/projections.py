@@ -16,6 +16,7 @@ from domain.case import CaseState
 from domain.case_kinds import decider_for
 from domain.organisation import Organisation
 from domain.participation import people_named
+from domain.refusal_record import is_refusal_stream
 from store.event_store import EventStore
 from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
 
@@ -141,6 +142,8 @@ def case_rows(store: EventStore, participant: str | None = None) -> list[CaseRow
     """Every case (or those `participant` takes part in), most recently changed first."""
     named: dict[str, set[str]] = {}
     for event in all_events(store):
+        if is_refusal_stream(event.stream_id):
+            continue  # the record of refused attempts is not a case
         people = named.setdefault(event.stream_id, set())
         if participant is not None:
             people.update(people_named(event.actor, event.on_behalf_of, event.payload))
