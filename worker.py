@@ -5,10 +5,13 @@ It is an edge: it wires the store, the organisation and the mail delivery to Tem
 
 import asyncio
 import concurrent.futures
+import hashlib
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -62,6 +65,23 @@ PASSED_THROUGH = (
 )
 
 log = structlog.get_logger("govern.worker")
+
+_ROOT = Path(__file__).resolve().parent
+# The code that decides what a workflow does on replay: its orchestration and the rules it calls.
+_BUILD_SOURCES = ("workflows", "domain")
+
+
+@cache
+def build_id() -> str:
+    """This code's worker build id: a hash of the workflow and domain sources (a few dozen files).
+
+    Without one, the SDK hashes the bytecode of every loaded module (temporalio, pydantic, SQLAlchemy, ...) when
+    the worker starts, which costs a fifth of a second each time and says no more about the workflows."""
+    digest = hashlib.sha256()
+    for package in _BUILD_SOURCES:
+        for path in sorted((_ROOT / package).rglob("*.py")):
+            digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"govern-{digest.hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,7 @@ def build_worker(
         ),
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_cached_workflows=max_cached_workflows,
+        build_id=build_id(),
     )
 
 

@@ -38,8 +38,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (one object p
 
 @contextmanager
 def _opened_store(settings: Settings) -> Iterator[EventStore]:
+    """The existing store; the log alone, so read projections behind it (see `store.projections`) do not matter."""
     try:
-        store = EventStore.open_existing(settings.audit_database_url)
+        store = EventStore.open_existing(settings.audit_database_url, projections_current=False)
     except StoreError as error:
         fail(str(error))
     try:
@@ -66,20 +67,30 @@ def verify(
         Path | None,
         typer.Option("--checkpoint", help="Also prove the log still extends this signed checkpoint."),
     ] = None,
+    from_checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-checkpoint",
+            help="Verify only what was appended since this signed checkpoint, and that it extends it.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Recompute the hash chain; exit 1 naming the first broken sequence number."""
     settings = settings_of(ctx)
     key_path = settings.checkpoint_key_path
-    if checkpoint is not None:
+    if checkpoint is not None and from_checkpoint is not None:
+        fail("Give either --checkpoint (verify everything) or --from-checkpoint (verify what came after it), not both.")
+    signed_file = checkpoint or from_checkpoint
+    if signed_file is not None:
         try:
-            read_checkpoint(checkpoint)
+            read_checkpoint(signed_file)
             load_public_key(key_path)
         except CheckpointError as error:
             fail(str(error))
     with _opened_store(settings) as store:
         try:
-            result = verify_chain(store, checkpoint=checkpoint, key_path=key_path)
+            result = verify_chain(store, checkpoint=checkpoint, key_path=key_path, from_checkpoint=from_checkpoint)
         except StoreError as error:
             fail(str(error))
     typer.echo(result.model_dump_json() if as_json else result.sentence())

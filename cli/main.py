@@ -59,14 +59,17 @@ def _mount_subcommands() -> None:
         migrate,
         plan,
         policy,
+        projections,
         reconcile,
         reference,
         serve,
         simulate,
+        web,
     )
 
     app.command()(serve.up)
     app.command()(serve.worker)
+    app.command()(web.web)
     app.command()(migrate.migrate)
     app.add_typer(cases.grant_app, name="grant")
     app.command()(cases.act)
@@ -82,6 +85,7 @@ def _mount_subcommands() -> None:
     app.command(name="codec-server")(codec_server.codec_server)
     audit.app.command("reconcile")(reconcile.reconcile)
     app.add_typer(audit.app, name="audit")
+    app.add_typer(projections.app, name="projections")
 
 
 _mount_subcommands()

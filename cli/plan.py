@@ -9,11 +9,11 @@ from cli.cases import _echo, load_org, loaded, open_store, opened_case, refused_
 from cli.context import fail, settings_of
 from domain.case import Context
 from domain.errors import NotAllowed
-from domain.strategic_plan import STRATEGIC_PLAN, open_strategic_plan
+from domain.strategic_plan import open_strategic_plan
 from runtime.case_commands import refuse_if_exists
 from runtime.file_loading import load_model
 from simulation.scenario import PlanOpening
-from store.projections import all_events, case_state
+from store.projections import plan_status
 from workflows.messages import OpenPlan
 
 plan_app = typer.Typer(help="The Strategic Plan, its Annual Work Plans and quarterly reports.", no_args_is_help=True)
@@ -60,35 +60,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     settings = settings_of(ctx)
     store = open_store(settings)
     now = datetime.now(UTC)
-    streams = sorted({event.stream_id for event in all_events(store) if event.stream_id.startswith("plan/")})
-    plans = [stream for stream in streams if stream.count("/") == 1]
-    data = []
-    for plan_case in plans:
-        plan = case_state(store, plan_case)
-        cases = []
-        for stream in streams:
-            if stream.startswith(plan_case + "/") and stream.count("/") == 3:
-                state = case_state(store, stream)
-                overdue = [t.task_id for t in state.tasks.values() if t.is_overdue(now)]
-                due = min((t.due_at for t in state.tasks.values() if t.due_at is not None), default=None)
-                cases.append(
-                    {
-                        "case": stream,
-                        "stage": state.stage,
-                        "outcome": state.outcome,
-                        "next_due_at": due.isoformat() if due else None,
-                        "overdue": overdue,
-                    }
-                )
-        data.append(
-            {
-                "plan": plan_case,
-                "stage": plan.stage,
-                "outcome": plan.outcome,
-                "summary": STRATEGIC_PLAN.stage_summary(plan),
-                "cases": cases,
-            }
-        )
+    data = plan_status(store, now)
     lines: list[str] = []
     for item in data:
         lines.append(f"{item['plan']}: {item['stage']}")

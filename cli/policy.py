@@ -10,7 +10,7 @@ from cli.cases import _echo, load_org, open_store, perform
 from cli.context import fail, settings_of
 from domain.policy_register import register_case_id, register_summary, unstarted_summary, version_history
 from domain.policy_review import attestation_status, review_case_id
-from store.projections import case_state, open_tasks
+from store.projections import case_state, overdue_tasks
 
 policy_app = typer.Typer(
     help="Governance instruments: registers, reviews, attestations, history.", no_args_is_help=True
@@ -113,7 +113,7 @@ def history(
 def overdue(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every overdue step across all processes, grouped by person."""
     settings = settings_of(ctx)
-    rows = [row for row in open_tasks(open_store(settings), datetime.now(UTC)) if row.overdue]
+    rows = overdue_tasks(open_store(settings), datetime.now(UTC))
     grouped: dict[str, list] = defaultdict(list)
     for row in rows:
         grouped[row.assignee].append(row)

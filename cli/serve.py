@@ -56,14 +56,22 @@ async def start_registers(client: Client, settings: Settings, organisation: Orga
 
 
 async def _serve_embedded(settings: Settings) -> None:
+    from web.serving import WebNotStarted, check_web_port, start_web, web_context
     from worker import build_worker, dependencies_from, run_until_signalled
 
     organisation, store = _prepare(settings)
+    try:
+        check_web_port(settings)
+        web = web_context(settings, organisation, store)
+    except WebNotStarted as error:
+        store.close()
+        fail(str(error), code=2)
     try:
         environment = await start_embedded(settings)
     except TemporalUnavailable as error:
         store.close()
         fail(str(error), code=2)
+    web_server = None
     try:
         await register_search_attributes(environment.client, settings.temporal_namespace)
         worker = build_worker(environment.client, settings.task_queue, dependencies_from(settings, organisation, store))
@@ -78,11 +86,18 @@ async def _serve_embedded(settings: Settings) -> None:
         typer.echo(
             f"Organisation: {organisation.name} ({len(organisation.people)} people) from {settings.organisation_file}"
         )
+        web.actions.use(environment.client)
+        try:
+            web_server = await start_web(web)
+        except WebNotStarted as error:
+            fail(str(error), code=2)
         typer.echo(
             f"Worker polling task queue '{settings.task_queue}'. Press Ctrl-C to stop.",
         )
         await run_until_signalled(worker)
     finally:
+        if web_server is not None:
+            await web_server.stop()
         await environment.shutdown()
         store.close()
         typer.echo("govern stopped.")
@@ -115,7 +130,8 @@ async def _serve_worker(settings: Settings) -> None:
 
 
 def up(ctx: typer.Context) -> None:
-    """Start everything on this machine: the Temporal dev server with its Web UI, the audit store, the worker."""
+    """Start everything on this machine: the Temporal dev server with its Web UI, the audit store, the worker
+    and the web front (GOVERN_WEB_PORT)."""
     asyncio.run(_serve_embedded(settings_of(ctx)))
 
 

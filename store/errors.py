@@ -28,3 +28,16 @@ class AppendRejected(StoreError):
 
 class CheckpointError(StoreError):
     """A checkpoint or its key cannot be read, written or trusted."""
+
+
+class ProjectionsBehind(StoreUnavailable):
+    """The read projections have not caught up with the log, so what they would show is out of date."""
+
+    def __init__(self, reached: int, head: int, where: str) -> None:
+        self.reached = reached
+        self.head = head
+        super().__init__(
+            f"The read projections of the audit store at {where} stop at sequence {reached} but its log reaches "
+            f"{head}, so lists read from them would be out of date; run `govern projections rebuild` "
+            "(or start a worker, which catches up)."
+        )

@@ -11,9 +11,11 @@ SQLAlchemy's statement machinery: it is the hot path of every governance action,
 overhead of the Core execution layer is larger than the SQLite insert itself. Reads use SQLAlchemy Core.
 """
 
+import json
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -31,9 +33,10 @@ from store.canonical import (
     record_hash_from_row,
 )
 from store.engine import create_store_engine, describe_url, parse_store_url, sqlite_file_of
-from store.errors import AppendRejected, ConcurrencyConflict, StoreError, StoreUnavailable
+from store.errors import AppendRejected, ConcurrencyConflict, ProjectionsBehind, StoreError, StoreUnavailable
 from store.migrate import head_revision, stored_revision, upgrade
 from store.models import ChainHead, EventFilter, Page, StoredEvent
+from store.projector import Projector
 from store.queries import filtered_select, stream_select
 from store.rows import (
     EVENT_ID_INDEX,
@@ -51,16 +54,17 @@ _OPTIONAL_TEXT = ("actor_role", "on_behalf_of", "reason", "outcome")
 class _Statements:
     """The append path's SQL for one backend, written once with the backend's placeholder."""
 
-    def __init__(self, dialect_name: str) -> None:
+    def __init__(self, dialect_name: str, projections: bool = True) -> None:
         self.is_postgres = dialect_name == "postgresql"
         self.mark = "%s" if self.is_postgres else "?"
         self.begin = None if self.is_postgres else "BEGIN IMMEDIATE"
         self.lock = "SELECT id FROM audit_chain_head WHERE id = 1 FOR UPDATE" if self.is_postgres else None
-        # One round trip for "where is the chain" and "where is this case"; the outer join yields one row
-        # even on an empty log.
+        # One round trip for "where is the chain", "where is this case" and "how far are the projections"; the
+        # outer join yields one row even on an empty log.
+        reached = "(SELECT seq FROM projection_cursor WHERE id = 1)" if projections else "NULL"
         self.state = (
             "SELECT head.seq, head.hash, "
-            f"(SELECT max(stream_version) FROM audit_events WHERE stream_id = {self.mark}) "
+            f"(SELECT max(stream_version) FROM audit_events WHERE stream_id = {self.mark}), {reached} "
             "FROM (SELECT 1 AS one) AS anchor LEFT JOIN "
             "(SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head ON 1 = 1"
         )
@@ -77,7 +81,11 @@ def _find_ids_sql(mark: str, count: int) -> str:
     return f"SELECT {SELECT_LIST} FROM audit_events WHERE event_id IN ({marks}) ORDER BY seq"
 
 
-_STATEMENTS = {name: _Statements(name) for name in ("sqlite", "postgresql")}
+_STATEMENTS = {
+    (name, projections): _Statements(name, projections)
+    for name in ("sqlite", "postgresql")
+    for projections in (True, False)
+}
 
 
 class _WriterHandle:
@@ -108,16 +116,35 @@ class _PreparedEvent:
         self.payload_json = payload_json
         self.optional = optional
 
+    def as_stored(self) -> DomainEvent:
+        """The event exactly as a reader of the store will see it (payload decoded from its canonical text, UTC
+        time, empty texts as null), for the projections to fold what the log holds. Usually the caller's event
+        already is that, and is returned as it is."""
+        event = self.event
+        payload = json.loads(self.payload_json)
+        if (
+            payload == event.payload
+            and event.occurred_at.tzinfo is UTC
+            and all(getattr(event, name) == value for name, value in self.optional.items())
+        ):
+            return event
+        return event.model_copy(
+            update={"payload": payload, "occurred_at": event.occurred_at.astimezone(UTC), **self.optional}
+        )
+
 
 class EventStore:
     """Append-only, hash-chained storage of domain events (table `audit_events`)."""
 
-    def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
-        if engine.dialect.name not in _STATEMENTS:
+    def __init__(self, engine: Engine, *, owns_engine: bool = False, projections: bool = True) -> None:
+        """`projections=False` appends as the release before projections did (benchmarks and tests of the
+        catch-up use it); every other writer keeps them, in the append's own transaction."""
+        if (engine.dialect.name, projections) not in _STATEMENTS:
             raise StoreUnavailable(f"The audit store supports SQLite and PostgreSQL, not {engine.dialect.name}.")
         self._engine = engine
         self._owns_engine = owns_engine
-        self._sql = _STATEMENTS[engine.dialect.name]
+        self._sql = _STATEMENTS[(engine.dialect.name, projections)]
+        self._projector = Projector(engine.dialect.name) if projections else None
         self._integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         self._keeps_writers = engine.dialect.name == "sqlite" and not isinstance(engine.pool, StaticPool)
         self._writers = threading.local()
@@ -125,21 +152,27 @@ class EventStore:
 
     @classmethod
     def open(cls, url: str | URL) -> "EventStore":
-        """Open (creating the SQLite file's directory if needed) and migrate the store at `url`."""
+        """Open (creating the SQLite file's directory if needed) and migrate the store at `url`, and bring its
+        projections up to the log if anything appended without keeping them. For writers: workers and
+        `govern migrate`."""
         engine = create_store_engine(url)
         try:
             upgrade(engine)
+            store = cls(engine, owns_engine=True)
+            store.catch_up_projections()
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, owns_engine=True)
+        return store
 
     @classmethod
-    def open_existing(cls, url: str | URL) -> "EventStore":
+    def open_existing(cls, url: str | URL, *, projections_current: bool = True) -> "EventStore":
         """Open a store that must already exist and be migrated, for commands that only read.
 
         A read never creates a database, a directory or a table, and never migrates: a mistyped path must
-        say so rather than verify an empty chain that it has just created.
+        say so rather than verify an empty chain that it has just created. Unless `projections_current` is
+        False (the commands that check or rebuild them), read projections behind the log are refused with
+        `ProjectionsBehind`, so that no list is read from them out of date.
         """
         parsed = parse_store_url(url)
         file = sqlite_file_of(parsed) if parsed.get_backend_name() == "sqlite" else None
@@ -163,7 +196,18 @@ class EventStore:
                 f"The audit store at {describe_url(parsed)} is at schema revision {revision}, not {head_revision()}; "
                 "run `govern migrate` to bring it up to date."
             )
-        return cls(engine, owns_engine=True)
+        store = cls(engine, owns_engine=True)
+        if not projections_current:
+            return store
+        try:
+            lag = store.projection_lag()
+        except BaseException:
+            store.close()
+            raise
+        if lag is not None:
+            store.close()
+            raise ProjectionsBehind(lag[0], lag[1], describe_url(parsed))
+        return store
 
     @property
     def engine(self) -> Engine:
@@ -220,10 +264,14 @@ class EventStore:
                 if sql.lock is not None:
                     cursor.execute(sql.lock)
                 cursor.execute(sql.state, (stream_id,))
-                head_seq, head_hash, version = cursor.fetchone()
+                head_seq, head_hash, version, projected = cursor.fetchone()
                 head_seq = head_seq or 0
                 prev_hash = head_hash or GENESIS_HASH
                 version = version or 0
+                projector = self._projector
+                if projector is not None and (projected or 0) != head_seq:
+                    # Something appended without keeping the projections: fold its events first.
+                    projector.catch_up(connection, cursor, projected or 0, head_seq)
                 if expected_version is not None and version != expected_version:
                     # A retry of a batch that did land looks like a conflict; it must return, not fail.
                     stored = self._already_stored(cursor, stream_id, prepared)
@@ -274,7 +322,12 @@ class EventStore:
                     if stored is not None:
                         return stored
                     raise StoreError(f"The append to case {stream_id} was refused by the database: {error}.") from None
+                fold = None
+                if projector is not None:
+                    fold = projector.append(cursor, stream_id, version, rows, [item.as_stored() for item in prepared])
                 connection.commit()
+                if fold is not None:
+                    projector.remember(fold)
             finally:
                 cursor.close()
         except BaseException:
@@ -354,6 +407,94 @@ class EventStore:
                 connection.rollback()
         finally:
             connection.close()
+
+    # -- projections -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _holding_append_lock(self) -> Iterator[tuple[Any, Any]]:
+        """A transaction that holds the lock every append takes, on a connection of its own; committed when the
+        block ends, rolled back when it raises."""
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                if self._sql.begin is not None:
+                    cursor.execute(self._sql.begin)
+                if self._sql.lock is not None:
+                    cursor.execute(self._sql.lock)
+                yield connection, cursor
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def _require_projector(self) -> Projector:
+        if self._projector is None:
+            raise StoreError("This store was opened without projections.")
+        return self._projector
+
+    def catch_up_projections(self) -> int:
+        """Fold whatever the log holds beyond the projections' cursor; returns the number of events folded."""
+        projector = self._require_projector()
+        if self.projection_lag() is None:
+            return 0
+        with self._holding_append_lock() as (connection, cursor):
+            reached = projector.cursor_seq(cursor)
+            head = self._head_seq(cursor)
+            if reached != head:
+                projector.catch_up(connection, cursor, reached, head)
+        return head - reached
+
+    def rebuild_projections(self) -> tuple[int, int]:
+        """Every projection row recomputed from the log, in one transaction that holds the append lock (appends
+        wait meanwhile); returns (events, cases)."""
+        projector = self._require_projector()
+        with self._holding_append_lock() as (connection, cursor):
+            head = self._head_seq(cursor)
+            cases = projector.rebuild(connection, cursor, head)
+        return head, cases
+
+    @staticmethod
+    def _head_seq(cursor: Any) -> int:
+        cursor.execute("SELECT max(seq) FROM audit_events")
+        row = cursor.fetchone()
+        return int(row[0] or 0)
+
+    def projection_lag(self) -> tuple[int, int] | None:
+        """(projected up to, log head) when the projections are behind the log; None when they are in step."""
+        statement = "SELECT (SELECT seq FROM projection_cursor WHERE id = 1), (SELECT max(seq) FROM audit_events)"
+        with self.raw_cursor() as cursor:
+            cursor.execute(statement)
+            reached, head = cursor.fetchone()
+        reached, head = int(reached or 0), int(head or 0)
+        return None if reached == head else (reached, head)
+
+    @contextmanager
+    def raw_cursor(self) -> Iterator[Any]:
+        """A DB-API cursor for the read projections' indexed queries (they bypass SQLAlchemy's statement layer
+        for the same reason the append does). On SQLite it is the thread's own connection, outside any
+        transaction: each statement reads the latest commit."""
+        connection = self._writer_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+                if not self._keeps_writers:
+                    connection.rollback()
+        finally:
+            if not self._keeps_writers:
+                connection.close()
+
+    @property
+    def placeholder(self) -> str:
+        """The DB-API parameter mark of this backend (`?` or `%s`)."""
+        return self._sql.mark
 
     # -- reading -----------------------------------------------------------------------------------------
 

@@ -17,11 +17,14 @@ from store.rows import SELECT_LIST
 
 DEFAULT_BATCH_SIZE = 20_000
 _SELECT_ALL = f"SELECT {SELECT_LIST} FROM audit_events ORDER BY seq"
+_SELECT_FROM = f"SELECT {SELECT_LIST} FROM audit_events WHERE seq >= {{mark}} ORDER BY seq"
 
 
 @contextmanager
-def chain_rows(engine: Engine, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
-    """Batches of raw rows (tuples in ROW_COLUMNS order), seq ascending, from one snapshot."""
+def chain_rows(
+    engine: Engine, batch_size: int = DEFAULT_BATCH_SIZE, from_seq: int = 1
+) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
+    """Batches of raw rows (tuples in ROW_COLUMNS order) from `from_seq` on, seq ascending, from one snapshot."""
     connection = engine.raw_connection()
     try:
         if engine.dialect.name == "postgresql":
@@ -33,7 +36,11 @@ def chain_rows(engine: Engine, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator
             cursor = connection.cursor()
             cursor.execute("BEGIN")
         try:
-            cursor.execute(_SELECT_ALL)
+            if from_seq <= 1:
+                cursor.execute(_SELECT_ALL)
+            else:
+                mark = "%s" if engine.dialect.name == "postgresql" else "?"
+                cursor.execute(_SELECT_FROM.format(mark=mark), (from_seq,))
             yield _batches(cursor, batch_size)
         finally:
             cursor.close()

@@ -54,3 +54,106 @@ audit_chain_head = sa.Table(
 )
 
 AUDIT_EVENT_COLUMNS: tuple[str, ...] = tuple(column.name for column in audit_events.columns)
+
+# -- read projections (migration 0002) ----------------------------------------------------------------------
+# Kept from the events by the same pure `evolve` the workflows run, in the transaction of each append (see
+# `store.projector`). They are a cache of the log, never a record: `govern projections rebuild` recomputes them
+# and `govern projections check` proves them equal to the log.
+
+# One row: every event up to `seq` is in the projections. A reader compares it with the log's head.
+projection_cursor = sa.Table(
+    "projection_cursor",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="ck_projection_cursor_single_row"),
+)
+
+# One row per case: what lists show. `problem` is set (and the case's state left at its last good version) when
+# the case's rules cannot fold one of its events.
+projection_cases = sa.Table(
+    "projection_cases",
+    metadata,
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text),
+    sa.Column("parent_id", sa.Text),
+    sa.Column("stage", sa.Text),
+    sa.Column("closed", sa.Boolean, nullable=False),
+    sa.Column("outcome", sa.Text),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("amount_usd", sa.Text),
+    sa.Column("requester", sa.Text),
+    sa.Column("opened_at", sa.Text, nullable=False),
+    sa.Column("last_event_at", sa.Text, nullable=False),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("next_due_at", sa.Text),
+    sa.Column("problem", sa.Text),
+    sa.Index("ix_projection_cases_last_event", "last_event_at", "case_id"),
+    # Neither column changes once the case exists, so an append never rewrites these two indexes.
+    sa.Index("ix_projection_cases_kind", "kind"),
+    sa.Index("ix_projection_cases_parent", "parent_id"),
+)
+
+# Each case's folded state as JSON at `version`, written every few events and when the case closes; a reader
+# folds the case's few later events onto it. Apart from the case row, so that the many appends between two
+# snapshots rewrite a small row, not the state.
+projection_snapshots = sa.Table(
+    "projection_snapshots",
+    metadata,
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text),
+)
+
+# The open steps of open cases: a desk is `assignee = ?`, the overdue list `due_at < now`.
+projection_tasks = sa.Table(
+    "projection_tasks",
+    metadata,
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("task_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("assignee", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.Text, nullable=False),
+    sa.Column("due_at", sa.Text),
+    sa.Column("on_due", sa.Text, nullable=False),
+    sa.Column("officer", sa.Text),
+    sa.Column("reminders_sent", sa.Integer, nullable=False),
+    sa.Column("escalations_sent", sa.Integer, nullable=False),
+    sa.Column("lapsed", sa.Boolean, nullable=False),
+    sa.Index("ix_projection_tasks_assignee_due", "assignee", "due_at"),
+    sa.Index("ix_projection_tasks_due", "due_at"),
+)
+
+# Every out-of-office delegation recorded on a case, so that a substitute's desk is one indexed look-up.
+projection_delegations = sa.Table(
+    "projection_delegations",
+    metadata,
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("absent", sa.Text, nullable=False),
+    sa.Column("substitute", sa.Text, nullable=False),
+    sa.Column("starts_on", sa.Text, nullable=False),
+    sa.Column("ends_on", sa.Text, nullable=False),
+    sa.Column("granted_by", sa.Text, nullable=False),
+    sa.Index("ix_projection_delegations_substitute", "substitute", "ends_on"),
+)
+
+# Everyone a case's events name (`domain.participation.people_named`): who may see the case.
+projection_participants = sa.Table(
+    "projection_participants",
+    metadata,
+    sa.Column("person", sa.Text, primary_key=True),
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Index("ix_projection_participants_case", "case_id"),
+)
+
+PROJECTION_TABLES = (
+    projection_cases,
+    projection_snapshots,
+    projection_tasks,
+    projection_delegations,
+    projection_participants,
+)

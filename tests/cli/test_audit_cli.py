@@ -343,3 +343,54 @@ def test_a_bad_database_url_is_one_sentence(govern, monkeypatch: pytest.MonkeyPa
         assert result.exit_code != 0
         assert result.output.startswith(sentence), result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+# -- verify from a checkpoint ------------------------------------------------------------------------------
+
+
+def _grow(store: EventStore, count: int) -> None:
+    for number in range(6, 6 + count):
+        store.append("grant/2027-016", [event(number, "grant/2027-016", "ReminderSent", "system")], None)
+
+
+def test_verify_from_a_checkpoint_reads_only_what_came_after(govern, trail: EventStore) -> None:
+    path = govern("audit", "checkpoint").output.strip()
+    _grow(trail, 3)
+    result = govern("audit", "verify", "--from-checkpoint", path)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        f"Audit chain intact since the signed checkpoint at sequence 5: 3 events appended since, "
+        f"head {trail.head().hash[:12]}… at sequence 8."
+    )
+    described = json.loads(govern("audit", "verify", "--from-checkpoint", path, "--json").output)
+    assert (described["ok"], described["count"], described["from_checkpoint"]) == (True, 3, True)
+
+
+def test_verify_from_a_checkpoint_names_a_record_tampered_after_it(govern, trail: EventStore) -> None:
+    path = govern("audit", "checkpoint").output.strip()
+    _grow(trail, 3)
+    tamper(trail, 7)
+    result = govern("audit", "verify", "--from-checkpoint", path)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Audit chain broken at sequence 7: the stored hash does not match the record (edited, reordered or inserted)."
+    )
+
+
+def test_a_record_tampered_before_the_checkpoint_is_left_to_full_verification(govern, trail: EventStore) -> None:
+    path = govern("audit", "checkpoint").output.strip()
+    _grow(trail, 3)
+    tamper(trail, 2)
+    assert govern("audit", "verify", "--from-checkpoint", path).exit_code == 0
+    full = govern("audit", "verify")
+    assert full.exit_code == 1
+    assert full.output.startswith("Audit chain broken at sequence 2:")
+
+
+def test_verify_takes_one_kind_of_checkpoint(govern, trail: EventStore) -> None:
+    path = govern("audit", "checkpoint").output.strip()
+    result = govern("audit", "verify", "--checkpoint", path, "--from-checkpoint", path)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Give either --checkpoint (verify everything) or --from-checkpoint (verify what came after it), not both."
+    )

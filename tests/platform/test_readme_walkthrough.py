@@ -27,6 +27,7 @@ def test_the_readme_walkthrough_approves_a_grant_and_verifies_the_trail(tmp_path
         **os.environ,
         "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_WEB_PORT": str(free_port()),
         "GOVERN_LOG_FORMAT": "json",
         "PYTHONPATH": str(REPO),
     }

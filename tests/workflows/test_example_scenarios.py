@@ -1,5 +1,6 @@
-"""The example scenarios under examples/scenarios/ pass through `govern simulate`, as the README promises, and
-docs/reference.md is exactly what the code generates from them (`govern reference`)."""
+"""The example scenarios under examples/scenarios/ pass through `govern simulate`, as the README promises, the read
+projections their appends kept then match their audit log (`govern projections check`), and docs/reference.md is
+exactly what the code generates from them (`govern reference`)."""
 
 import json
 import subprocess
@@ -31,9 +32,10 @@ def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
     """Each example scenario run once through `govern simulate --json`, shared by the tests below."""
     runs = {}
     for scenario in SCENARIOS:
-        result = govern("--data-dir", str(tmp_path_factory.mktemp(scenario.stem)), "simulate", "--json", str(scenario))
+        data_dir = tmp_path_factory.mktemp(scenario.stem)
+        result = govern("--data-dir", str(data_dir), "simulate", "--json", str(scenario))
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        runs[scenario.stem] = json.loads(result.stdout)
+        runs[scenario.stem] = {**json.loads(result.stdout), "data_dir": str(data_dir)}
     return runs
 
 
@@ -52,6 +54,14 @@ def test_example_scenario_meets_its_expectations(example_runs, scenario: Path) -
     assert run["failures"] == []
     assert run["verify"].startswith("Audit chain intact")
     assert run["events"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.stem)
+def test_the_projections_match_the_log_after_each_example_scenario(example_runs, scenario: Path) -> None:
+    (store,) = (Path(example_runs[scenario.stem]["data_dir"]) / "simulations").glob("*/audit.db")
+    check = govern("--database-url", f"sqlite:///{store}", "projections", "check")
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+    assert check.stdout.splitlines()[-1].startswith("Projections match the log: ")
 
 
 def test_docs_reference_is_what_the_code_generates(example_runs) -> None:

@@ -1,0 +1,112 @@
+"""Writing a folded case into the projection tables, on the DB-API cursor of the transaction that holds the
+append lock (the append, the catch-up, the rebuild and the migration all write this way).
+
+Every statement is an upsert or an insert that ignores a row already there, so writing a case twice leaves the
+same rows: a catch-up that is interrupted and run again, or a case written before and after a late event, ends
+where a single pass would.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from domain.timed_step import Task
+from store.case_fold import CaseFold
+from store.projection_rows import (
+    CASE_COLUMNS,
+    CASE_FIXED_COLUMNS,
+    DELEGATION_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    TASK_COLUMNS,
+    case_values,
+    delegation_values,
+    open_tasks_of,
+    task_values,
+)
+
+#: A case's snapshot and what a fold needs besides, in `CaseFold.from_snapshot` order (`?` marks).
+SNAPSHOT_SELECT = (
+    "SELECT s.state, COALESCE(s.version, 0), c.problem, c.opened_at, c.last_event_at, c.last_seq "
+    "FROM projection_cases c LEFT JOIN projection_snapshots s ON s.case_id = c.case_id WHERE c.case_id = ?"
+)
+
+
+def _upsert(table: str, columns: tuple[str, ...], keys: tuple[str, ...], mark: str, keep: tuple[str, ...] = ()) -> str:
+    updated = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys + keep)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updated}"
+    )
+
+
+def _insert_new(table: str, columns: tuple[str, ...], mark: str) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING"
+    )
+
+
+class ProjectionSql:
+    """The projection statements for one backend's placeholder (`?` for sqlite3, `%s` for psycopg)."""
+
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+        # Only the columns an event can change are set on conflict, so the fixed ones' indexes are left alone.
+        self.case = _upsert("projection_cases", CASE_COLUMNS, ("case_id",), mark, CASE_FIXED_COLUMNS)
+        self.snapshot = _upsert("projection_snapshots", ("case_id", "version", "state"), ("case_id",), mark)
+        self.case_row = SNAPSHOT_SELECT.replace("?", mark)
+        self.task = _upsert("projection_tasks", TASK_COLUMNS, ("case_id", "task_id"), mark)
+        self.delete_task = f"DELETE FROM projection_tasks WHERE case_id = {mark} AND task_id = {mark}"
+        self.delete_tasks = f"DELETE FROM projection_tasks WHERE case_id = {mark}"
+        self.delegation = _insert_new("projection_delegations", DELEGATION_COLUMNS, mark)
+        self.participant = _insert_new("projection_participants", PARTICIPANT_COLUMNS, mark)
+        self.people = f"SELECT person FROM projection_participants WHERE case_id = {mark}"
+        self.cursor_seq = "SELECT seq FROM projection_cursor WHERE id = 1"
+        self.set_cursor = f"UPDATE projection_cursor SET seq = {mark} WHERE id = 1"
+
+
+def write_case(cursor: Any, sql: ProjectionSql, fold: CaseFold, force_snapshot: bool = False) -> None:
+    """The case's row, and a new snapshot of its state when one is due (or forced)."""
+    cursor.execute(sql.case, case_values(fold))
+    if force_snapshot or fold.snapshot_due():
+        cursor.execute(sql.snapshot, (fold.case_id, fold.version, fold.snapshot_json()))
+        fold.snapshot_version = fold.version
+
+
+def write_tasks(cursor: Any, sql: ProjectionSql, fold: CaseFold, before: dict[str, Task] | None) -> None:
+    """The case's open steps. With `before` (the steps as the rows hold them) only what changed is written;
+    without it the case's rows are replaced."""
+    after = open_tasks_of(fold)
+    case_id = fold.case_id
+    if before is None:
+        cursor.execute(sql.delete_tasks, (case_id,))
+        changed = list(after.values())
+    else:
+        for task_id in before.keys() - after.keys():
+            cursor.execute(sql.delete_task, (case_id, task_id))
+        changed = [task for task_id, task in after.items() if before.get(task_id) is not task]
+    if len(changed) == 1:
+        cursor.execute(sql.task, task_values(case_id, changed[0]))
+    elif changed:
+        cursor.executemany(sql.task, [task_values(case_id, task) for task in changed])
+
+
+def write_delegations(cursor: Any, sql: ProjectionSql, fold: CaseFold, known: int = 0) -> None:
+    """Delegations after the first `known` (a delegation, once recorded, never changes)."""
+    rows = delegation_values(fold)[known:]
+    if rows:
+        cursor.executemany(sql.delegation, rows)
+
+
+def write_participants(cursor: Any, sql: ProjectionSql, case_id: str, people: Iterable[str]) -> None:
+    rows = [(person, case_id) for person in people]
+    if len(rows) == 1:
+        cursor.execute(sql.participant, rows[0])
+    elif rows:
+        cursor.executemany(sql.participant, rows)
+
+
+def write_whole_case(cursor: Any, sql: ProjectionSql, fold: CaseFold, people: Iterable[str]) -> None:
+    """Every row of one case, from scratch (catch-up and rebuild)."""
+    write_case(cursor, sql, fold, force_snapshot=True)
+    write_tasks(cursor, sql, fold, None)
+    write_delegations(cursor, sql, fold)
+    write_participants(cursor, sql, fold.case_id, people)
