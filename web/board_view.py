@@ -5,10 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from domain import board_decision
 from domain.board_decision import BoardDecisionState
 from domain.organisation import Organisation
-from domain.timed_step import TASK_COMPLETED
 from domain.visibility import board_responses_visible, response_detail_visible
 from store.models import StoredEvent
 from web.timeline import DetailVisible
@@ -71,11 +69,9 @@ def board_view(state: BoardDecisionState, viewer: str, organisation: Organisatio
 
 
 def response_details(state: BoardDecisionState, viewer: str, organisation: Organisation) -> DetailVisible:
-    """For a timeline: hide how others responded while the procedure is open. A member's response also closes
-    their step, and that TaskCompleted carries the same outcome, so it is hidden by the same rule."""
+    """For a timeline: hide how others responded while the procedure is open (`domain.visibility`)."""
 
     def visible(event: StoredEvent) -> bool:
-        event_type = board_decision.VOTE_CAST if event.type == TASK_COMPLETED else event.type
-        return response_detail_visible(state, event_type, event.actor, viewer, organisation)
+        return response_detail_visible(state, event.type, event.actor, viewer, organisation)
 
     return visible
