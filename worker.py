@@ -22,7 +22,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.audit import AuditActivities
 from activities.case_starter import CaseStarter
 from activities.mail import MailDelivery
-from activities.notify import NotifyActivities
+from activities.notify import DEFAULT_GIVE_UP, NotifyActivities
 from activities.organisation import OrganisationActivities
 from domain.organisation import Organisation
 from runtime.logging import LoggingInterceptor
@@ -90,6 +90,7 @@ class WorkerDependencies:
     organisation: Organisation
     delivery: MailDelivery
     sealer: ContentSealer | None = None
+    notice_give_up: timedelta = DEFAULT_GIVE_UP
 
 
 def dependencies_from(settings: Settings, organisation: Organisation, store: EventStore) -> WorkerDependencies:
@@ -101,14 +102,18 @@ def dependencies_from(settings: Settings, organisation: Organisation, store: Eve
         public_url=settings.public_url,
     )
     return WorkerDependencies(
-        store=store, organisation=organisation, delivery=delivery, sealer=sealer_from_settings(settings)
+        store=store,
+        organisation=organisation,
+        delivery=delivery,
+        sealer=sealer_from_settings(settings),
+        notice_give_up=timedelta(hours=settings.notice_give_up_hours),
     )
 
 
 def activities_of(dependencies: WorkerDependencies, client: Client, task_queue: str) -> list[Callable[..., Any]]:
     audit = AuditActivities(dependencies.store, dependencies.sealer)
     organisation = OrganisationActivities(dependencies.organisation)
-    notify = NotifyActivities(dependencies.delivery)
+    notify = NotifyActivities(dependencies.delivery, dependencies.notice_give_up)
     starter = CaseStarter(client, task_queue)
     return [
         starter.start_case,

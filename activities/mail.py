@@ -23,7 +23,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import aiosmtplib
@@ -50,7 +50,8 @@ class DeliveryReceipt(BaseModel):
 
 
 class UndeliverableNotice(ValueError):
-    """The notice can never become a valid message (an address the parser rejects); retrying is futile."""
+    """The notice can never be delivered (an address the parser rejects, a permanent 5xx rejection, or it has
+    failed for longer than GOVERN_NOTICE_GIVE_UP_HOURS); retrying is futile."""
 
 
 class MailNotSent(RuntimeError):
@@ -270,6 +271,19 @@ class MailDelivery:
             os.fsync(handle.fileno())
         _fsync_directory(marker.parent)
 
+    def _refused(
+        self, target: SmtpTarget, notice: Notice, codes: list[int], reply: str, cause: BaseException | None
+    ) -> NoReturn:
+        """A 5xx reply about this recipient or this message is the server's final word (an unknown mailbox, a
+        content rejection): no retry will change it, so the notice is undeliverable at once. Anything else may
+        pass on a later attempt."""
+        if codes and all(code >= 500 for code in codes):
+            raise UndeliverableNotice(
+                f"The SMTP server {target.describe()} permanently rejected {notice.message_id} for "
+                f"{notice.recipient_email}: {reply}"
+            ) from cause
+        raise MailNotSent(f"The SMTP server {target.describe()} refused {notice.message_id}: {reply}") from cause
+
     async def _send(self, target: SmtpTarget, notice: Notice, message: EmailMessage) -> DeliveryReceipt:
         marker = self._ledger_marker(notice)
         if await asyncio.to_thread(marker.exists):
@@ -288,11 +302,21 @@ class MailDelivery:
                 timeout=self._timeout,
                 tls_context=self._tls_context,
             )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = [recipient.code for recipient in error.recipients]
+            reply = "; ".join(f"{recipient.code} {recipient.message}" for recipient in error.recipients)
+            self._refused(target, notice, codes, reply, error)
+        except aiosmtplib.SMTPDataError as error:
+            # The server refused this message's content: a 5xx here is about the notice, not the installation.
+            self._refused(target, notice, [error.code], f"{error.code} {error.message}", error)
         except (aiosmtplib.SMTPException, OSError) as error:
+            # Authentication, STARTTLS or sender refusals are the installation's to fix, for every message alike:
+            # those are retried (up to GOVERN_NOTICE_GIVE_UP_HOURS) rather than given up one notice at a time.
             raise MailNotSent(
                 f"The SMTP server {target.describe()} did not accept {notice.message_id}: {error}"
             ) from error
         if refused:
-            raise MailNotSent(f"The SMTP server {target.describe()} refused {notice.message_id}: {refused}")
+            reply = "; ".join(f"{response.code} {response.message}" for response in refused.values())
+            self._refused(target, notice, [response.code for response in refused.values()], reply, None)
         await asyncio.to_thread(self._mark_sent, marker)
         return DeliveryReceipt(message_id=notice.message_id, transport="smtp")

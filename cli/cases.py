@@ -32,6 +32,7 @@ from runtime.case_commands import (
     cli_channel,
     client_with_worker,
     existing_store,
+    record_refusal,
     refuse_if_exists,
     send_command,
     start_case,
@@ -120,6 +121,7 @@ def submit(
     try:
         case.decide_command(GRANT, GRANT.initial_state(case_id), command, context)
     except NotAllowed as refusal:
+        record_refusal(settings, None, case_id, command, refusal.rule or "unnamed", refusal.sentence)
         fail(refusal.sentence)
     refused_or(refuse_if_exists, settings, case_id, f"Case {case_id} already exists; choose another reference.")
     state = opened_case(settings, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))

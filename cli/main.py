@@ -56,6 +56,7 @@ def _mount_subcommands() -> None:
         audit,
         cases,
         codec_server,
+        health,
         migrate,
         plan,
         policy,
@@ -64,11 +65,14 @@ def _mount_subcommands() -> None:
         reference,
         serve,
         simulate,
+        web,
     )
 
     app.command()(serve.up)
     app.command()(serve.worker)
+    app.command()(web.web)
     app.command()(migrate.migrate)
+    app.command()(health.health)
     app.add_typer(cases.grant_app, name="grant")
     app.command()(cases.act)
     app.command()(actions.actions)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.errors import NotAllowed
 from domain.organisation import Organisation
+from domain.suggestions import did_you_mean
 
 
 class Delegation(BaseModel):
@@ -25,9 +26,13 @@ class Delegation(BaseModel):
 
 
 def require_known_person(organisation: Organisation, person_id: str) -> None:
-    """Every person a command names must be in the organisation file."""
+    """Every person a command names must be in the organisation file; a near miss is named."""
     if not organisation.has_person(person_id):
-        raise NotAllowed(f"Unknown person '{person_id}': not in the organisation file.", rule="organisation")
+        suggestion = did_you_mean(person_id, (person.id for person in organisation.people))
+        raise NotAllowed(
+            f"Unknown person '{person_id}': not in the organisation file{'; ' + suggestion if suggestion else '.'}",
+            rule="organisation",
+        )
 
 
 def substitute_refusal(

@@ -11,6 +11,10 @@ recorded in its first event:
   before the deadline and a late approval escalates to the Director. So whichever part is late, both the
   Director and the Chair hear of it.
 
+Both days are fixed dates: a step due on one that is not a working day of its assignee is due on the previous
+working day (the calendar activity moves it, `working_days.fixed_due_day`), and the state's `draft_due_at`
+follows the draft step's recorded schedule. The opening event records the nominal days and instants.
+
 Board approval is a vote (`request_board_decision(procedure="vote")`), as for the Strategic Plan. A rejected
 draft or a vote without quorum reopens the Director's `draft` step for a revised version, which goes to a new
 vote; the approval deadline does not move. The Chair may also record the decision the Board took in session
@@ -40,7 +44,7 @@ from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.strategic_plan import Sha256, due_instant, listing, plan_years, split_ids
+from domain.strategic_plan import DUE_LOCAL_TIME, Sha256, due_instant, listing, plan_years, split_ids
 
 KIND = "annual_work_plan"
 DEFAULT_DRAFT_WEEKS_BEFORE = 8
@@ -90,6 +94,11 @@ class AnnualWorkPlanState(CaseState):
     @property
     def period(self) -> str:
         return (self.plan_case or "plan/?").removeprefix("plan/")
+
+    def awaiting_elsewhere(self) -> str | None:
+        if self.pending_board_case is not None:
+            return f"the Management Board's vote {self.pending_board_case}"
+        return None
 
 
 class DraftFields(BaseModel):
@@ -144,7 +153,7 @@ def open_annual_work_plan(
     director = organisation.director().id
     chair = organisation.board.chair
     draft_due_at = due_instant(organisation, director, draft_due_on)
-    approval_due_at = due_instant(organisation, chair, approval_due_on)
+    approval_due_at = due_instant(organisation, chair, approval_due_on)  # nominal: 'before the fiscal year'
     opened = EventDraft(
         type=OPENED,
         actor=requested_by,
@@ -156,7 +165,9 @@ def open_annual_work_plan(
             "fiscal_year_starts_on": starts_on.isoformat(),
             "draft_weeks_before": draft_weeks_before,
             "draft_due_at": draft_due_at.isoformat(),
+            "draft_due_on": draft_due_on.isoformat(),
             "approval_due_at": approval_due_at.isoformat(),
+            "approval_due_on": approval_due_on.isoformat(),
             "plan_targets": targets,
             "director": director,
             "requested_by": requested_by,
@@ -172,7 +183,8 @@ def open_annual_work_plan(
             assignee=director,
             action="submit-draft",
             opened_at=context.now,
-            due_at=draft_due_at,
+            due_on=draft_due_on,
+            due_time=DUE_LOCAL_TIME,
         ),
     ]
 
@@ -200,9 +212,12 @@ class AnnualWorkPlanDecider:
                     f"({state.pending_board_case}); it can be revised only if the Board does not approve it.",
                     rule="stage",
                 )
-            raise NotAllowed(
-                f"The {state.title} has no open draft step (stage: {state.stage}).",
-                rule="stage",
+            raise state.no_step(
+                "submit a draft",
+                f"The {state.title}",
+                context,
+                when="the Director submits a draft when the case opens, and a revised one when the Management Board "
+                "does not approve it",
             )
         fields = parse_fields(command, DraftFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {state.title}")
@@ -265,7 +280,8 @@ class AnnualWorkPlanDecider:
                     assignee=chair,
                     action="record-meeting-decision",
                     opened_at=context.now,
-                    due_at=state.approval_due_at,
+                    due_on=_approval_due_on(state, context),
+                    due_time=DUE_LOCAL_TIME,
                     officer=task.assignee,
                 )
             )
@@ -276,9 +292,11 @@ class AnnualWorkPlanDecider:
     ) -> list[EventDraft]:
         task = state.tasks.get(APPROVAL_TASK)
         if task is None or state.draft_version == 0:
-            raise NotAllowed(
-                f"The {state.title} has no draft before the Management Board (stage: {state.stage}).",
-                rule="stage",
+            raise state.no_step(
+                "record the Board meeting's decision on",
+                f"The {state.title}",
+                context,
+                when="the Board Chair records a Board meeting's decision once a draft is before the Management Board",
             )
         fields = parse_fields(command, MeetingFields)
         on_behalf = None
@@ -460,6 +478,9 @@ class AnnualWorkPlanDecider:
             }
         elif t == APPROVED:
             update = {"approved_reference": p["reference"]}
+        elif t == timed_step.TASK_OPENED and p["task_id"] == DRAFT_TASK and state.draft_version == 0:
+            if p.get("schedule"):  # the first draft's deadline, as the calendar fixed it
+                update = {"draft_due_at": _instant(p["schedule"]["due_at"])}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: AnnualWorkPlanState) -> dict[str, Any]:
@@ -480,6 +501,12 @@ class AnnualWorkPlanDecider:
 
 def _instant(value: str | datetime) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _approval_due_on(state: AnnualWorkPlanState, context: Context) -> date:
+    """The last day before the fiscal year starts (a fixed date: the calendar moves it off a weekend)."""
+    assert state.fiscal_year_starts_on is not None
+    return state.fiscal_year_starts_on - timedelta(days=1)
 
 
 _HANDLERS = {

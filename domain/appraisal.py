@@ -167,6 +167,13 @@ class RebuttalFindingFields(_Fields):
         return self
 
 
+#: When a rebuttal window is open: the rule a refused `rebut` or `waive-rebuttal` names.
+_REBUTTAL_RULE = (
+    "a rebuttal window opens only when the staff member acknowledges a rating below 'fully meets', for the "
+    "organisation's rebuttal working days"
+)
+
+
 # -- helpers ----------------------------------------------------------------------------------------------------
 def appraisal_case_id(cycle: int, person: str) -> str:
     return f"appraisal/{cycle}/{person}"
@@ -267,7 +274,9 @@ def _resolve_reviewer(state: AppraisalState, organisation: Organisation) -> str:
             return person.id
     raise NotAllowed(
         f"The rebuttal reviewer named in the organisation file ({target}) is not independent of this appraisal "
-        "(the staff member or a reporting officer), and nobody else is named; the rebuttal cannot be reviewed.",
+        "(the staff member, a reporting officer, or someone reporting to the staff member), so a rebuttal cannot "
+        "be reviewed independently; the organisation file must name another appraisal.rebuttal_reviewer before "
+        "the window closes, or the staff member may waive the rebuttal.",
         rule="independence",
     )
 
@@ -418,7 +427,14 @@ class AppraisalDecider:
 
     # -- 1. objectives --------------------------------------------------------------------------------------
     def propose_objectives(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(OBJECTIVES_TASK, "propose objectives", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            OBJECTIVES_TASK,
+            "propose objectives",
+            f"The {state.cycle} appraisal",
+            context,
+            when="objectives are proposed when the appraisal opens, and again when the first reporting officer "
+            "returns them",
+        )
         self._staff_only(state, command, context, "propose their objectives")
         fields = parse_fields(command, ObjectivesFields)
         assert state.first_reporting_officer is not None and state.phases is not None
@@ -443,7 +459,13 @@ class AppraisalDecider:
         ]
 
     def agree_objectives(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(AGREEMENT_TASK, "agree objectives", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            AGREEMENT_TASK,
+            "agree objectives",
+            f"The {state.cycle} appraisal",
+            context,
+            when="objectives are agreed once the staff member has proposed them",
+        )
         on_behalf_of = self._officer(state, command, context, task, "agree the objectives")
         fields = parse_fields(command, AgreementFields)
         if fields.decision == "return":
@@ -497,8 +519,8 @@ class AppraisalDecider:
     def sign_mid_year(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
         label = f"The {state.cycle} appraisal"
         if state.stage != MID_YEAR:
-            raise NotAllowed(
-                f"{label} has no open step to sign the mid-year review (stage: {state.stage}).", rule="stage"
+            raise state.no_step(
+                "sign the mid-year review", label, context, when="the mid-year review follows the agreed objectives"
             )
         assert state.phases is not None
         self._refuse_before_opening(state, context, state.phases.mid_year_opens, "mid-year review")
@@ -545,7 +567,13 @@ class AppraisalDecider:
 
     # -- 3. self-assessment ---------------------------------------------------------------------------------
     def submit_self_assessment(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(SELF_ASSESSMENT_TASK, "submit a self-assessment", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            SELF_ASSESSMENT_TASK,
+            "submit a self-assessment",
+            f"The {state.cycle} appraisal",
+            context,
+            when="the self-assessment follows the mid-year review, once both have signed it",
+        )
         self._staff_only(state, command, context, "submit their self-assessment")
         assert state.phases is not None and state.first_reporting_officer is not None
         self._refuse_before_opening(state, context, state.phases.self_assessment_opens, "end-of-year self-assessment")
@@ -572,7 +600,13 @@ class AppraisalDecider:
 
     # -- 4. rating ------------------------------------------------------------------------------------------
     def rate(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(ASSESSMENT_TASK, "rate", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            ASSESSMENT_TASK,
+            "rate",
+            f"The {state.cycle} appraisal",
+            context,
+            when="the rating follows the staff member's self-assessment",
+        )
         organisation = context.organisation
         _refuse_self_appraisal(state, command, context, "rate their own appraisal")
         if command.actor != task.assignee:
@@ -608,7 +642,13 @@ class AppraisalDecider:
 
     # -- 5. second-level review -----------------------------------------------------------------------------
     def second_review(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(SECOND_REVIEW_TASK, "review at second level", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            SECOND_REVIEW_TASK,
+            "review at second level",
+            f"The {state.cycle} appraisal",
+            context,
+            when="the second-level review follows the first reporting officer's rating",
+        )
         on_behalf_of = self._officer(state, command, context, task, "give the second-level review")
         fields = parse_fields(command, SecondReviewFields)
         comment = required_comment(command, "A second-level comment") if fields.decision == "comment" else None
@@ -636,7 +676,13 @@ class AppraisalDecider:
 
     # -- 6. acknowledgement ---------------------------------------------------------------------------------
     def acknowledge(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(ACKNOWLEDGEMENT_TASK, "acknowledge", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            ACKNOWLEDGEMENT_TASK,
+            "acknowledge",
+            f"The {state.cycle} appraisal",
+            context,
+            when="the staff member acknowledges the appraisal after the second-level review",
+        )
         self._staff_only(state, command, context, "acknowledge their appraisal")
         parse_fields(command, NoFields)
         drafts = [
@@ -677,7 +723,13 @@ class AppraisalDecider:
 
     # -- 7. rebuttal ----------------------------------------------------------------------------------------
     def rebut(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(REBUTTAL_WINDOW_TASK, "rebut the rating", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            REBUTTAL_WINDOW_TASK,
+            "rebut the rating",
+            f"The {state.cycle} appraisal",
+            context,
+            when=_REBUTTAL_RULE,
+        )
         self._staff_only(state, command, context, "rebut their rating")
         parse_fields(command, NoFields)
         statement = required_comment(command, "A rebuttal")
@@ -702,7 +754,13 @@ class AppraisalDecider:
         ]
 
     def waive_rebuttal(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(REBUTTAL_WINDOW_TASK, "waive the rebuttal", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            REBUTTAL_WINDOW_TASK,
+            "waive the rebuttal",
+            f"The {state.cycle} appraisal",
+            context,
+            when=_REBUTTAL_RULE,
+        )
         self._staff_only(state, command, context, "waive their rebuttal")
         parse_fields(command, NoFields)
         return [
@@ -714,7 +772,13 @@ class AppraisalDecider:
         ]
 
     def decide_rebuttal(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(REBUTTAL_REVIEW_TASK, "decide the rebuttal", f"The {state.cycle} appraisal")
+        task = state.open_step(
+            REBUTTAL_REVIEW_TASK,
+            "decide the rebuttal",
+            f"The {state.cycle} appraisal",
+            context,
+            when="a rebuttal is decided once the staff member has rebutted the rating",
+        )
         on_behalf_of = self._officer(state, command, context, task, "decide the rebuttal")
         fields = parse_fields(command, RebuttalFindingFields)
         if fields.rating is not None:

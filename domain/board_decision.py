@@ -52,12 +52,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from domain import timed_step
 from domain.acting import require_known_person
-from domain.case import CaseState, Context, close_case, provisional_event
-from domain.case import evolve as evolve_case
+from domain.case import CaseState, Context, close_case, state_after
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Board
+from domain.suggestions import did_you_mean
 
 KIND = "board_decision"
 
@@ -455,10 +455,8 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
         )
         for member in eligible
     ]
-    state = initial_state(case_id)
-    for number, draft in enumerate(drafts):
-        state = evolve_case(BOARD_DECISION, state, provisional_event(state, draft, context.now, number))
-    return drafts + BOARD_DECISION.react(state, context)
+    opened = state_after(BOARD_DECISION, initial_state(case_id), drafts, context.now)
+    return drafts + BOARD_DECISION.react(opened, context)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -548,9 +546,10 @@ class BoardDecisionDecider:
 
     def decide(self, state: BoardDecisionState, command: Command, context: Context) -> list[EventDraft]:
         if command.action not in ACTIONS:
+            suggestion = did_you_mean(command.action, [*ACTIONS, "extend", "delegate"])
             raise NotAllowed(
                 f"A Board decision accepts {', '.join(ACTIONS)} (and extend or delegate); "
-                f"'{command.action}' is not one of them.",
+                f"'{command.action}' is not one of them{'; ' + suggestion if suggestion else '.'}",
                 rule="action",
             )
         self._require_open(state, context)

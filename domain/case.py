@@ -27,6 +27,7 @@ from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
+from domain.suggestions import did_you_mean
 
 CASE_CLOSED = "CaseClosed"
 MAX_REACTION_ROUNDS = 20
@@ -64,18 +65,75 @@ class CaseState(BaseModel):
                 f"Case {self.case_id} has no open task '{task_id}' (open tasks: {open_ids}).", rule="task"
             ) from None
 
-    def open_step(self, task_id: str, what: str, label: str) -> timed_step.Task:
-        """The open step an action completes, or a refusal: '<label> has no open step to <what> (stage: ...).'"""
+    def open_step(
+        self,
+        task_id: str,
+        what: str,
+        label: str,
+        context: "Context",
+        *,
+        when: str,
+        instead: str | None = None,
+    ) -> timed_step.Task:
+        """The open step an action completes, or the refusal of `no_step`."""
         task = self.tasks.get(task_id)
         if task is None:
-            raise NotAllowed(f"{label} has no open step to {what} (stage: {self.stage}).", rule="stage")
+            raise self.no_step(what, label, context, when=when, instead=instead)
         return task
+
+    def no_step(
+        self, what: str, label: str, context: "Context", *, when: str, instead: str | None = None
+    ) -> NotAllowed:
+        """The refusal of an action whose step is not open, saying why and what the case is waiting for:
+        '<label> has no open step to <what> (stage: <stage>): <when>; it is waiting for <who> to <action>.'
+
+        `when` is the rule, when that step opens (e.g. 'approval follows two independent technical reviews');
+        `instead` replaces it when something else applies to this case now (a grant the Board approves)."""
+        return NotAllowed(
+            f"{label} has no open step to {what} (stage: {self.stage}): {instead or when}; "
+            f"{waiting_for(self, context.organisation)}.",
+            rule="stage",
+        )
+
+    def awaiting_elsewhere(self) -> str | None:
+        """What the case waits for when none of its own steps is open (a child case, such as a Board decision);
+        a case kind that waits on one says so."""
+        return None
 
     def tasks_of_kind(self, kind: str) -> list[timed_step.Task]:
         return [task for task in self.tasks.values() if task.kind == kind]
 
 
 State = TypeVar("State", bound=CaseState)
+
+#: Open steps a refusal names one by one; the rest are counted.
+_WAITING_NAMED = 3
+
+
+def waiting_for(state: CaseState, organisation: Organisation) -> str:
+    """What the case is waiting for, and from whom: 'it is waiting for Ana Silva (programme-officer-hanoi) to
+    review', for the sentence that tells a person why their action has no step now."""
+    if state.closed:
+        return f"it is closed ({state.outcome or state.stage})"
+    waits = []
+    for task in state.tasks.values():
+        if task.action in ("extend", "reassign", "delegate"):
+            waits.append(f"'{task.title}'")  # a window that closes by itself; nobody completes it
+            continue
+        holder = organisation.person(task.assignee).name if organisation.has_person(task.assignee) else task.assignee
+        waits.append(f"{holder} ({task.assignee}) to '{task.action}'")
+    if not waits:
+        elsewhere = state.awaiting_elsewhere()
+        return f"it is waiting for {elsewhere}" if elsewhere else "none of its steps is open now"
+    named = waits[:_WAITING_NAMED]
+    more = len(waits) - len(named)
+    if more:
+        listed = f"{', '.join(named)} and {more} more"
+    elif len(named) > 1:
+        listed = f"{', '.join(named[:-1])} and {named[-1]}"
+    else:
+        listed = named[0]
+    return f"it is waiting for {listed}"
 
 
 class CaseDecider(Protocol[State]):
@@ -119,19 +177,26 @@ def evolve(decider: CaseDecider[State], state: State, event: DomainEvent) -> Sta
     return decider.evolve(state.model_copy(update=update), event)
 
 
+def state_after(decider: CaseDecider[State], state: State, drafts: list[EventDraft], now: datetime) -> State:
+    """The state that `drafts` lead to, provisionally. A decision that opens a step after other events of the
+    same command picks the step's assignee from this state, so that what those events change (a conflict just
+    declared, a reviewer just named, a step just completed) counts."""
+    current = state
+    for number, draft in enumerate(drafts):
+        current = evolve(decider, current, provisional_event(current, draft, now, number))
+    return current
+
+
 def with_reactions(
     decider: CaseDecider[State], state: State, drafts: list[EventDraft], context: Context
 ) -> list[EventDraft]:
     produced = list(drafts)
-    current = state
-    for draft in drafts:
-        current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
+    current = state_after(decider, state, drafts, context.now)
     for _ in range(MAX_REACTION_ROUNDS):
         more = decider.react(current, context) if not current.closed else []
         if not more:
             return produced
-        for draft in more:
-            current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
+        current = state_after(decider, current, more, context.now)
         produced.extend(more)
     raise RuntimeError(f"{decider.kind} reactions did not settle after {MAX_REACTION_ROUNDS} rounds")
 
@@ -144,8 +209,20 @@ def handler_for(handlers: Mapping[str, Handler], command: Command, case_name: st
     handler = handlers.get(command.action)
     if handler is None:
         known = ", ".join(sorted(handlers))
-        raise NotAllowed(f"Unknown action '{command.action}' for {case_name}; known actions: {known}.", rule="action")
+        suggestion = did_you_mean(command.action, [*handlers, *task_management_actions()])
+        raise NotAllowed(
+            f"Unknown action '{command.action}' for {case_name}; known actions: {known}"
+            f"{'; ' + suggestion if suggestion else '.'}",
+            rule="action",
+        )
     return handler
+
+
+def task_management_actions() -> tuple[str, ...]:
+    """extend, reassign, delegate: accepted by every case, on any of its steps."""
+    from domain import task_management
+
+    return tuple(sorted(task_management.ACTIONS))
 
 
 def acting_on(state: CaseState, context: Context, actor: str, responsible: str, what: str) -> str | None:

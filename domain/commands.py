@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import NotAllowed
+from domain.suggestions import did_you_mean
 
 
 class Channel(BaseModel):
@@ -69,19 +70,30 @@ FieldsModel = TypeVar("FieldsModel", bound=BaseModel)
 
 
 def parse_fields(command: Command, model: type[FieldsModel]) -> FieldsModel:
-    """The command's fields as `model`, or a refusal naming each bad field."""
+    """The command's fields as `model`, or a refusal naming each bad field; an unknown field gets the near
+    miss it probably was, and the list of the action's fields."""
     try:
         return model.model_validate(command.fields)
     except ValidationError as error:
+        valid = list(model.model_fields)
         problems = []
+        unknown = False
         for item in error.errors():
             name = ".".join(str(part) for part in item["loc"]) or "fields"
             if item["type"] == "missing":
                 problems.append(f"field '{name}' is required")
             elif item["type"] == "extra_forbidden":
-                problems.append(f"field '{name}' is not known")
+                unknown = True
+                suggestion = did_you_mean(name, valid)
+                problems.append(f"field '{name}' is not known{' (' + suggestion + ')' if suggestion else ''}")
             else:
                 problems.append(f"field '{name}': {item['msg'][0].lower()}{item['msg'][1:]}")
+        if unknown:
+            problems.append(
+                f"the fields of '{command.action}' are: {', '.join(valid)}"
+                if valid
+                else f"'{command.action}' takes no fields"
+            )
         raise NotAllowed(f"Action '{command.action}' has bad input: {'; '.join(problems)}.", rule="input") from None
 
 

@@ -9,6 +9,7 @@ approved progress reports, the final report, closure. Rejection or withdrawal en
 
 from datetime import date
 from decimal import Decimal
+from itertools import combinations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +25,7 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
-from domain.case import CaseState, Context, acting_on, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.delegation_of_authority import authorised_roles, role_title
 from domain.errors import NotAllowed
@@ -83,6 +84,11 @@ class GrantState(CaseState):
     @property
     def officer(self) -> str | None:
         return self.requester
+
+    def awaiting_elsewhere(self) -> str | None:
+        if self.stage == "board_no_objection" and self.board_cases:
+            return f"the Management Board's no-objection procedure {self.board_cases[-1]}"
+        return None
 
 
 # -- command fields ---------------------------------------------------------------------------------------------
@@ -207,20 +213,154 @@ def _holds_authority(state: GrantState, context: Context, person: str) -> bool:
     return any(context.organisation.has_role(person, role) for role in state.authorised_roles)
 
 
-def _pick(context: Context, roles: tuple[str, ...], excluded: set[str]) -> str:
+#: Who names the technical reviewers: the Head of Programmes, or the Director if the Head is conflicted.
+REVIEWER_NAMERS = ("head_of_programmes", "director")
+#: Who endorses a grant above the Director's authority for the Board.
+ENDORSERS = ("director",)
+
+
+def _deciding_roles(state: GrantState) -> tuple[str, ...]:
+    """The roles of whoever decides after the reviews: the Director's endorsement, or the matrix's approvers."""
+    return ENDORSERS if state.needs_board else state.authorised_roles
+
+
+def _deciding_authority(state: GrantState) -> str:
+    if state.needs_board:
+        return f"only the Director may endorse grants {state.band} for the Board"
+    holders = " or the ".join(role_title(role) for role in state.authorised_roles)
+    return f"only the {holders} may approve grants {state.band}"
+
+
+def _free_holders(context: Context, roles: tuple[str, ...], excluded: set[str]) -> list[str]:
+    """Holders of `roles`, in role order then file order, who are not excluded."""
+    free: list[str] = []
     for role in roles:
         for person in context.organisation.people_with_role(role):
-            if person.id not in excluded:
-                return person.id
+            if person.id not in excluded and person.id not in free:
+                free.append(person.id)
+    return free
+
+
+def _pick(context: Context, roles: tuple[str, ...], excluded: set[str]) -> str:
+    """The first free holder. Every command that could leave none is refused up front
+    (`_refuse_unworkable`), so reaching the refusal here means the organisation changed under the case."""
+    free = _free_holders(context, roles, excluded)
+    if free:
+        return free[0]
+    titles = " or the ".join(role_title(role) for role in roles)
     raise NotAllowed(
-        "Nobody who holds the authority for this grant is free of a conflict with it; the Director must "
-        "reassign the approval (delegation of authority).",
-        rule="delegation-of-authority",
+        f"Nobody who holds the role of the {titles} is free of this grant (separation of duties); the Director "
+        "may reassign the open step to someone who is.",
+        rule="separation-of-duties",
     )
+
+
+def _names(context: Context, people: list[str]) -> str:
+    names = [_name(context, person) for person in people]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _workability(
+    state: GrantState,
+    context: Context,
+    *,
+    screener: str | None,
+    reviewers: tuple[str, ...],
+    undeclared: tuple[str, ...],
+) -> Literal["decide", "name"] | None:
+    """What a later step would lack with these people in these places, or None. Whoever submitted, screened,
+    reviewed or declared a conflict cannot approve (or endorse), so a holder of that authority must stay outside
+    them all ('decide'); and someone who may name a replacement reviewer must stay outside the reviewers who have
+    still to declare, in case every one of them declares a conflict ('name')."""
+    involved = {p for p in (state.requester, screener, *reviewers, *state.recused) if p}
+    if not _free_holders(context, _deciding_roles(state), involved):
+        return "decide"
+    if not _free_holders(context, REVIEWER_NAMERS, {p for p in (state.requester, *undeclared, *state.recused) if p}):
+        return "name"
+    return None
+
+
+def _panel_can_be_completed(
+    state: GrantState,
+    context: Context,
+    *,
+    screener: str | None,
+    reviewers: tuple[str, ...],
+    undeclared: tuple[str, ...],
+) -> bool:
+    """Whether staff are left to complete the panel of two reviewers without breaking `_workability`."""
+    excluded = {p for p in (state.requester, screener, *reviewers, *state.recused) if p}
+    candidates = [person.id for person in context.organisation.staff() if person.id not in excluded]
+    needed = max(REVIEWERS_NEEDED - len(reviewers), 0)
+    return any(
+        _workability(state, context, screener=screener, reviewers=(*reviewers, *more), undeclared=(*undeclared, *more))
+        is None
+        for more in combinations(candidates, needed)
+    )
+
+
+def _refuse_unworkable(
+    state: GrantState,
+    context: Context,
+    *,
+    screener: str | None,
+    reviewers: tuple[str, ...],
+    undeclared: tuple[str, ...],
+    what: str,
+    instead: str,
+) -> None:
+    """No accepted command may leave a later step that nobody is allowed to take: refused up front instead.
+    `reviewers` and `undeclared` are as they would be after the change; `what` is the change refused ('Naming X
+    as a reviewer'), `instead` what to do."""
+    problem = _workability(state, context, screener=screener, reviewers=reviewers, undeclared=undeclared)
+    if problem == "decide":
+        raise NotAllowed(
+            f"{what} would leave nobody to decide this grant: {_deciding_authority(state)}, and whoever submitted, "
+            f"screened or reviewed an application cannot decide it (separation of duties); {instead}.",
+            rule="separation-of-duties",
+        )
+    if problem == "name":
+        raise NotAllowed(
+            f"{what} would leave nobody free to name a replacement should a reviewer declare a conflict of interest "
+            "(the Head of Programmes names reviewers, or the Director if the Head is conflicted); keep one of them "
+            "out of the review.",
+            rule="conflict-of-interest",
+        )
+    if not _panel_can_be_completed(state, context, screener=screener, reviewers=reviewers, undeclared=undeclared):
+        raise NotAllowed(
+            f"{what} would leave too few staff to review this application: two technical reviewers are needed from "
+            "the Secretariat staff who did not submit or screen it, leaving someone free to decide it (two "
+            f"independent technical reviews); {instead}.",
+            rule="independent-review",
+        )
 
 
 def _open(context: Context, **kwargs: Any) -> EventDraft:
     return timed_step.open_task(opened_at=context.now, **kwargs)
+
+
+def _why_not_approval(state: GrantState, context: Context) -> str | None:
+    """Why a grant has no approval step beyond 'not yet': it is the Board's, or already decided."""
+    if state.approved_by is not None:
+        by = "the Management Board" if state.approved_by == "board" else _name(context, state.approved_by)
+        return f"it was approved by {by}"
+    if state.needs_board:
+        return (
+            f"a grant {state.band} is approved by the Management Board, not by the Director alone, and the "
+            "Director's 'endorse' sends it to the Board's no-objection procedure (delegation of authority)"
+        )
+    return None
+
+
+def _why_not_endorsement(state: GrantState) -> str | None:
+    if not state.needs_board:
+        return (
+            f"a grant {state.band} is not endorsed for the Board: its approval step ('approve') decides it "
+            "(delegation of authority)"
+        )
+    if state.endorsed_by is not None:
+        return f"the Director ({state.endorsed_by}) has already endorsed it for the Board"
+    return None
 
 
 # -- the decider ------------------------------------------------------------------------------------------------
@@ -277,7 +417,13 @@ class GrantDecider:
         ]
 
     def screen(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("screening", "screen", f"Grant {state.case_id}")
+        task = state.open_step(
+            "screening",
+            "screen",
+            f"Grant {state.case_id}",
+            context,
+            when="screening opens on submission, and again once the applicant has provided requested information",
+        )
         fields = parse_fields(command, ScreenFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "screen this application")
         reason = command.comment
@@ -318,11 +464,14 @@ class GrantDecider:
                     reason=reason,
                 )
             ]
-        return drafts + [self._assign_reviewers_task(state, context, REVIEWERS_NEEDED)]
+        return drafts + [self._assign_reviewers_task(state_after(self, state, drafts, context.now), context)]
 
-    def _assign_reviewers_task(self, state: GrantState, context: Context, count: int) -> EventDraft:
+    def _assign_reviewers_task(self, state: GrantState, context: Context) -> EventDraft:
+        """Naming (or replacing) reviewers, for the Head of Programmes, or the Director if the Head is conflicted;
+        `state` is the state after the events of the same command, so a conflict just declared counts."""
+        count = REVIEWERS_NEEDED - len(state.reviewers)
         conflicted = {*state.recused, *((state.requester,) if state.requester else ())}
-        head = _pick(context, ("head_of_programmes", "director"), conflicted)
+        head = _pick(context, REVIEWER_NAMERS, conflicted)
         return _open(
             context,
             task_id="assign-reviewers",
@@ -334,7 +483,13 @@ class GrantDecider:
         )
 
     def provide_information(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("more-information", "provide information for", f"Grant {state.case_id}")
+        task = state.open_step(
+            "more-information",
+            "provide information for",
+            f"Grant {state.case_id}",
+            context,
+            when="information is provided while screening has asked the applicant for more",
+        )
         parse_fields(command, NoFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "provide the requested information")
         assert state.application is not None
@@ -352,6 +507,7 @@ class GrantDecider:
                 task_id="screening",
                 kind="screening",
                 title=f"Screen the eligibility of '{state.application.title}' with the new information",
+                # The officer who asked for the information screens again.
                 assignee=state.screener or state.application.screening_officer,
                 action="screen",
                 officer=state.requester,
@@ -359,9 +515,23 @@ class GrantDecider:
         ]
 
     def assign_reviewers(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("assign-reviewers", "assign reviewers to", f"Grant {state.case_id}")
+        task = state.open_step(
+            "assign-reviewers",
+            "assign reviewers to",
+            f"Grant {state.case_id}",
+            context,
+            when="reviewers are named once screening finds the application eligible, and a replacement once a "
+            "reviewer declares a conflict of interest",
+        )
         fields = parse_fields(command, AssignReviewersFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "name the technical reviewers")
+        namer = on_behalf or command.actor
+        if namer in state.recused:
+            raise NotAllowed(
+                f"{_name(context, namer)} declared a conflict of interest on this case and cannot name its reviewers; "
+                "the Director may reassign the step (conflict of interest).",
+                rule="conflict-of-interest",
+            )
         named = [part.strip() for part in fields.reviewers.split(",") if part.strip()]
         needed = REVIEWERS_NEEDED - len(state.reviewers)
         if len(named) != needed or len(set(named)) != len(named):
@@ -372,6 +542,16 @@ class GrantDecider:
             )
         for person in named:
             _check_reviewer(state, context, person)
+        undeclared = tuple(r for r in state.reviewers if f"coi-{r}" in state.tasks)
+        _refuse_unworkable(
+            state,
+            context,
+            screener=state.screener,
+            reviewers=(*state.reviewers, *named),
+            undeclared=(*undeclared, *named),
+            what=f"Naming {_names(context, named)} as {'a reviewer' if len(named) == 1 else 'reviewers'}",
+            instead="name reviewers who do not hold that authority",
+        )
         assert state.application is not None
         drafts = [
             EventDraft(
@@ -422,7 +602,25 @@ class GrantDecider:
             timed_step.complete_task(task, command.actor, None, "declared"),
         ]
         if fields.conflict:
-            return drafts + [self._assign_reviewers_task(state, context, 1)]
+            pending = state.tasks.get("assign-reviewers")
+            if pending is not None:  # the other reviewer is conflicted too: the step reopens to name two
+                drafts.append(timed_step.cancel_task(pending, "a second reviewer declared a conflict of interest"))
+            after = state_after(self, state, drafts, context.now)
+            undeclared = tuple(r for r in after.reviewers if f"coi-{r}" in after.tasks)
+            if not _panel_can_be_completed(
+                after, context, screener=after.screener, reviewers=after.reviewers, undeclared=undeclared
+            ):
+                # A declared conflict is a fact and is never refused; with nobody left to replace the reviewer,
+                # the application cannot have its two independent reviews, and it ends here rather than wait.
+                return drafts + close_case(
+                    after,
+                    actor=SYSTEM_ACTOR,
+                    outcome="no_independent_review",
+                    reason="no Secretariat staff member is left who may replace the conflicted reviewer (two "
+                    "independent technical reviews); the application may be submitted again",
+                    stage="closed",
+                )
+            return drafts + [self._assign_reviewers_task(after, context)]
         return drafts + [
             _open(
                 context,
@@ -438,6 +636,13 @@ class GrantDecider:
     def review(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
         task = _personal_task(state, "technical_review", command.actor)
         if task is None:
+            if _personal_task(state, "coi_declaration", command.actor) is not None:
+                raise NotAllowed(
+                    f"{_name(context, command.actor)} must declare their interests in this application before "
+                    "reviewing it: give 'declare-interests' with conflict=no or conflict=yes first (conflict of "
+                    "interest).",
+                    rule="conflict-of-interest",
+                )
             if command.actor in state.recused:
                 raise NotAllowed(
                     f"{_name(context, command.actor)} declared a conflict of interest on this case and cannot "
@@ -446,7 +651,8 @@ class GrantDecider:
                 )
             raise NotAllowed(
                 f"{_name(context, command.actor)} has no technical review open on {state.case_id} "
-                f"(stage: {state.stage}).",
+                f"(stage: {state.stage}): only its named reviewers review, each after declaring their interests "
+                f"(two independent technical reviews); {waiting_for(state, context.organisation)}.",
                 rule="independent-review",
             )
         fields = parse_fields(command, ReviewFields)
@@ -467,7 +673,14 @@ class GrantDecider:
         ]
 
     def approve(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("approval", "approve", f"Grant {state.case_id}")
+        task = state.open_step(
+            "approval",
+            "approve",
+            f"Grant {state.case_id}",
+            context,
+            when="approval follows two independent technical reviews",
+            instead=_why_not_approval(state, context),
+        )
         fields = parse_fields(command, DecisionFields)
         on_behalf = self._authorised_decider(state, command, context, task)
         reason = command.comment if fields.decision == "approve" else required_comment(command, "Rejecting a grant")
@@ -528,7 +741,15 @@ class GrantDecider:
         return substitute_for
 
     def endorse(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("endorsement", "endorse", f"Grant {state.case_id}")
+        task = state.open_step(
+            "endorsement",
+            "endorse",
+            f"Grant {state.case_id}",
+            context,
+            when="the Director endorses a grant above the Director's authority for the Board after two independent "
+            "technical reviews",
+            instead=_why_not_endorsement(state),
+        )
         fields = parse_fields(command, DecisionFields)
         if not context.organisation.has_role(command.actor, "director"):
             on_behalf = acting_on(state, context, command.actor, task.assignee, "endorse this grant for the Board")
@@ -583,7 +804,14 @@ class GrantDecider:
         ]
 
     def record_meeting_decision(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", f"Grant {state.case_id}")
+        task = state.open_step(
+            MEETING_TASK,
+            "record the Board meeting's decision on",
+            f"Grant {state.case_id}",
+            context,
+            when="a Board meeting decides a grant only after an objection in the no-objection procedure referred it "
+            "there",
+        )
         fields = parse_fields(command, MeetingFields)
         if not context.organisation.has_role(command.actor, "board_chair"):
             on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
@@ -678,7 +906,13 @@ class GrantDecider:
         )
 
     def sign_agreement(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("agreement", "sign the agreement of", f"Grant {state.case_id}")
+        task = state.open_step(
+            "agreement",
+            "sign the agreement of",
+            f"Grant {state.case_id}",
+            context,
+            when="the grant agreement is signed once the grant is approved",
+        )
         fields = parse_fields(command, SignFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "record the signed grant agreement")
         drafts = [
@@ -752,7 +986,14 @@ class GrantDecider:
 
     def submit_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
         number = state.reports_approved + 1
-        task = state.open_step(f"progress-report-{number}", "submit a progress report for", f"Grant {state.case_id}")
+        task = state.open_step(
+            f"progress-report-{number}",
+            "submit a progress report for",
+            f"Grant {state.case_id}",
+            context,
+            when=f"progress report {number} is due once tranche {number} is released, and again when it is returned "
+            "for revision (tranche gate)",
+        )
         parse_fields(command, NoFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "submit this progress report")
         assert state.requester is not None
@@ -779,7 +1020,13 @@ class GrantDecider:
 
     def review_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
         number = state.reports_approved + 1
-        task = state.open_step(f"review-report-{number}", "review a progress report of", f"Grant {state.case_id}")
+        task = state.open_step(
+            f"review-report-{number}",
+            "review a progress report of",
+            f"Grant {state.case_id}",
+            context,
+            when=f"progress report {number} is reviewed once the grantee has submitted it",
+        )
         fields = parse_fields(command, ReportReviewFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "review this progress report")
         drafts = [
@@ -809,7 +1056,7 @@ class GrantDecider:
                     officer=state.requester,
                 )
             ]
-        finance = _pick(context, ("finance_officer",), set())
+        finance = _pick(context, ("finance_officer",), {p for p in (state.requester,) if p})
         return drafts + [
             _open(
                 context,
@@ -843,7 +1090,13 @@ class GrantDecider:
                 else "Tranche 1 is released when the grant agreement is signed (tranche gate).",
                 rule="tranche-gate",
             )
-        task = state.open_step(f"release-tranche-{number}", "release a tranche of", f"Grant {state.case_id}")
+        task = state.open_step(
+            f"release-tranche-{number}",
+            "release a tranche of",
+            f"Grant {state.case_id}",
+            context,
+            when=f"tranche {number} is released once progress report {number - 1} is approved (tranche gate)",
+        )
         if not context.organisation.has_role(command.actor, "finance_officer"):
             on_behalf = acting_on(state, context, command.actor, task.assignee, "release this tranche")
         else:
@@ -861,7 +1114,13 @@ class GrantDecider:
         ]
 
     def submit_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("final-report", "submit the final report of", f"Grant {state.case_id}")
+        task = state.open_step(
+            "final-report",
+            "submit the final report of",
+            f"Grant {state.case_id}",
+            context,
+            when="the final report is due once the last tranche is released",
+        )
         parse_fields(command, NoFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "submit the final report")
         assert state.requester is not None
@@ -886,7 +1145,13 @@ class GrantDecider:
         ]
 
     def review_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step("review-final-report", "review the final report of", f"Grant {state.case_id}")
+        task = state.open_step(
+            "review-final-report",
+            "review the final report of",
+            f"Grant {state.case_id}",
+            context,
+            when="the final report is reviewed once the grantee has submitted it",
+        )
         fields = parse_fields(command, ReportReviewFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "review the final report")
         assert state.application is not None
@@ -1028,10 +1293,61 @@ class GrantDecider:
             )
         elif task.kind == "coi_declaration":
             _check_reviewer(state, context, person)
-        elif task.kind == "screening" and person == state.requester:
+            reviewers = tuple(person if r == task.assignee else r for r in state.reviewers)
+            undeclared = tuple(r for r in reviewers if f"coi-{r}" in state.tasks or r == person)
+            _refuse_unworkable(
+                state,
+                context,
+                screener=state.screener,
+                reviewers=reviewers,
+                undeclared=undeclared,
+                what=f"Making {_name(context, person)} a reviewer",
+                instead="choose a reviewer who does not hold that authority",
+            )
+        elif task.kind == "screening":
+            if person == state.requester:
+                raise NotAllowed(
+                    f"{_name(context, person)} submitted this application and cannot screen it (separation of "
+                    "duties).",
+                    rule="separation-of-duties",
+                )
+            if not context.organisation.has_role(person, "programme_officer"):
+                raise NotAllowed(
+                    f"Eligibility screening is done by a programme officer; {_name(context, person)} is not one.",
+                    rule="roles",
+                )
+            _refuse_unworkable(
+                state,
+                context,
+                screener=person,
+                reviewers=state.reviewers,
+                undeclared=(),
+                what=f"Having {_name(context, person)} screen this application",
+                instead="reassign screening to a programme officer who does not hold that authority",
+            )
+        elif task.kind == "reviewer_assignment":
+            if not any(context.organisation.has_role(person, role) for role in REVIEWER_NAMERS):
+                raise NotAllowed(
+                    f"Technical reviewers are named by the Head of Programmes, or the Director if the Head is "
+                    f"conflicted; {_name(context, person)} is neither (independent review).",
+                    rule="independent-review",
+                )
+            if person == state.requester or person in state.recused:
+                raise NotAllowed(
+                    f"{_name(context, person)} submitted this application or declared a conflict of interest on it, "
+                    "and cannot name its reviewers (conflict of interest).",
+                    rule="conflict-of-interest",
+                )
+        elif task.kind == "tranche_release" and not context.organisation.has_role(person, "finance_officer"):
             raise NotAllowed(
-                f"{_name(context, person)} submitted this application and cannot screen it (separation of duties).",
+                f"Tranches are released by a finance officer; {_name(context, person)} is not one (separation of "
+                "duties).",
                 rule="separation-of-duties",
+            )
+        elif task.task_id == MEETING_TASK and not context.organisation.has_role(person, "board_chair"):
+            raise NotAllowed(
+                f"The Board Chair records the Board meeting's decision; {_name(context, person)} is not the Chair.",
+                rule="board-procedure",
             )
 
     # evolve -----------------------------------------------------------------------------------------------------
@@ -1162,7 +1478,37 @@ def validate_application(fields: dict[str, Any], context: Context, case_id: str 
         raise NotAllowed(
             f"{application.grantee_contact} is not a grantee contact in the organisation file.", rule="roles"
         )
+    _refuse_unworkable_application(application, context)
     return application
+
+
+def _refuse_unworkable_application(application: GrantApplication, context: Context) -> None:
+    """Refused at submission rather than stuck later: someone must be free to name the reviewers and someone
+    to decide the grant, given who submits and who screens it."""
+    route = context.organisation.approval_route(application.amount_usd)
+    state = GrantState(
+        case_id=application.case_id,
+        requester=application.submitted_by,
+        needs_board=route.needs_board,
+        band=route.band,
+        authorised_roles=authorised_roles(context.organisation, application.amount_usd),
+    )
+    screener = context.organisation.person(application.screening_officer).name
+    _refuse_unworkable(
+        state,
+        context,
+        screener=application.screening_officer,
+        reviewers=(),
+        undeclared=(),
+        what=f"Having {screener} screen this application",
+        instead="name a screening officer who does not hold that authority",
+    )
+    if not context.organisation.people_with_role("finance_officer"):
+        raise NotAllowed(
+            "The organisation file names no finance officer, so no tranche of a grant could be released; add one "
+            "before submitting grants (separation of duties).",
+            rule="roles",
+        )
 
 
 _HANDLERS = {

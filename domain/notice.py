@@ -106,6 +106,10 @@ class Notice(BaseModel):
     issued_at: datetime | None = Field(
         default=None, description="When the event that causes it occurred (case time); the message's Date."
     )
+    fallback_for: str | None = Field(
+        default=None,
+        description="Set on the message that tells someone else that this Message-ID could not be delivered.",
+    )
 
     @field_validator("message_id")
     @classmethod

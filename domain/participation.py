@@ -31,6 +31,8 @@ PERSON_KEYS = frozenset(
         "screening_officer",
         "member",
         "officer",
+        "recipient",
+        "told",
     }
 )
 _NOT_PEOPLE = frozenset({SYSTEM_ACTOR, "board", ""})

@@ -37,7 +37,7 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
-from domain.case import CaseState, Context, acting_on, close_case, handler_for
+from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -150,6 +150,11 @@ class PolicyReviewState(CaseState):
     @property
     def proposed_sha256(self) -> str | None:
         return self.draft.sha256 if self.draft is not None else self.current_sha256
+
+    def awaiting_elsewhere(self) -> str | None:
+        if self.pending_board_case is not None:
+            return f"the Management Board's decision {self.pending_board_case}"
+        return None
 
 
 # -- command fields ---------------------------------------------------------------------------------------------
@@ -471,8 +476,7 @@ class PolicyReviewDecider:
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"reaffirm the {state.title}")
         reason = required_comment(command, "Reaffirming an instrument unchanged")
         assert state.version_under_review is not None
-        reaffirmed = state.model_copy(update={"reaffirmed": True, "draft": None})
-        return [
+        drafts = [
             EventDraft(
                 type=REAFFIRMED,
                 actor=command.actor,
@@ -483,9 +487,11 @@ class PolicyReviewDecider:
                 payload={"version": state.version_under_review, "sha256": state.current_sha256},
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "reaffirmed"),
-            # The text is unchanged, so there is nothing for compliance to review: straight to approval.
-            _endorsement_task(reaffirmed, context, state.version_under_review),
         ]
+        # The text is unchanged, so there is nothing for compliance to review: straight to the Director, who
+        # approves it or endorses it for the Board (the Director sees that every instrument is reviewed).
+        reaffirmed = state_after(self, state, drafts, context.now)
+        return drafts + [_endorsement_task(reaffirmed, context, state.version_under_review)]
 
     def submit_revision(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
         if state.published is not None:
@@ -539,9 +545,12 @@ class PolicyReviewDecider:
                 _compliance_task(state, context, version),
             ]
         if state.stage not in APPROVAL_STAGES:
-            raise NotAllowed(
-                f"Policy review {state.case_id} has no open step to submit a revision (stage: {state.stage}).",
-                rule="stage",
+            raise state.no_step(
+                "submit a revision",
+                f"Policy review {state.case_id}",
+                context,
+                when="the owner submits a revision while the review is with them, or while approvals run (which "
+                "restarts them)",
             )
         if state.draft is not None and sha256 == state.draft.sha256:
             raise NotAllowed(
@@ -579,7 +588,14 @@ class PolicyReviewDecider:
         ]
 
     def compliance_review(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(COMPLIANCE_TASK, "review for compliance", f"Policy review {state.case_id}")
+        task = state.open_step(
+            COMPLIANCE_TASK,
+            "review for compliance",
+            f"Policy review {state.case_id}",
+            context,
+            when="a compliance review follows each revision the owner submits; a reaffirmed text, unchanged, goes to "
+            "the Director without one",
+        )
         fields = parse_fields(command, ComplianceFields)
         if command.actor == state.owner:
             raise NotAllowed(
@@ -620,7 +636,14 @@ class PolicyReviewDecider:
         ]
 
     def endorse(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(ENDORSEMENT_TASK, "endorse", f"Policy review {state.case_id}")
+        task = state.open_step(
+            ENDORSEMENT_TASK,
+            "endorse",
+            f"Policy review {state.case_id}",
+            context,
+            when="the Director endorses once compliance has accepted a revision, or once the owner has reaffirmed the "
+            "instrument",
+        )
         fields = parse_fields(command, EndorseFields)
         if context.organisation.has_role(command.actor, "director"):
             on_behalf = None
@@ -684,7 +707,14 @@ class PolicyReviewDecider:
         ]
 
     def record_meeting_decision(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", f"Policy review {state.case_id}")
+        task = state.open_step(
+            MEETING_TASK,
+            "record the Board meeting's decision on",
+            f"Policy review {state.case_id}",
+            context,
+            when="a Board meeting decides an instrument only after an objection in the no-objection procedure "
+            "referred it there",
+        )
         fields = parse_fields(command, MeetingFields)
         if context.organisation.has_role(command.actor, "board_chair"):
             on_behalf = None
@@ -773,7 +803,13 @@ class PolicyReviewDecider:
         )
 
     def publish(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(PUBLICATION_TASK, "publish", f"Policy review {state.case_id}")
+        task = state.open_step(
+            PUBLICATION_TASK,
+            "publish",
+            f"Policy review {state.case_id}",
+            context,
+            when="a version is published once its approving body has approved it",
+        )
         fields = parse_fields(command, PublishFields)
         organisation = context.organisation
         if organisation.has_role(command.actor, "director"):
@@ -843,7 +879,7 @@ class PolicyReviewDecider:
             if state.published is None:
                 raise NotAllowed(
                     f"Acknowledgements follow publication, which this review of the {state.title} has not reached "
-                    f"(stage: {state.stage}).",
+                    f"(stage: {state.stage}); {waiting_for(state, context.organisation)}.",
                     rule="attestation",
                 )
             raise NotAllowed(
@@ -1051,7 +1087,7 @@ def add_attestation(
     if state.published is None:
         raise NotAllowed(
             f"Acknowledgements follow publication, which this review of the {state.title} has not reached "
-            f"(stage: {state.stage}).",
+            f"(stage: {state.stage}); {waiting_for(state, organisation)}.",
             rule="attestation",
         )
     require_known_person(organisation, person)

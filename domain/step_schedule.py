@@ -1,7 +1,9 @@
 """From a step's schedule request to its recorded schedule: due date, reminder instants, escalation targets.
 
 The calendar activity runs this when a step opens (so a replay sees the recorded result, whatever the
-`holidays` package says later). Escalations go to the people the step plan names, resolved once, now; a
+`holidays` package says later). A fixed due day that is not a working day of the assignee's hub moves to the
+previous working day (`working_days.fixed_due_day`); an explicit instant (`extend until=`, a Board
+procedure's close) is kept as given. Escalations go to the people the step plan names, resolved once, now; a
 level that would reach nobody or the late person themselves (the Director has no supervisor to escalate to)
 is left out rather than sent to the wrong person.
 """
@@ -15,6 +17,7 @@ from domain.working_days import (
     calendar_for,
     due_day,
     escalation_instants,
+    fixed_due_day,
     local_instant,
     reminder_instants,
     zone_for,
@@ -36,8 +39,9 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
         due_at = request.due_at
         due_on = due_at.astimezone(tz).date()
     elif request.due_on is not None:
-        due_on = request.due_on
-        due_at = local_instant(due_on, plan.due_local_time, tz)
+        at = request.due_time or plan.due_local_time
+        due_on = fixed_due_day(request.due_on, request.opened_at, tz, calendar, at)
+        due_at = local_instant(due_on, at, tz)
     else:
         working_days = request.working_days if request.working_days is not None else plan.working_days
         start = request.count_from or request.opened_at

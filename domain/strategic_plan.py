@@ -5,7 +5,8 @@ Case id `plan/<first year>-<last year>`, e.g. `plan/2028-2032`. The Director lea
 timely approval by the Management Board"):
 
 1. Drafting milestones, in order: concept note, consultation draft, final draft. Each is a step of the
-   Director's (`plan_milestone`) due at 17:00 Director-local on the date fixed when the cycle opens.
+   Director's (`plan_milestone`) due at 17:00 Director-local on the date fixed when the cycle opens (on the
+   previous working day when that date is not one in the Director's hub; the calendar activity moves it).
 2. The Member consultation opens when the consultation draft is submitted and closes at a fixed instant.
    Each Member representative gets a lapsing step (`member_consultation`): its reminders reach only those who
    have not commented, and its lapse escalates to nobody. The window itself is one more lapsing step, the
@@ -81,6 +82,7 @@ MILESTONE_NAMES = {
     FINAL_DRAFT: "final draft",
 }
 MILESTONE_TASKS = {CONCEPT_NOTE: "concept-note", CONSULTATION_DRAFT: "consultation-draft", FINAL_DRAFT: "final-draft"}
+_MILESTONE_OF_TASK = {task_id: milestone for milestone, task_id in MILESTONE_TASKS.items()}
 
 # Step kinds (plans in the organisation file's `step_plans`)
 MILESTONE_KIND = "plan_milestone"
@@ -324,6 +326,7 @@ class StrategicPlanState(CaseState):
     first_year: int | None = None
     last_year: int | None = None
     milestones_due: dict[str, datetime] = Field(default_factory=dict)
+    milestone_dates: dict[str, date] = Field(default_factory=dict)
     consultation_closes_on: date | None = None
     submissions: tuple[Submission, ...] = ()
     consultation_opened: bool = False
@@ -354,6 +357,11 @@ class StrategicPlanState(CaseState):
     @property
     def title(self) -> str:
         return f"Strategic Plan {self.period}"
+
+    def awaiting_elsewhere(self) -> str | None:
+        if self.stage == "board_vote" and self.board_cases:
+            return f"the Management Board's vote {self.board_cases[-1]}"
+        return None
 
 
 # -- command fields -----------------------------------------------------------------------------------------
@@ -483,10 +491,10 @@ def open_strategic_plan(
             "requested_by": requested_by,
         },
     )
-    return [opened, _milestone_task(CONCEPT_NOTE, period, director, due_at[CONCEPT_NOTE], context)]
+    return [opened, _milestone_task(CONCEPT_NOTE, period, director, due.concept_note_due, context)]
 
 
-def _milestone_task(milestone: str, period: str, director: str, due_at: datetime, context: Context) -> EventDraft:
+def _milestone_task(milestone: str, period: str, director: str, due_on: date, context: Context) -> EventDraft:
     return timed_step.open_task(
         task_id=MILESTONE_TASKS[milestone],
         kind=MILESTONE_KIND,
@@ -494,8 +502,17 @@ def _milestone_task(milestone: str, period: str, director: str, due_at: datetime
         assignee=director,
         action="submit-milestone",
         opened_at=context.now,
-        due_at=due_at,
+        due_on=due_on,
+        due_time=DUE_LOCAL_TIME,
     )
+
+
+def _milestone_day(state: "StrategicPlanState", milestone: str, context: Context) -> date:
+    """The day fixed for a milestone when the cycle opened (from its instant, for a cycle that recorded none)."""
+    if milestone in state.milestone_dates:
+        return state.milestone_dates[milestone]
+    director = context.organisation.director().id
+    return state.milestones_due[milestone].astimezone(zone_for(context.organisation, director)).date()
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -554,7 +571,13 @@ class StrategicPlanDecider:
         if milestone == FINAL_DRAFT:
             task = self._final_draft_step(state, context)
         else:
-            task = state.open_step(MILESTONE_TASKS[milestone], f"submit the {name}", str(state.title))
+            task = state.open_step(
+            MILESTONE_TASKS[milestone],
+            f"submit the {name}",
+            str(state.title),
+            context,
+            when="the drafting milestones come in order, each once: concept note, consultation draft, final draft",
+        )
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {name} of the {state.title}")
         version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
         submitted = EventDraft(
@@ -577,8 +600,8 @@ class StrategicPlanDecider:
         director = task.assignee
         assert state.period is not None
         if milestone == CONCEPT_NOTE:
-            due_at = state.milestones_due[CONSULTATION_DRAFT]
-            return drafts + [_milestone_task(CONSULTATION_DRAFT, state.period, director, due_at, context)]
+            due_on = _milestone_day(state, CONSULTATION_DRAFT, context)
+            return drafts + [_milestone_task(CONSULTATION_DRAFT, state.period, director, due_on, context)]
         if milestone == CONSULTATION_DRAFT:
             return drafts + self._open_consultation(state, context, fields, director)
         return drafts + [
@@ -769,12 +792,20 @@ class StrategicPlanDecider:
             )
         )
         drafts.append(
-            _milestone_task(FINAL_DRAFT, state.period, _director(context), state.milestones_due[FINAL_DRAFT], context)
+            _milestone_task(
+                FINAL_DRAFT, state.period, _director(context), _milestone_day(state, FINAL_DRAFT, context), context
+            )
         )
         return drafts
 
     def request_board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(SUBMISSION_TASK, "request the Board's review", str(state.title))
+        task = state.open_step(
+            SUBMISSION_TASK,
+            "request the Board's review",
+            str(state.title),
+            context,
+            when="the Director requests the Board's review once a final draft version is submitted",
+        )
         parse_fields(command, NoFields)
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "request the Board's review of the final draft"
@@ -810,7 +841,13 @@ class StrategicPlanDecider:
         ]
 
     def board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(BOARD_REVIEW_TASK, "review for the Board", str(state.title))
+        task = state.open_step(
+            BOARD_REVIEW_TASK,
+            "review for the Board",
+            str(state.title),
+            context,
+            when="the Board Chair reviews a final draft once the Director has requested the Board's review",
+        )
         fields = parse_fields(command, BoardReviewFields)
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "review the final draft for the Management Board"
@@ -863,7 +900,13 @@ class StrategicPlanDecider:
     def record_meeting_decision(
         self, state: StrategicPlanState, command: Command, context: Context
     ) -> list[EventDraft]:
-        task = state.open_step(MEETING_TASK, "record the Board meeting's decision on", str(state.title))
+        task = state.open_step(
+            MEETING_TASK,
+            "record the Board meeting's decision on",
+            str(state.title),
+            context,
+            when="a Board meeting decides the plan only after its vote was referred there",
+        )
         fields = parse_fields(command, MeetingFields)
         on_behalf = None
         if not context.organisation.has_role(command.actor, "board_chair"):
@@ -957,7 +1000,13 @@ class StrategicPlanDecider:
         return drafts + [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
     def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.open_step(PUBLICATION_TASK, "publish", str(state.title))
+        task = state.open_step(
+            PUBLICATION_TASK,
+            "publish",
+            str(state.title),
+            context,
+            when="the plan is published once the Management Board has approved it by vote",
+        )
         fields = parse_fields(command, PublishFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"publish the {state.title}")
         assert state.first_year is not None and state.last_year is not None
@@ -1055,6 +1104,9 @@ class StrategicPlanDecider:
                 "first_year": p["period_start_year"],
                 "last_year": p["period_end_year"],
                 "milestones_due": {name: _instant(value) for name, value in p["milestones_due"].items()},
+                "milestone_dates": {
+                    name: date.fromisoformat(day) for name, day in p.get("milestone_dates", {}).items()
+                },
                 "consultation_closes_on": date.fromisoformat(p["consultation_closes_on"]),
                 "requester": p["requested_by"],
                 "stage": "drafting",
@@ -1113,6 +1165,10 @@ class StrategicPlanDecider:
             }
         elif t == timed_step.TASK_OPENED and p["task_id"] == REVISION_TASK:
             update = {"stage": "revision"}
+        if t == timed_step.TASK_OPENED and p["task_id"] in _MILESTONE_OF_TASK and p.get("schedule"):
+            # The deadline as the calendar fixed it (a milestone date on a weekend is due the working day before).
+            milestone = _MILESTONE_OF_TASK[p["task_id"]]
+            update["milestones_due"] = {**state.milestones_due, milestone: _instant(p["schedule"]["due_at"])}
         if t == timed_step.DEADLINE_EXTENDED and p["task_id"] == WINDOW_TASK and p.get("schedule"):
             update["consultation_closes_at"] = _instant(p["schedule"]["due_at"])
         return state.model_copy(update=update) if update else state

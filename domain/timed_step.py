@@ -9,7 +9,7 @@ told) or `lapse` (the due date ends something: a vote closes, a no-objection per
 clock runs out); a lapsing task reports `DeadlinePassed` and its decider decides what that means.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,8 +42,11 @@ class ScheduleRequest(BaseModel):
     opened_at: datetime
     due_at: datetime | None = Field(default=None, description="A fixed due instant; else counted in working days.")
     due_on: date | None = Field(
-        default=None, description="A fixed due day, due at the step plan's local time in the assignee's zone."
+        default=None,
+        description="A fixed due day, due at the step plan's local time (or `due_time`) in the assignee's zone; "
+        "on the previous working day when it is not one.",
     )
+    due_time: time | None = Field(default=None, description="The local time on `due_on`, instead of the plan's.")
     working_days: int | None = Field(default=None, description="Overrides the step plan's working days.")
     count_from: datetime | None = Field(
         default=None, description="Count working days from here (an extension) instead of from opened_at."
@@ -123,6 +126,7 @@ def open_task(
     on_due: OnDue = "escalate",
     due_at: datetime | None = None,
     due_on: date | None = None,
+    due_time: time | None = None,
     working_days: int | None = None,
     officer: str | None = None,
     reason: str | None = None,
@@ -135,6 +139,7 @@ def open_task(
         opened_at=opened_at,
         due_at=due_at,
         due_on=due_on,
+        due_time=due_time,
         working_days=working_days,
         officer=officer,
         escalate=on_due == "escalate",

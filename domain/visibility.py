@@ -34,13 +34,16 @@ from domain.board_decision import (
 )
 from domain.case import CaseState
 from domain.organisation import Organisation, OrganisationLookupError
+from domain.timed_step import TASK_COMPLETED
 
 AUDITOR_ROLE = "internal_auditor"
 HR_ROLE = "hr_officer"
 #: What a viewer reads for a member who has responded while the procedure is open.
 RESPONDED = "responded"
-#: Events that carry how a member responded: hidden from others until the procedure closes.
-RESPONSE_EVENTS = frozenset({VOTE_CAST, OBJECTION_LODGED, ASSENT_RECORDED})
+#: Events that carry how a member responded: hidden from others until the procedure closes. Every step of a Board
+#: decision is a member's response task, and the response is its completion's outcome, so that completion
+#: carries the response too.
+RESPONSE_EVENTS = frozenset({VOTE_CAST, OBJECTION_LODGED, ASSENT_RECORDED, TASK_COMPLETED})
 
 
 def is_auditor(organisation: Organisation, person_id: str) -> bool:

@@ -3,7 +3,8 @@
 A step's deadline counts working days of the assignee's hub calendar: weekends, the hub country's public
 holidays (from the `holidays` package) and the organisation's closure days do not count. The deadline is
 the end of the Nth working day after the step opened, at a local time in the assignee's zone; reminders
-and escalations go out at a local hour, on working days only.
+and escalations go out at a local hour, on working days only. A step due on a fixed date (a phase date, a
+number of weeks before the fiscal year) that is not a working day is due on the previous working day.
 
 Workflows never call this module directly. They call an activity that computes the due instant and the
 reminder and escalation instants when a step opens and records them in the step's event; later timers use
@@ -32,6 +33,7 @@ __all__ = [
     "calendar_for",
     "due_at",
     "due_day",
+    "fixed_due_day",
     "escalation_instants",
     "local_instant",
     "reminder_instants",
@@ -190,6 +192,20 @@ def due_day(opened_at: datetime, working_days: int, tz: str | tzinfo, calendar: 
         raise ValueError(f"a step cannot allow a negative number of working days ({working_days})")
     opened_on = opened_at.astimezone(zone(tz)).date()
     return calendar.add_working_days(opened_on, working_days)
+
+
+def fixed_due_day(
+    day: date, opened_at: datetime, tz: str | tzinfo, calendar: HubCalendar, at: time = time(17, 0)
+) -> date:
+    """The day a step fixed to `day` is due: `day` itself on a working day, else the previous working day, so
+    that a deadline on a Saturday or a holiday is met by the last working day before it rather than drift after
+    it. When that earlier day would be before the step opened (it opened on the weekend in question), the next
+    working day instead: a step is never due before it exists."""
+    _require_aware(opened_at, "opened_at")
+    earlier = calendar.previous_working_day(day)
+    if local_instant(earlier, at, tz) > opened_at:
+        return earlier
+    return calendar.next_working_day(day)
 
 
 def due_at(

@@ -9,6 +9,7 @@ nothing is recorded. A document the command carries (by its hash) is stored only
 
 import asyncio
 import getpass
+import logging
 import os
 import socket
 import time
@@ -40,15 +41,23 @@ from store.projections import case_state
 from workflows.messages import ActResult
 
 OPENING_WAIT = timedelta(seconds=20)
+log = logging.getLogger("govern.commands")
 
 
 class CommandRefused(Exception):
-    """The command was not carried out. `sentence` says why; `code` is the exit code a CLI leaves with."""
+    """The command was not carried out. `sentence` says why; `code` is the exit code a CLI leaves with; `rule`
+    names the governance rule when the rules refused it (then the attempt goes on the record), and is None when
+    the installation could not carry it (no worker, no Temporal, no store)."""
 
-    def __init__(self, sentence: str, code: int = 1) -> None:
+    def __init__(self, sentence: str, code: int = 1, rule: str | None = None) -> None:
         super().__init__(sentence)
         self.sentence = sentence
         self.code = code
+        self.rule = rule
+
+
+def refused_by_rule(refusal: NotAllowed) -> CommandRefused:
+    return CommandRefused(refusal.sentence, rule=refusal.rule or "unnamed")
 
 
 class ActionStillRunning(CommandRefused):
@@ -135,19 +144,19 @@ def check_before_sending(
         require_known_person(organisation, actor)
         decider_for(case_id)
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
     except UnknownCase as error:
-        raise CommandRefused(str(error)) from None
+        raise CommandRefused(str(error), rule="unknown-case") from None
     if is_confidential(case_id):
         require_content_key(settings)
     store = store or existing_store(settings)
     state = case_state(store, case_id)
     if state is None:
-        raise CommandRefused(f"Unknown case '{case_id}': the audit trail has no such case.")
+        raise CommandRefused(f"Unknown case '{case_id}': the audit trail has no such case.", rule="unknown-case")
     try:
         case.refuse_if_closed(state)
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
     return state, store
 
 
@@ -160,8 +169,26 @@ async def send_command(
     client: Client | None = None,
     document: Document | None = None,
 ) -> ActResult:
-    """Act on a case: the checks above, then the Update; the rule's sentence on refusal, nothing recorded.
-    The `document` whose hash the command carries is stored under `<data dir>/documents/` once accepted."""
+    """Act on a case: the checks above, then the Update; the rule's sentence on refusal, nothing recorded in the
+    case. A refusal by the rules goes on the record of refused attempts (`domain.refusal_record`). The
+    `document` whose hash the command carries is stored under `<data dir>/documents/` once accepted."""
+    try:
+        return await _send(settings, organisation, store, case_id, command, client, document)
+    except CommandRefused as refusal:
+        if refusal.rule is not None:
+            record_refusal(settings, store, case_id, command, refusal.rule, refusal.sentence)
+        raise
+
+
+async def _send(
+    settings: Settings,
+    organisation: Organisation,
+    store: EventStore | None,
+    case_id: str,
+    command: Command,
+    client: Client | None,
+    document: Document | None,
+) -> ActResult:
     refuse_oversized(command)
     check_before_sending(settings, organisation, store, case_id, command.actor)
     client = await client_with_worker(settings, client)
@@ -179,10 +206,14 @@ async def send_command(
         raise await _unanswered(client, case_id, update_id, command, bound) from None
     except WorkflowUpdateFailedError as error:
         cause = error.cause
-        raise CommandRefused(getattr(cause, "message", None) or str(error)) from None
+        details = getattr(cause, "details", None) or ()
+        rule = str(details[0]) if details and details[0] else "unnamed"
+        raise CommandRefused(getattr(cause, "message", None) or str(error), rule=rule) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            raise CommandRefused(f"Case {case_id} is no longer running; it accepts no further actions.") from None
+            raise CommandRefused(
+                f"Case {case_id} is no longer running; it accepts no further actions.", rule="closed"
+            ) from None
         if error.status == RPCStatusCode.DEADLINE_EXCEEDED:
             raise await _unanswered(client, case_id, update_id, command, bound) from None
         raise CommandRefused(f"Temporal refused the action: {error.message}.") from None
@@ -239,13 +270,35 @@ async def _unanswered(
     )
 
 
+def record_refusal(
+    settings: Settings, store: EventStore | None, case_id: str, command: Command, rule: str, sentence: str
+) -> None:
+    """Put a refused attempt on the record. Best effort by design: the person has their sentence either way,
+    and an installation with no store yet has no record to keep (a read never creates one)."""
+    from runtime.refusals import record
+
+    try:
+        target = store or store_if_present(settings)
+    except CommandRefused:
+        return
+    if target is None:
+        return
+    try:
+        record(target, case_id, command, rule, sentence)
+    except StoreError as error:
+        log.warning("refused attempt on %s not recorded: %s", case_id, error)
+    finally:
+        if store is None:
+            target.close()
+
+
 def refuse_oversized(command: Command) -> None:
     """The size limits (`domain.limits`), before anything is sent: the case's validator would refuse the
     command too, but a payload above Temporal's own limit would never reach it."""
     try:
         limits.refuse_oversized_command(command)
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
 
 
 def refuse_oversized_opening(case_id: str, opening: BaseModel) -> None:
@@ -257,7 +310,7 @@ def refuse_oversized_opening(case_id: str, opening: BaseModel) -> None:
     try:
         limits.refuse_oversized(opening.model_dump(mode="json"), what=f"The opening of {case_id}")
     except NotAllowed as refusal:
-        raise CommandRefused(refusal.sentence) from None
+        raise refused_by_rule(refusal) from None
 
 
 def refuse_if_exists(settings: Settings, case_id: str, sentence: str) -> None:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     codec_server_token: str | None = Field(default=None, repr=False, description="Bearer token of the codec server.")
     codec_server_port: int = Field(default=8888, ge=1, le=65535)
     codec_ui_origin: str = Field(default="http://localhost:8233", description="The only origin CORS allows.")
+    notice_give_up_hours: float = Field(
+        default=72.0,
+        gt=0,
+        description="Hours a notice keeps being retried before it is recorded as undeliverable and someone is told.",
+    )
     act_timeout: float = Field(
         default=30.0,
         ge=5,

@@ -117,6 +117,9 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
         dev_server_existing_path=temporal_cli(),
         dev_server_database_filename=str((settings.data_dir / "temporal.db").resolve()),
         dev_server_log_level="warn",
+        # The Web UI has no login and offers Cancel and Terminate: it listens on loopback only, whatever
+        # address the server itself is given.
+        dev_server_extra_args=["--ui-ip", "127.0.0.1"],
         runtime=sdk_runtime(settings.log_level),
     )
 

@@ -13,11 +13,11 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.audit import AppendReceipt, AppendRequest
-    from domain import cancellation, case, timed_step
+    from domain import cancellation, case, timed_step, undeliverable
     from domain.case import CaseDecider, Context, State
     from domain.commands import SYSTEM_CHANNEL, TIMER_CHANNEL, Channel, Command, EventDraft
     from domain.errors import NotAllowed
@@ -29,8 +29,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import ActResult, CaseView, OpenTask
 
 RECORD_TIMEOUT = timedelta(seconds=30)
-# Mail may be down for hours; the notice waits in Temporal's retries rather than being lost.
-NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(hours=1))
+# Mail may be down for hours; the notice waits in Temporal's retries rather than being lost, and goes out within
+# a few minutes of mail coming back. The activity itself gives up after GOVERN_NOTICE_GIVE_UP_HOURS.
+NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=3))
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -99,14 +100,18 @@ class CaseRuntime(Generic[State]):
         try:
             case.decide_command(self.decider, self.state, command, self.context())
         except NotAllowed as refusal:
-            raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+            raise ApplicationError(
+                refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+            ) from None
 
     async def handle(self, command: Command) -> ActResult:
         async with self._lock:
             try:
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:  # the state moved between validation and handling
-                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+                ) from None
             events = await self.commit(drafts, command.channel)
         workflow.logger.info(
             "command accepted",
@@ -121,7 +126,9 @@ class CaseRuntime(Generic[State]):
             try:
                 drafts = case.decide_command(self.decider, self.state, command, self.context())
             except NotAllowed as refusal:
-                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+                ) from None
             return await self.commit(drafts, command.channel)
 
     async def apply(self, decision: Callable[[State, Context], list[EventDraft]]) -> list[DomainEvent]:
@@ -132,7 +139,9 @@ class CaseRuntime(Generic[State]):
                     self.decider, self.state, decision(self.state, self.context()), self.context()
                 )
             except NotAllowed as refusal:  # e.g. an opening whose dates do not hold: fail, record nothing
-                raise ApplicationError(refusal.sentence, type="NotAllowed", non_retryable=True) from None
+                raise ApplicationError(
+                    refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
+                ) from None
             return await self.commit(drafts, SYSTEM_CHANNEL)
 
     def result(self, events: list[DomainEvent]) -> ActResult:
@@ -222,11 +231,30 @@ class CaseRuntime(Generic[State]):
         return resolved
 
     def _send(self, notice: Notice) -> None:
-        self._notices.append(
-            workflow.start_activity(
-                "send_notice", notice, start_to_close_timeout=timedelta(minutes=2), retry_policy=NOTICE_RETRY
-            )
+        delivery = workflow.start_activity(
+            "send_notice", notice, start_to_close_timeout=timedelta(minutes=2), retry_policy=NOTICE_RETRY
         )
+        self._notices.append(asyncio.create_task(self._delivered(delivery, notice)))
+
+    async def _delivered(self, delivery: Awaitable[Any], notice: Notice) -> None:
+        """Wait for one notice; one that can never be delivered goes on the record and to someone else."""
+        try:
+            await delivery
+        except ActivityError as error:
+            cause = error.cause
+            if not isinstance(cause, ApplicationError) or cause.type != "UndeliverableNotice":
+                raise
+            assert self.organisation is not None
+            draft, fallback = undeliverable.undeliverable(notice, cause.message, self.state, self.organisation)
+            async with self._lock:
+                await self.commit([draft], SYSTEM_CHANNEL)
+            if fallback is not None:
+                self._send(fallback)
+            else:
+                workflow.logger.error(
+                    "notice undeliverable and nobody else to tell",
+                    extra={"message_id": notice.message_id, "recipient": notice.recipient_id},
+                )
 
     def _publish_search_attributes(self) -> None:
         wake = case.next_wake(self.state)
@@ -296,9 +324,10 @@ class CaseRuntime(Generic[State]):
         await self.drain_notices()
 
     async def drain_notices(self) -> None:
-        """A case finishes only when every notice it caused has been delivered."""
-        pending, self._notices = self._notices, []
-        if pending:
+        """A case finishes only when every notice it caused has been delivered (or recorded as undeliverable,
+        with its fallback delivered in turn)."""
+        while self._notices:
+            pending, self._notices = self._notices, []
             await asyncio.gather(*pending)
 
     # -- queries ----------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.mail import DeliveryReceipt, MailDelivery, MailNotSent, parse_smtp_url
+from activities.mail import DeliveryReceipt, MailDelivery, MailNotSent, UndeliverableNotice, parse_smtp_url
 from activities.notify import NotifyActivities
 from domain.notice import (
     DOCUMENT_HEADING,
@@ -97,12 +97,13 @@ class Mailbox:
     def __init__(self) -> None:
         self.envelopes: list[Envelope] = []
         self.refuse_recipients = False
+        self.refusal = "550 5.1.1 Mailbox unavailable"
 
     async def handle_RCPT(
         self, server: SMTPServer, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         if self.refuse_recipients:
-            return "550 5.1.1 Mailbox unavailable"
+            return self.refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -293,12 +294,21 @@ async def test_smtp_outage_raises_and_a_retry_after_recovery_delivers_exactly_on
     assert [m["Message-ID"] for m in second_mailbox.messages] == [during.message_id]
 
 
+async def test_a_permanent_rejection_is_undeliverable_at_once(tmp_path: Path, mailbox: Mailbox, smtp_port: int) -> None:
+    delivery = MailDelivery(f"smtp://127.0.0.1:{smtp_port}", tmp_path / "mail", MAIL_FROM)
+    mailbox.refuse_recipients = True
+    with pytest.raises(UndeliverableNotice, match="permanently rejected .* 550 5.1.1 Mailbox unavailable"):
+        await delivery.deliver(make_notice())
+    assert mailbox.envelopes == []
+
+
 async def test_refused_recipient_raises_and_is_retried(tmp_path: Path, mailbox: Mailbox, smtp_port: int) -> None:
     delivery = MailDelivery(f"smtp://127.0.0.1:{smtp_port}", tmp_path / "mail", MAIL_FROM)
     notice = make_notice()
     mailbox.refuse_recipients = True
+    mailbox.refusal = "450 4.2.1 Mailbox busy, try again later"
 
-    with pytest.raises(MailNotSent, match="Mailbox unavailable"):
+    with pytest.raises(MailNotSent, match="Mailbox busy"):
         await delivery.deliver(notice)
 
     mailbox.refuse_recipients = False
@@ -520,6 +530,26 @@ async def test_send_notice_activity_delivers_and_logs_identifiers_only(tmp_path:
     assert "still open" not in repr(logs)
 
 
+async def test_send_notice_gives_up_after_the_configured_hours_of_failed_attempts(tmp_path: Path) -> None:
+    first = dt.datetime(2027, 3, 11, 8, 0, tzinfo=dt.UTC)
+    activities = NotifyActivities(
+        MailDelivery(f"smtp://127.0.0.1:{free_port()}", tmp_path / "mail", MAIL_FROM), dt.timedelta(hours=72)
+    )
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(
+        environment.info, scheduled_time=first, current_attempt_scheduled_time=first + dt.timedelta(hours=71)
+    )
+    with pytest.raises(MailNotSent):  # still within the 72 hours: Temporal retries it
+        await environment.run(activities.send_notice, make_notice())
+    environment.info = dataclasses.replace(
+        environment.info, current_attempt_scheduled_time=first + dt.timedelta(hours=72, minutes=3)
+    )
+    with pytest.raises(ApplicationError) as failure:
+        await environment.run(activities.send_notice, make_notice())
+    assert failure.value.non_retryable and failure.value.type == "UndeliverableNotice"
+    assert "could not be delivered for 72 hours (GOVERN_NOTICE_GIVE_UP_HOURS)" in failure.value.message
+
+
 async def test_send_notice_fails_without_retry_when_no_retry_can_help(tmp_path: Path) -> None:
     activities = NotifyActivities(MailDelivery(None, tmp_path / "mail", MAIL_FROM))
     # model_construct skips validation, standing in for a notice from an older, laxer version of the domain.
@@ -535,3 +565,12 @@ def test_notice_and_receipt_survive_temporal_payload_conversion() -> None:
     receipt = DeliveryReceipt(message_id=notice.message_id, transport="smtp")
     payloads = converter.to_payloads([notice, receipt])
     assert converter.from_payloads(payloads, [Notice, DeliveryReceipt]) == [notice, receipt]
+
+
+def test_mail_goes_out_within_minutes_of_an_outage_ending() -> None:
+    """Retries back off to at most a few minutes, so a reminder arrives soon after SMTP returns."""
+    from workflows.case_runtime import NOTICE_RETRY
+
+    assert NOTICE_RETRY.maximum_interval is not None
+    assert NOTICE_RETRY.maximum_interval <= dt.timedelta(minutes=5)
+    assert NOTICE_RETRY.maximum_attempts == 0  # never given up by Temporal: the activity decides when to give up

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from store.event_store import EventStore
+from tests.support.trail import case_events
 
 REPO = Path(__file__).resolve().parents[2]
 APPLICATION = yaml.safe_load((REPO / "examples" / "grants" / "kampala-upgrading.yaml").read_text())
@@ -33,7 +34,7 @@ def assert_nothing_recorded(env: dict[str, str]) -> None:
     audit_db = Path(env["GOVERN_DATA_DIR"]) / "audit.db"
     if audit_db.exists():
         with EventStore.open(f"sqlite:///{audit_db}") as store:
-            assert store.count() == 0
+            assert case_events(store) == 0
 
 
 @pytest.mark.parametrize(

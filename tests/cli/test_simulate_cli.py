@@ -68,7 +68,8 @@ def test_an_unmet_expectation_exits_1_and_names_it(tmp_path: Path) -> None:
     assert "3 expectation(s) failed:" in result.stdout
     assert (
         "approve by director on grant/2027-014 at 2027-03-01 10:00 was refused: Grant grant/2027-014 has no "
-        "open step to approve (stage: screening)." in result.stdout
+        "open step to approve (stage: screening): approval follows two independent technical reviews; it is "
+        "waiting for Programme Officer (Brussels) (programme-officer-brussels) to 'screen'." in result.stdout
     )
     assert "Expected case grant/2027-014 to end approved, but got no outcome yet." in result.stdout
     assert "Expected event GrantApproved case=grant/2027-014, but it is not in the audit trail." in result.stdout

@@ -14,6 +14,7 @@ from cli.main import app
 from domain.limits import COMMAND_MAX_BYTES, TEXT_MAX_CHARACTERS, TITLE_MAX_CHARACTERS
 from store.event_store import EventStore
 from tests.support.keys import new_key
+from tests.support.trail import case_events
 
 REPO = Path(__file__).resolve().parents[2]
 APPLICATION = yaml.safe_load((REPO / "examples" / "grants" / "kampala-upgrading.yaml").read_text())
@@ -27,7 +28,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def events_in(tmp_path: Path) -> int:
     with EventStore.open_existing(f"sqlite:///{tmp_path / 'var' / 'audit.db'}") as store:
-        return store.count()
+        return case_events(store)
 
 
 def test_a_grant_whose_title_is_1_5_mb_gets_one_sentence_and_takes_no_reference(tmp_path: Path, env) -> None:

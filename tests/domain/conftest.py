@@ -29,7 +29,7 @@ from domain.events import DomainEvent
 from domain.grant import GRANT, GrantState
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.step_schedule import plan_schedule
+from tests.support.schedules import with_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -44,14 +44,6 @@ MONDAY = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 REVIEWERS = ("compliance-officer", "internal-auditor")
 
 
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    payload = {**draft.payload, "schedule": schedule.model_dump(mode="json")}
-    return draft.model_copy(update={"payload": payload})
 
 
 def append(
@@ -216,6 +208,21 @@ def org_where_head_of_programmes_is_an_officer() -> Organisation:
     )
     assert text != EXAMPLE_ORGANISATION
     return parse_organisation(text)
+
+
+SMALL_SECRETARIAT = (Path(__file__).parent / "organisations" / "small-secretariat.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def small_org() -> Organisation:
+    """A second organisation unlike the example: other ids and hubs, lower bands, a three-member Board, a Head
+    of Programmes who is also a programme officer (`organisations/small-secretariat.yaml`)."""
+    return parse_organisation(SMALL_SECRETARIAT)
+
+
+@pytest.fixture(scope="session")
+def small_org_text() -> str:
+    return SMALL_SECRETARIAT
 
 
 @pytest.fixture

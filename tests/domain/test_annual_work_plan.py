@@ -1,8 +1,9 @@
 """The Annual Work Plan for fiscal year 2029 under the Strategic Plan 2028-2032, driven without Temporal.
 
 The example organisation's fiscal year starts on 1 January, so with the default of eight weeks the draft is
-due on Monday 6 November 2028 at 17:00 in Brussels, and the Board's approval by Sunday 31 December 2028 at
-17:00 in Berlin (the Chair's zone). The step plans `awp_draft` and `awp_approval` come from `AWP_STEP_PLANS`
+due on Monday 6 November 2028 at 17:00 in Brussels, and the Board's approval before the fiscal year: its last
+day, Sunday 31 December 2028, is not a working day, so the Chair's step is due on Friday 29 December at 17:00
+in Berlin (the Chair's zone). The step plans `awp_draft` and `awp_approval` come from `AWP_STEP_PLANS`
 where the organisation file does not list them yet; that text is what `examples/organisation.yaml` should hold.
 """
 
@@ -25,7 +26,7 @@ from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.step_schedule import plan_schedule
+from tests.support.schedules import with_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -78,13 +79,6 @@ def types(events: list[DomainEvent]) -> list[str]:
     return [event.type for event in events]
 
 
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule.model_dump(mode="json")}})
 
 
 @dataclass
@@ -159,7 +153,9 @@ def test_opening_fixes_the_draft_deadline_weeks_before_the_fiscal_year_and_the_a
         "fiscal_year_starts_on": "2029-01-01",
         "draft_weeks_before": 8,
         "draft_due_at": "2028-11-06T16:00:00+00:00",
+        "draft_due_on": "2028-11-06",
         "approval_due_at": "2028-12-31T16:00:00+00:00",
+        "approval_due_on": "2028-12-31",
         "plan_targets": ["T1", "T2", "T3"],
         "director": DIRECTOR,
         "requested_by": SYSTEM_ACTOR,
@@ -221,7 +217,8 @@ def test_a_late_annual_work_plan_reminds_and_escalates_to_the_director_and_the_c
     }
     approval = awp.state.tasks["approval"]
     assert (approval.kind, approval.assignee) == ("awp_approval", CHAIR)
-    assert local(approval.due_at, "Europe/Berlin") == "Sun 31 Dec 2028 17:00"
+    # The last day before the fiscal year is a Sunday: the Chair's step is due on the Friday before it.
+    assert local(approval.due_at, "Europe/Berlin") == "Fri 29 Dec 2028 17:00"
     assert awp.state.stage == "board_vote"
 
     # The Board rejects version 1; the Director revises, and version 2 goes to a new vote.
@@ -240,11 +237,12 @@ def test_a_late_annual_work_plan_reminds_and_escalates_to_the_director_and_the_c
     assert [(e.type, e.payload["to"]) for e in late_approval] == [(timed_step.REMINDER_SENT, CHAIR)] * 3 + [
         (timed_step.ESCALATION_RAISED, DIRECTOR)
     ]
-    # The Chair has no hub, so only weekends are closed on their calendar (Christmas Day counts).
+    # The Chair has no hub, so only weekends are closed on their calendar (Christmas Day counts): 10, 5 and 1
+    # working days before Friday 29 December.
     assert [local(e.payload["planned_at"], "Europe/Berlin") for e in late_approval[:3]] == [
-        "Mon 18 Dec 2028 09:00",
-        "Mon 25 Dec 2028 09:00",
-        "Fri 29 Dec 2028 09:00",
+        "Fri 15 Dec 2028 09:00",
+        "Fri 22 Dec 2028 09:00",
+        "Thu 28 Dec 2028 09:00",
     ]
     assert local(late_approval[-1].payload["planned_at"]) == "Mon 01 Jan 2029 09:00"
 
@@ -365,7 +363,9 @@ def test_draft_and_decision_refusals() -> None:
         "Only Director (director), or their substitute while they are away, may submit the Annual Work Plan 2029."
     )
     assert awp.refusal(CHAIR, "record-meeting-decision", decision="approve", reference="MB/2028/05") == (
-        "The Annual Work Plan 2029 has no draft before the Management Board (stage: drafting)."
+        "The Annual Work Plan 2029 has no open step to record the Board meeting's decision on (stage: drafting): the "
+        "Board Chair records a Board meeting's decision once a draft is before the Management Board; it is waiting "
+        "for Director (director) to 'submit-draft'."
     )
     assert awp.refusal(DIRECTOR, "approve") == (
         "Unknown action 'approve' for an Annual Work Plan; known actions: record-meeting-decision, submit-draft."
@@ -413,7 +413,9 @@ def test_refusals_before_opening_and_after_a_referral() -> None:
     assert types(referred) == [annual_work_plan.BOARD_RECORDED]
     assert awp.state.stage == "board_meeting"
     assert awp.refusal(DIRECTOR, "submit-draft", document_sha256=DRAFT_V2, document_name="v2.pdf", targets="T1") == (
-        "The Annual Work Plan 2029 has no open draft step (stage: board_meeting)."
+        "The Annual Work Plan 2029 has no open step to submit a draft (stage: board_meeting): the Director submits a "
+        "draft when the case opens, and a revised one when the Management Board does not approve it; it is waiting "
+        "for Board Chair (Member State) (board-chair) to 'record-meeting-decision'."
     )
     events = awp.act(CHAIR, "record-meeting-decision", at=utc(2028, 12, 4, 9), decision="approve",
                      reference="MB/2028/06")  # fmt: skip

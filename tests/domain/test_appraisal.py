@@ -29,7 +29,7 @@ from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.step_schedule import plan_schedule
+from tests.support.schedules import with_schedule
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 CYCLE = 2027
@@ -69,13 +69,6 @@ CONFIDENTIAL_FIELDS = {"objectives", "assessment", "rating", "comment", "stateme
 
 
 # -- the driver: decide, resolve schedules, evolve -------------------------------------------------------------
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule.model_dump(mode="json")}})
 
 
 @dataclass
@@ -347,7 +340,8 @@ class TestHappyPath:
         signatures = opened_tasks(agreed)
         assert signatures[appraisal.MID_YEAR_STAFF_TASK]["assignee"] == "head-of-programmes"
         assert signatures[appraisal.MID_YEAR_SUPERVISOR_TASK]["assignee"] == "director"
-        assert hop.task(appraisal.MID_YEAR_STAFF_TASK).due_at == utc(2027, 7, 31, 15)
+        # 31 July 2027 is a Saturday: the review is due on the Friday before, 17:00 in Brussels.
+        assert hop.task(appraisal.MID_YEAR_STAFF_TASK).due_at == utc(2027, 7, 30, 15)
         assert hop.state.stage == appraisal.MID_YEAR
 
         hop.mid_year_signed()

@@ -39,8 +39,8 @@ from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.step_schedule import plan_schedule
 from domain.strategic_plan import PlanFormatError
+from tests.support.schedules import with_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -86,13 +86,6 @@ def types(events: list[DomainEvent]) -> list[str]:
     return [event.type for event in events]
 
 
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule.model_dump(mode="json")}})
 
 
 @dataclass
@@ -425,7 +418,8 @@ def test_progress_report_refusals() -> None:
         "not a number."
     )
     assert report.refusal(DELEGATE, "submit-report", risks=RISKS) == (
-        "Action 'submit-report' has bad input: field 'progress' is required; field 'risks' is not known."
+        "Action 'submit-report' has bad input: field 'progress' is required; field 'risks' is not known; the fields "
+        "of 'submit-report' are: progress, document_sha256."
     )
     assert report.refusal(DIRECTOR, "reassign", task="report", to="board-member-2", comment="Board liaison") == (
         "Board Member 2 (Donor) is not Secretariat staff; a report to the Board comes from the Director or a "
@@ -446,7 +440,7 @@ def test_progress_report_refusals() -> None:
         "the progress report 2029-Q1 on the Strategic Plan 2028-2032 for the Management Board."
     )
     assert report.refusal(CHAIR, "acknowledge", decision="accept") == (
-        "Action 'acknowledge' has bad input: field 'decision' is not known."
+        "Action 'acknowledge' has bad input: field 'decision' is not known; 'acknowledge' takes no fields."
     )
     assert report.refusal(DIRECTOR, "reassign", task="acknowledgement", to="board-member-3", comment="Chair away") == (
         "The Board Chair acknowledges reports for the Management Board; Board Member 3 (Donor) is not the Chair."
@@ -471,7 +465,8 @@ def test_risk_report_refusals() -> None:
         "'severe' is not a rating (low, medium, high, critical)."
     )
     assert report.refusal(DIRECTOR, "submit-report", progress=PROGRESS) == (
-        "Action 'submit-report' has bad input: field 'risks' is required; field 'progress' is not known."
+        "Action 'submit-report' has bad input: field 'risks' is required; field 'progress' is not known; the fields "
+        "of 'submit-report' are: risks, document_sha256."
     )
     # A scenario file may give the risks as a list.
     events = report.act(DIRECTOR, "submit-report", at=utc(2029, 4, 20, 9),

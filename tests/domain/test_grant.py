@@ -155,7 +155,13 @@ def test_approving_instead_of_endorsing_a_board_grant_is_refused(submit: Submit)
 
     refused = lima.refusal("director", "approve", decision="approve")
 
-    assert str(refused) == "Grant grant/2027-021 has no open step to approve (stage: director_endorsement)."
+    assert str(refused) == (
+        "Grant grant/2027-021 has no open step to approve (stage: director_endorsement): a grant above USD 250,000 "
+        "is approved by the Management Board, not by the Director alone, and the Director's 'endorse' sends it to "
+        "the Board's no-objection procedure (delegation of authority); it is waiting for Director (director) to "
+        "'endorse'."
+    )
+    assert refused.rule == "stage"
 
 
 def test_the_boards_no_objection_approves_the_grant_and_opens_the_agreement(submit: Submit) -> None:
@@ -474,7 +480,7 @@ def test_nothing_but_a_submission_is_accepted_before_the_grant_is_submitted(subm
         ),
         (
             {"outcome": "eligible", "colour": "green"},
-            "Action 'screen' has bad input: field 'colour' is not known.",
+            "Action 'screen' has bad input: field 'colour' is not known; the fields of 'screen' are: outcome.",
         ),
     ],
     ids=["missing", "not one of the outcomes", "unknown field"],
@@ -691,7 +697,8 @@ def test_a_reviewer_cannot_review_before_declaring(submit: Submit) -> None:
     refused = kampala.refusal("compliance-officer", "review", score=4, recommendation="approve")
 
     assert str(refused) == (
-        "Compliance Officer has no technical review open on grant/2027-014 (stage: conflict_declarations)."
+        "Compliance Officer must declare their interests in this application before reviewing it: give "
+        "'declare-interests' with conflict=no or conflict=yes first (conflict of interest)."
     )
 
 
@@ -700,7 +707,7 @@ def test_a_recused_reviewer_who_holds_authority_cannot_approve(submit: Submit) -
     small.screen_eligible()
     small.assign_reviewers("head-of-programmes", "compliance-officer")
     small.act("head-of-programmes", "declare-interests", conflict=True, comment="I advised the applicant")
-    small.act("head-of-programmes", "assign-reviewers", reviewers="internal-auditor")
+    small.act("director", "assign-reviewers", reviewers="internal-auditor")  # the Head is conflicted
     small.review_without_conflicts("compliance-officer", "internal-auditor")
     assert small.task("approval").assignee == "director"
 

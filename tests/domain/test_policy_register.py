@@ -28,8 +28,8 @@ from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.policy_register import POLICY_REGISTER, PolicyRegisterState
 from domain.policy_review import POLICY_REVIEW
-from domain.step_schedule import plan_schedule
 from domain.working_days import calendar_for, local_instant
+from tests.support.schedules import with_schedule
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 OPENED_AT = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -40,13 +40,6 @@ SHA_B = "b" * 64
 
 
 # -- the driver: decide, resolve schedules, evolve -------------------------------------------------------------
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule.model_dump(mode="json")}})
 
 
 @dataclass
@@ -355,7 +348,7 @@ def test_only_the_owner_the_director_or_the_compliance_officer_start_a_review_ea
         "Officer may start a review early (policy review)."
     )
     assert register.refusal("head-of-operations", "start-review", urgent="yes") == (
-        "Action 'start-review' has bad input: field 'urgent' is not known."
+        "Action 'start-review' has bad input: field 'urgent' is not known; 'start-review' takes no fields."
     )
     assert register.refusal("head-of-operations", "publish") == (
         "Unknown action 'publish' for an instrument's register; known actions: start-review."

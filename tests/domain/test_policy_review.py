@@ -30,7 +30,7 @@ from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.policy_review import POLICY_REVIEW, PolicyReviewState
-from domain.step_schedule import plan_schedule
+from tests.support.schedules import with_schedule
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 #: A Monday in March 2027: no holiday or closure in any hub that week.
@@ -64,13 +64,6 @@ BOARD = ("board-chair", *(f"board-member-{n}" for n in range(2, 10)))
 
 
 # -- the driver: decide, resolve schedules, evolve -------------------------------------------------------------
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule.model_dump(mode="json")}})
 
 
 @dataclass
@@ -789,11 +782,11 @@ def test_acknowledgements_are_personal(org: Organisation) -> None:
     review = approved_by_director(open_review(org, "sops"))
     assert review.refusal("finance-officer", "acknowledge") == (
         "Acknowledgements follow publication, which this review of the Standard Operating Procedures has not "
-        "reached (stage: publication)."
+        "reached (stage: publication); it is waiting for Head of Operations (head-of-operations) to 'publish'."
     )
     assert review.refusal("compliance-officer", "add-attestation", person="finance-officer") == (
         "Acknowledgements follow publication, which this review of the Standard Operating Procedures has not "
-        "reached (stage: publication)."
+        "reached (stage: publication); it is waiting for Head of Operations (head-of-operations) to 'publish'."
     )
     review.act("head-of-operations", "publish")
     review.act("finance-officer", "delegate", substitute="hr-officer", starts_on="2027-03-01", ends_on="2027-03-31")
@@ -850,13 +843,19 @@ def test_refusals_name_the_rule(org: Organisation) -> None:
         == "This document is the text of version 3.0 unchanged; reaffirm it instead of submitting it as a revision."
     )
     assert review.refusal("compliance-officer", "compliance-review", decision="accept") == (
-        "Policy review policy/charter/review/1 has no open step to review for compliance (stage: owner_review)."
+        "Policy review policy/charter/review/1 has no open step to review for compliance (stage: owner_review): a "
+        "compliance review follows each revision the owner submits; a reaffirmed text, unchanged, goes to the "
+        "Director without one; it is waiting for Director (director) to 'submit-revision'."
     )
     assert review.refusal("director", "endorse", decision="approve") == (
-        "Policy review policy/charter/review/1 has no open step to endorse (stage: owner_review)."
+        "Policy review policy/charter/review/1 has no open step to endorse (stage: owner_review): the Director "
+        "endorses once compliance has accepted a revision, or once the owner has reaffirmed the instrument; it is "
+        "waiting for Director (director) to 'submit-revision'."
     )
     assert review.refusal("director", "publish") == (
-        "Policy review policy/charter/review/1 has no open step to publish (stage: owner_review)."
+        "Policy review policy/charter/review/1 has no open step to publish (stage: owner_review): a version is "
+        "published once its approving body has approved it; it is waiting for Director (director) to "
+        "'submit-revision'."
     )
 
     revise(review, SHA_A, version="3.1")

@@ -30,7 +30,6 @@ from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.step_schedule import plan_schedule
 from domain.strategic_plan import (
     STRATEGIC_PLAN,
     PlanFormatError,
@@ -41,6 +40,7 @@ from domain.strategic_plan import (
     parse_milestones,
     parse_targets,
 )
+from tests.support.schedules import with_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -124,13 +124,6 @@ def opened(events: list[DomainEvent]) -> dict[str, dict[str, Any]]:
 
 
 # -- the driver ------------------------------------------------------------------------------------------------
-def with_schedule(organisation: Organisation, draft: EventDraft) -> EventDraft:
-    """What the calendar activity does: the step's schedule request becomes its recorded schedule."""
-    if draft.type not in timed_step.SCHEDULED_EVENTS or "schedule" in draft.payload:
-        return draft
-    request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-    schedule = plan_schedule(organisation, request)
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule.model_dump(mode="json")}})
 
 
 @dataclass
@@ -766,7 +759,8 @@ def test_consultation_refusals() -> None:
 
     assert plan.refusal(MEMBER_1, "comment") == "A consultation comment needs its text: give --comment."
     assert plan.refusal(MEMBER_1, "comment", comment="Fine", section="3") == (
-        "Action 'comment' has bad input: field 'section' is not known."
+        "Action 'comment' has bad input: field 'section' is not known; the fields of 'comment' are: "
+        "attachment_sha256."
     )
     # By the instant, even before the close has been processed.
     assert plan.refusal(MEMBER_1, "comment", at=utc(2027, 7, 30, 15), comment="Just in time?") == (
@@ -779,10 +773,13 @@ def test_board_review_and_publication_refusals() -> None:
     plan = open_plan().through_consultation()
 
     assert plan.refusal(DIRECTOR, "request-board-review") == (
-        "Strategic Plan 2028-2032 has no open step to request the Board's review (stage: final_drafting)."
+        "Strategic Plan 2028-2032 has no open step to request the Board's review (stage: final_drafting): the "
+        "Director requests the Board's review once a final draft version is submitted; it is waiting for Director "
+        "(director) to 'submit-milestone'."
     )
     assert plan.refusal(DIRECTOR, "publish", targets=TARGETS) == (
-        "Strategic Plan 2028-2032 has no open step to publish (stage: final_drafting)."
+        "Strategic Plan 2028-2032 has no open step to publish (stage: final_drafting): the plan is published once "
+        "the Management Board has approved it by vote; it is waiting for Director (director) to 'submit-milestone'."
     )
 
     plan.milestone("final_draft", FINAL_V1, at=utc(2027, 9, 20, 9))
@@ -889,10 +886,14 @@ def test_refusals_before_opening_and_for_steps_that_are_not_open() -> None:
 
     plan = open_plan()
     assert plan.refusal(CHAIR, "board-review", decision="approve-for-vote") == (
-        "Strategic Plan 2028-2032 has no open step to review for the Board (stage: drafting)."
+        "Strategic Plan 2028-2032 has no open step to review for the Board (stage: drafting): the Board Chair "
+        "reviews a final draft once the Director has requested the Board's review; it is waiting for Director "
+        "(director) to 'submit-milestone'."
     )
     assert plan.refusal(CHAIR, "record-meeting-decision", decision="approve", reference="MB/2027/04") == (
-        "Strategic Plan 2028-2032 has no open step to record the Board meeting's decision on (stage: drafting)."
+        "Strategic Plan 2028-2032 has no open step to record the Board meeting's decision on (stage: drafting): a "
+        "Board meeting decides the plan only after its vote was referred there; it is waiting for Director "
+        "(director) to 'submit-milestone'."
     )
 
     plan.at_the_vote()

@@ -187,6 +187,11 @@ def test_during_a_vote_members_see_who_responded_but_not_how_and_after_the_close
     assert not response_detail_visible(board.state, cast.type, cast.actor, "watcher", lakes)
     assert response_detail_visible(board.state, cast.type, cast.actor, "trustee-2", lakes)
     assert redacted_payload(cast.payload) == {"member": "trustee-2"}
+    # The member's step closes with the response as its outcome: that completion is hidden the same way.
+    (completed,) = [event for event in board.events if event.type == "TaskCompleted"]
+    assert completed.outcome == "approve"
+    assert not response_detail_visible(board.state, completed.type, completed.actor, "trustee-3", lakes)
+    assert response_detail_visible(board.state, completed.type, completed.actor, "trustee-2", lakes)
     # Two of three have voted for: the motion carries at once, and every response is shown.
     board.vote("trustee-3", "approve", OPENED_AT + timedelta(days=2))
     assert board.state.closed

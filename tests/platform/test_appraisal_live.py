@@ -27,6 +27,7 @@ def installation(tmp_path: Path) -> dict[str, str]:
         "GOVERN_DATA_DIR": str(tmp_path / "var"),
         "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_WEB_PORT": str(free_port()),
         "GOVERN_LOG_FORMAT": "json",
         "GOVERN_CODEC_KEYS": f"k2027:{new_key()}",
     }

@@ -31,6 +31,7 @@ def installation(tmp_path: Path) -> dict[str, str]:
         "GOVERN_DATA_DIR": str(tmp_path / "var"),
         "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_WEB_PORT": str(free_port()),
         "GOVERN_LOG_FORMAT": "json",
     }
 
@@ -74,7 +75,26 @@ def test_govern_up_serves_the_ui_runs_the_worker_and_stops_cleanly(installation:
         assert any(ui in line for line in up.lines), up.lines
         with urllib.request.urlopen(ui, timeout=10) as response:
             assert response.status == 200
+        web = f"http://localhost:{installation['GOVERN_WEB_PORT']}"
+        assert f"Web front: {web} (listening on 127.0.0.1:{installation['GOVERN_WEB_PORT']})\n" in up.lines
         assert asyncio.run(_polling(installation["GOVERN_TEMPORAL_ADDRESS"]))
+        with urllib.request.urlopen(f"http://127.0.0.1:{installation['GOVERN_WEB_PORT']}/health", timeout=10) as answer:
+            report = json.loads(answer.read())
+        assert answer.status == 200 and report["healthy"] is True
+        assert [(part["part"], part["healthy"]) for part in report["parts"]] == [
+            ("temporal", True),
+            ("worker", True),
+            ("store", True),
+            ("mail", True),
+        ]
+        healthy = govern(installation, "health")
+        assert healthy.returncode == 0, healthy.stdout
+        assert [line.split()[:2] for line in healthy.stdout.splitlines()] == [
+            ["temporal", "ok"],
+            ["worker", "ok"],
+            ["store", "ok"],
+            ["mail", "ok"],
+        ]
 
         submitted = govern(installation, "grant", "submit", str(APPLICATION))
         assert submitted.returncode == 0, submitted.stderr

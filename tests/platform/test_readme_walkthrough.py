@@ -27,6 +27,7 @@ def test_the_readme_walkthrough_approves_a_grant_and_verifies_the_trail(tmp_path
         **os.environ,
         "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_WEB_PORT": str(free_port()),
         "GOVERN_LOG_FORMAT": "json",
         "PYTHONPATH": str(REPO),
     }
@@ -66,6 +67,22 @@ def test_the_readme_walkthrough_approves_a_grant_and_verifies_the_trail(tmp_path
     screened = next(record for record in exported if record["type"] == "EligibilityScreened")
     assert screened["actor"] == "programme-officer-brussels"
     assert screened["payload"]["channel"] == {"name": "cli", "os_user": getpass.getuser(), "host": socket.gethostname()}
+    # The Head of Programmes' attempt above their band is on the record of refused attempts, not in the case.
+    [refused] = [record for record in exported if record["type"] == "CommandRefused"]
+    assert refused["stream_id"].startswith("refusals/")
+    assert refused["actor"] == "head-of-programmes"
+    assert refused["reason"] == (
+        "Only the Director may approve grants between USD 50,000 and 250,000 (delegation of authority)."
+    )
+    assert {key: refused["payload"][key] for key in ("case", "action", "rule", "fields")} == {
+        "case": "grant/2027-014",
+        "action": "approve",
+        "rule": "delegation-of-authority",
+        "fields": ["decision"],
+    }
+    assert refused["payload"]["channel"]["name"] == "cli"
+    case_types = [record["type"] for record in exported if record["stream_id"] == "grant/2027-014"]
+    assert "CommandRefused" not in case_types
     with_checkpoint = subprocess.run(
         [sys.executable, "-m", "cli.main", "audit", "verify", "--checkpoint", str(checkpoint)],
         env=env,

@@ -40,6 +40,7 @@ def test_cancel_is_recorded_and_terminate_is_reconciled(tmp_path: Path) -> None:
         "GOVERN_DATA_DIR": str(tmp_path / "var"),
         "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_WEB_PORT": str(free_port()),
         "GOVERN_LOG_FORMAT": "json",
     }
     up = Running(env, "up")
