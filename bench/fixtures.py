@@ -85,8 +85,16 @@ def simulate(scenario: Path, data_dir: Path, command: list[str] | None = None) -
 
 @cache
 def governance_year() -> SimulationRun:
-    """The governance year through `govern simulate` (the Strategic Plan scenario in a quick run)."""
-    return simulate(QUICK_YEAR if quick() else GOVERNANCE_YEAR, workdir() / "governance-year")
+    """The governance year through `govern simulate` (the Strategic Plan scenario in a quick run); its
+    projections must match its log, as `govern projections check` says after every example scenario."""
+    from store.projection_check import check_projections
+
+    run = simulate(QUICK_YEAR if quick() else GOVERNANCE_YEAR, workdir() / "governance-year")
+    with EventStore.open_existing(f"sqlite:///{run.store}") as store:
+        checked = check_projections(store)
+    if not checked.ok:
+        raise RuntimeError(f"The governance year's projections differ from its log: {checked.differences[:5]}")
+    return run
 
 
 # -- the million-event store --------------------------------------------------------------------------------------

@@ -105,13 +105,16 @@ def write_tasks(cursor: Any, sql: ProjectionSql, fold: CaseFold, before: dict[st
 
 def _only_progress(earlier: Task, later: Task) -> bool:
     """Whether the step moved on only in what it has sent (reminders, escalations, its lapse)."""
-    return earlier.model_copy(
-        update={
-            "reminders_sent": later.reminders_sent,
-            "escalations_sent": later.escalations_sent,
-            "lapsed": later.lapsed,
-        }
-    ) == later
+    return (
+        earlier.model_copy(
+            update={
+                "reminders_sent": later.reminders_sent,
+                "escalations_sent": later.escalations_sent,
+                "lapsed": later.lapsed,
+            }
+        )
+        == later
+    )
 
 
 def write_delegations(cursor: Any, sql: ProjectionSql, fold: CaseFold, known: int = 0) -> None:
