@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean histories
+.PHONY: run test bench lint clean histories screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ histories: $(STAMP)
 	for scenario in examples/scenarios/*.yaml; do \
 	  $(BIN)/govern --data-dir var/histories simulate $$scenario --save-histories tests/replay/histories >/dev/null || exit 1; \
 	done
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: $(STAMP)
+	GOVERN_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web -k browser

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TextIO, cast
 import typer
 
 from cli.context import fail, settings_of
+from cli.reconcile import reconcile
 from runtime.codec import CodecConfigError
 from runtime.sealing import SEALED_KEY, ContentKeyError, ContentSealer, sealed_key_id, sealer_from_settings
 from runtime.settings import Settings
@@ -288,3 +289,6 @@ def export(
             Path(handle.name).unlink(missing_ok=True)
             raise
     typer.echo(f"Exported {count} events to {out}.", err=True)
+
+
+app.command("reconcile")(reconcile)

@@ -1,96 +1,27 @@
-"""`govern`: the command line. It wires settings to the edges and holds no rules."""
+"""`govern`: the command line. It wires settings to the edges and holds no rules.
+
+Start-up is the first thing every command pays, so this module imports nothing but the standard library and the
+command table (`cli.commands`): `govern --help` is answered from the table, the few reads people run all day
+(`tasks`, `overdue`, `plan status`) take a lean path when they can (`cli.quick`), and any other command builds a
+Typer app holding only itself (`cli.app`).
+"""
 
 import os
 import sys
-from pathlib import Path
+from typing import Any
 
-import typer
-
-from cli.context import fail
-from runtime.settings import SettingError, load_settings
-
-app = typer.Typer(
-    name="govern",
-    help="Governance workflows with deadline reminders, Board sign-offs and a verifiable audit trail.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+from cli.commands import BY_NAME, command_word, root_help
 
 
-@app.callback()
-def main(
-    ctx: typer.Context,
-    data_dir: Path | None = typer.Option(None, help="State directory (env GOVERN_DATA_DIR; default var/)."),
-    database_url: str | None = typer.Option(
-        None, help="Audit store URL (env GOVERN_DATABASE_URL; default SQLite in the data dir)."
-    ),
-    organisation: Path | None = typer.Option(
-        None, help="Organisation file (env GOVERN_ORGANISATION_FILE; default the example)."
-    ),
-    temporal_address: str | None = typer.Option(
-        None, help="Temporal HOST:PORT (env GOVERN_TEMPORAL_ADDRESS; default localhost:7233)."
-    ),
-    namespace: str | None = typer.Option(
-        None, help="Temporal namespace (env GOVERN_TEMPORAL_NAMESPACE; default default)."
-    ),
-    task_queue: str | None = typer.Option(None, help="Task queue (env GOVERN_TASK_QUEUE; default govern)."),
-) -> None:
-    try:
-        ctx.obj = load_settings(
-            data_dir=data_dir,
-            database_url=database_url,
-            organisation_file=organisation,
-            temporal_address=temporal_address,
-            temporal_namespace=namespace,
-            task_queue=task_queue,
-        )
-    except SettingError as error:
-        fail(str(error), code=2)
+def __getattr__(name: str) -> Any:
+    """`from cli.main import app`: the whole Typer app, built on first use (tests drive it with CliRunner)."""
+    if name == "app":
+        from cli.app import build_app
 
-
-def _mount_subcommands() -> None:
-    from cli import (
-        actions,
-        appraisal,
-        audit,
-        cases,
-        codec_server,
-        health,
-        migrate,
-        plan,
-        policy,
-        projections,
-        reconcile,
-        reference,
-        serve,
-        simulate,
-        web,
-    )
-
-    app.command()(serve.up)
-    app.command()(serve.worker)
-    app.command()(web.web)
-    app.command()(migrate.migrate)
-    app.command()(health.health)
-    app.add_typer(cases.grant_app, name="grant")
-    app.command()(cases.act)
-    app.command()(actions.actions)
-    app.command()(cases.status)
-    app.command()(cases.tasks)
-    app.command()(simulate.simulate)
-    app.command()(reference.reference)
-    app.add_typer(policy.policy_app, name="policy")
-    app.command()(policy.overdue)
-    app.add_typer(plan.plan_app, name="plan")
-    app.add_typer(appraisal.appraisal_app, name="appraisal")
-    app.command(name="codec-server")(codec_server.codec_server)
-    audit.app.command("reconcile")(reconcile.reconcile)
-    app.add_typer(audit.app, name="audit")
-    app.add_typer(projections.app, name="projections")
-
-
-_mount_subcommands()
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)
 
 
 def _let_sdk_logs_arrive() -> None:
@@ -103,12 +34,34 @@ def _let_sdk_logs_arrive() -> None:
         time.sleep(0.1)
 
 
+def run(argv: list[str]) -> int:
+    """Run `govern` with these arguments; the exit code."""
+    word, position = command_word(argv)
+    if word is None and (not argv or "--help" in argv or "-h" in argv):
+        sys.stdout.write(root_help())
+        return 0
+    if word is not None:
+        from cli.quick import answer_quickly
+
+        code = answer_quickly(argv, word, position)
+        if code is not None:
+            return code
+    from cli.app import build_app
+
+    app = build_app(only=word if word in BY_NAME else None)
+    try:
+        app(args=argv, prog_name="govern")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    return 0
+
+
 def entry() -> None:
     """The console script. It leaves without interpreter finalisation, which can abort (SIGABRT) while the
     Temporal client's native threads are still winding down; output is flushed first, the exit code kept."""
     code: int = 0
     try:
-        app()
+        code = run(sys.argv[1:])
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except BaseException:  # noqa: BLE001 - print it like Python would, then leave the same way

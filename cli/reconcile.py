@@ -5,10 +5,9 @@ import json
 
 import typer
 
-from cli.cases import open_store
 from cli.context import fail, settings_of
-from runtime.reconcile import reconcile as compare
-from runtime.temporal import TemporalUnavailable, connect
+from store.errors import StoreError
+from store.event_store import EventStore
 
 
 def reconcile(
@@ -16,8 +15,14 @@ def reconcile(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Compare every case's Temporal runs with its audit trail; name each divergence; exit 1 if there is any."""
+    from runtime.reconcile import reconcile as compare
+    from runtime.temporal import TemporalUnavailable, connect
+
     settings = settings_of(ctx)
-    store = open_store(settings)
+    try:
+        store = EventStore.open_existing(settings.audit_database_url)
+    except StoreError as error:
+        fail(str(error), code=2)
 
     async def run():
         try:
@@ -31,17 +36,13 @@ def reconcile(
     finally:
         store.close()
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "agrees": result.agrees,
-                    "cases": result.cases,
-                    "runs": result.runs,
-                    "divergences": result.divergences,
-                },
-                indent=2,
-            )
-        )
+        data = {
+            "agrees": result.agrees,
+            "cases": result.cases,
+            "runs": result.runs,
+            "divergences": result.divergences,
+        }
+        typer.echo(json.dumps(data, indent=2))
     elif result.agrees:
         typer.echo(f"Temporal and the audit trail agree: {result.cases} cases, {result.runs} workflow runs.")
     else:

@@ -125,6 +125,22 @@ class WebSessionStore:
                 )
             )
 
+    def outstanding_links(self, person_id: str, now: datetime) -> int:
+        """The person's links that are neither used nor expired."""
+        table = web_sign_in_links
+        with self._engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(
+                        table.c.person_id == person_id,
+                        table.c.used_at.is_(None),
+                        table.c.expires_at > canonical_time(now),
+                    )
+                ).scalar_one()
+            )
+
     def redeem_link(self, token_hash: str, browser_hash: str, now: datetime) -> tuple[Redemption, LinkRow | None]:
         """Use the link once: 'ok' with its row, or why not. A link opened in another browser stays unused, so
         the person can still open it where they asked for it."""

@@ -13,6 +13,9 @@ from web.clock import Clock
 from web.tokens import digest, new_token
 
 LINK_LIFETIME = timedelta(minutes=15)
+#: Unused, unexpired links one person may have at once: enough for a lost mail or two, not a flood of someone
+#: else's asking (the page says the same either way, so nothing tells the asker which applied).
+LINKS_PER_WINDOW = 3
 
 REFUSALS = {
     "unknown": "This sign-in link is not valid. Ask for a new one below.",
@@ -36,9 +39,13 @@ class SignInLinks:
         self._table = table
         self._clock = clock
 
-    def issue(self, person_id: str, browser_id: str, next_path: str | None) -> str:
+    def issue(self, person_id: str, browser_id: str, next_path: str | None) -> str | None:
+        """A new link's token, or None while the person has enough unused links outstanding (no mail then)."""
+        now = self._clock()
+        if self._table.outstanding_links(person_id, now) >= LINKS_PER_WINDOW:
+            return None
         token = new_token()
-        self._table.add_link(digest(token), person_id, digest(browser_id), next_path, self._clock(), LINK_LIFETIME)
+        self._table.add_link(digest(token), person_id, digest(browser_id), next_path, now, LINK_LIFETIME)
         return token
 
     def redeem(self, token: str, browser_id: str | None) -> Redeemed | str:

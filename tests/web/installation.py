@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -34,7 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The README's pictures are refreshed with `make screenshots`; an ordinary run takes them into a scratch folder,
+# so that running the suite leaves the working tree as it was.
+SCREENSHOTS = Path(os.environ.get("GOVERN_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="govern-screenshots-"))
 _LINK = re.compile(r"(https?://\S+/sign-in/link\?token=[A-Za-z0-9_\-]+)")
 
 
@@ -211,4 +214,6 @@ def sign_in_by_mail(page: Page, installation: Installation, person: str, address
 
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000, f"the screenshot {path} is empty"

@@ -21,7 +21,7 @@ from web.guards import CSRF_REFUSAL
 from web.paths import safe_next
 from web.secrets_file import session_secret
 from web.sessions import PROBLEM_SENTENCES
-from web.sign_in_links import REFUSALS
+from web.sign_in_links import LINKS_PER_WINDOW, REFUSALS
 
 OFFICER = "programme-officer-brussels"
 
@@ -92,6 +92,25 @@ async def test_an_unknown_address_gets_the_same_page_as_a_known_one(web: WebApp,
     assert dict(known.headers) == dict(unknown.headers)
     everyone = sorted(path.parent.name for path in web.settings.mail_dir.glob("*/*.eml"))
     assert everyone == [OFFICER]
+
+
+async def test_asking_again_and_again_sends_a_few_links_then_none_and_the_page_never_says(
+    web: WebApp, organisation: Organisation
+) -> None:
+    """Anyone may type anyone's address: a flood of requests must not become a flood of mail."""
+    address = organisation.person(OFFICER).email
+    async with web.browser() as browser:
+        pages = [await ask_for_link(browser, address) for _ in range(LINKS_PER_WINDOW + 3)]
+        assert len({page.text for page in pages}) == 1
+        assert len(web.mails_to(OFFICER)) == LINKS_PER_WINDOW
+        # Using one of them, or letting them expire, makes room for a new one.
+        assert (await browser.get(link_in(web.mails_to(OFFICER)[0]))).status_code == 303
+    async with web.browser() as another:
+        await ask_for_link(another, address)
+        assert len(web.mails_to(OFFICER)) == LINKS_PER_WINDOW + 1
+        web.clock.advance(timedelta(minutes=15, seconds=1))
+        await ask_for_link(another, address)
+    assert len(web.mails_to(OFFICER)) == LINKS_PER_WINDOW + 2
 
 
 async def test_a_link_brings_the_person_to_the_page_they_asked_for_but_never_off_site(

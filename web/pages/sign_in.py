@@ -77,8 +77,8 @@ async def request_link(request: Request) -> Response:
     browser = _with_browser(request)
     person = person_by_email(web.organisation, address)
     task = None
-    if person is not None:
-        token = await run_in_threadpool(web.links.issue, person.id, browser, next_path)
+    token = None if person is None else await run_in_threadpool(web.links.issue, person.id, browser, next_path)
+    if person is not None and token is not None:
         link = f"{web.settings.public_url}/sign-in/link?token={token}"
         notice = sign_in_notice(person, link, digest(token), web.clock())
         # Sent after the response, so a known address takes no longer to answer than an unknown one.
