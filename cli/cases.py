@@ -15,6 +15,7 @@ import typer
 from pydantic import BaseModel
 from temporalio.client import Client
 
+from cli import desk_text
 from cli.context import fail, settings_of
 from cli.summary import due_text, summary_lines
 from domain import case
@@ -42,7 +43,7 @@ from runtime.file_loading import FileInvalid, load_mapping, validate
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.settings import Settings
 from store.event_store import EventStore
-from store.projections import case_state, open_tasks
+from store.projections import case_state, open_tasks, tasks_for
 from workflows.messages import OpenCase
 
 T = TypeVar("T")
@@ -280,12 +281,20 @@ def tasks(
             require_known_person(organisation, person)
         except NotAllowed as refusal:
             fail(refusal.sentence)
-    rows = open_tasks(open_store(settings), datetime.now(UTC), person)
-    data = [row.model_dump(mode="json") for row in rows]
-    lines = [
-        f"{'OVERDUE ' if row.overdue else ''}{row.case_id} {row.task_id}: {row.title}\n"
-        f"    {row.assignee}, due {due_text(row.due_at, row.assignee, organisation)}\n"
-        f"    govern act {row.case_id} {row.action} --as {row.assignee}"
-        for row in rows
-    ]
-    _echo(data, as_json, "\n".join(lines) if lines else "No open tasks.")
+    store = open_store(settings)
+    now = datetime.now(UTC)
+    rows = tasks_for(store, now, person, organisation) if person is not None else open_tasks(store, now)
+    if as_json:
+        typer.echo(desk_text.dumps([desk_text.task_json(row) for row in rows]))
+    else:
+        typer.echo(desk_text.tasks_text(rows, zone_in(organisation), person))
+
+
+def zone_in(organisation: Organisation) -> Callable[[str], str]:
+    """A person's zone from the organisation file, for steps that do not record theirs (UTC for someone the
+    file no longer has)."""
+
+    def zone_of(person: str) -> str:
+        return organisation.person(person).time_zone if organisation.has_person(person) else "UTC"
+
+    return zone_of

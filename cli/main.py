@@ -6,11 +6,17 @@ command table (`cli.commands`): `govern --help` is answered from the table, the 
 Typer app holding only itself (`cli.app`).
 """
 
+from __future__ import annotations
+
 import os
 import sys
-from typing import Any
 
 from cli.commands import BY_NAME, command_word, root_help
+
+# Standard library only, and not even `typing` at run time: this module is on the lean path of `cli.quick`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def __getattr__(name: str) -> Any:

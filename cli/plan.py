@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from cli import desk_text
 from cli.cases import _echo, load_org, loaded, open_store, opened_case, refused_or
 from cli.context import fail, settings_of
 from domain.case import Context
@@ -61,13 +62,4 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     store = open_store(settings)
     now = datetime.now(UTC)
     data = plan_status(store, now)
-    lines: list[str] = []
-    for item in data:
-        lines.append(f"{item['plan']}: {item['stage']}")
-        for milestone in item["summary"].get("milestones", []):
-            state = "late" if milestone.get("late") else ("submitted" if milestone.get("submitted_at") else "open")
-            lines.append(f"  milestone {milestone['milestone']:<20} due {milestone['due_at']}  {state}")
-        for row in item["cases"]:
-            flag = "  OVERDUE: " + ", ".join(row["overdue"]) if row["overdue"] else ""
-            lines.append(f"  {row['case']:<36} {row['stage']:<16} next due {row['next_due_at'] or '-'}{flag}")
-    _echo(data, as_json, "\n".join(lines) if lines else "No Strategic Plan has been opened.")
+    typer.echo(desk_text.dumps(data) if as_json else desk_text.plan_status_text(data))

@@ -1,12 +1,12 @@
 """`govern policy …` and `govern overdue`: the governance instruments' registers, reviews and attestations,
 and every overdue step across all processes. All of it is read from the audit trail's projections."""
 
-from collections import defaultdict
 from datetime import UTC, datetime
 
 import typer
 
-from cli.cases import _echo, load_org, open_store, perform
+from cli import desk_text
+from cli.cases import _echo, load_org, open_store, perform, zone_in
 from cli.context import fail, settings_of
 from domain.policy_register import register_case_id, register_summary, unstarted_summary, version_history
 from domain.policy_review import attestation_status, review_case_id
@@ -113,13 +113,9 @@ def history(
 def overdue(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every overdue step across all processes, grouped by person."""
     settings = settings_of(ctx)
-    rows = overdue_tasks(open_store(settings), datetime.now(UTC))
-    grouped: dict[str, list] = defaultdict(list)
-    for row in rows:
-        grouped[row.assignee].append(row)
-    data = {person: [row.model_dump(mode="json") for row in items] for person, items in grouped.items()}
-    lines: list[str] = []
-    for person, items in grouped.items():
-        lines.append(f"{person}:")
-        lines += [f"  {row.case_id} {row.task_id}: {row.title} (due {row.due_at.isoformat()})" for row in items]
-    _echo(data, as_json, "\n".join(lines) if lines else "Nothing is overdue.")
+    grouped = desk_text.overdue_data(overdue_tasks(open_store(settings), datetime.now(UTC)))
+    if as_json:
+        data = {person: [desk_text.task_json(row) for row in rows] for person, rows in grouped.items()}
+        typer.echo(desk_text.dumps(data))
+    else:
+        typer.echo(desk_text.overdue_text(grouped, zone_in(load_org(settings))))

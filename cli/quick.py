@@ -1,6 +1,169 @@
-"""The lean path for the reads people run all day (filled in below as each one gets one)."""
+"""The lean path for the reads people run all day: `govern tasks [--for P]`, `govern overdue`, `govern plan status`.
+
+They read a few indexed rows of the projections, which takes a millisecond; loading Typer, pydantic, SQLAlchemy
+and the domain to do it would take most of a second. So, on the embedded default's SQLite store, they run here
+with the standard library alone: the same statements (`store.desk_sql`) and the same rendering
+(`cli.desk_text`) as the full path, which a test checks line by line.
+
+Whatever this path does not handle itself goes to the full path, which then answers (or refuses) exactly as
+always: another store backend, a setting it does not read, an option it does not know, a step scheduled before
+steps recorded their zone, a person with nothing on their desk (who may be unknown), projections behind the log,
+a store at another schema revision, any database error.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from datetime import UTC, datetime
+
+from cli import desk_text
+from store import desk_sql
+from store.canonical_time import canonical_time
+
+#: Settings this path reads or checks; with any other `GOVERN_*` setting set, the full path validates and uses it.
+UNDERSTOOD = frozenset({"GOVERN_DATA_DIR", "GOVERN_DATABASE_URL", "GOVERN_ORGANISATION_FILE"})
+#: Settings with a few valid values (a test keeps them equal to `runtime.settings`): a valid one changes nothing
+#: here; another goes to the full path, which names the setting.
+CHOICES = {
+    "GOVERN_LOG_FORMAT": frozenset({"auto", "console", "json"}),
+    "GOVERN_LOG_LEVEL": frozenset({"debug", "info", "warning", "error"}),
+}
+#: `GOVERN_*` variables of the test suite, which are not settings.
+NOT_SETTINGS = frozenset({"GOVERN_TEST_POSTGRES_URL", "GOVERN_SCREENSHOTS_DIR"})
+#: The schema the statements are written for (a test keeps it equal to the migrations' head).
+SCHEMA_REVISION = "0100_web_sessions"
+
+_GLOBAL = {"--data-dir": "GOVERN_DATA_DIR", "--database-url": "GOVERN_DATABASE_URL", "--organisation": None}
+
+
+class _Full(Exception):
+    """Leave this one to the full path."""
+
+
+def _settings(argv: list[str], position: int) -> dict[str, str]:
+    values = {name: os.environ[name] for name in UNDERSTOOD if name in os.environ}
+    for name, value in os.environ.items():
+        if not name.startswith("GOVERN_") or name in UNDERSTOOD or name in NOT_SETTINGS:
+            continue
+        if value not in CHOICES.get(name, ()):
+            raise _Full
+    index = 0
+    while index < position:
+        flag = argv[index]
+        if flag not in _GLOBAL or index + 1 >= position:
+            raise _Full
+        if _GLOBAL[flag] is not None:
+            values[_GLOBAL[flag]] = argv[index + 1]
+        index += 2
+    return values
+
+
+def _store_file(values: dict[str, str]) -> str:
+    url = values.get("GOVERN_DATABASE_URL")
+    if url is None:
+        return os.path.realpath(os.path.join(values.get("GOVERN_DATA_DIR") or "var", "audit.db"))
+    # Plain file URLs only; anything with escapes, options or another backend is the full path's.
+    if not url.startswith("sqlite:///") or any(mark in url for mark in "?%#") or url.endswith(":memory:"):
+        raise _Full
+    return url[len("sqlite:///") :]
+
+
+def _options(rest: list[str], known: dict[str, bool]) -> dict[str, str | bool]:
+    """`--flag` (False in `known`) or `--flag VALUE` / `--flag=VALUE` (True); anything else: the full path."""
+    found: dict[str, str | bool] = {}
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        name, equals, value = word.partition("=")
+        if name not in known or name in found:
+            raise _Full
+        if known[name]:
+            if not equals:
+                if index + 1 >= len(rest):
+                    raise _Full
+                index += 1
+                value = rest[index]
+            found[name] = value
+        elif equals:
+            raise _Full
+        else:
+            found[name] = True
+        index += 1
+    return found
+
+
+def _cursor(file: str) -> sqlite3.Cursor:
+    if not os.path.isfile(file):
+        sys.stderr.write(f"No audit store at {file}.\n")
+        raise SystemExit(2)
+    connection = sqlite3.connect(file, timeout=30)
+    cursor = connection.cursor()
+    cursor.execute("SELECT version_num FROM alembic_version")
+    if [row[0] for row in cursor.fetchall()] != [SCHEMA_REVISION] or desk_sql.lag(cursor) is not None:
+        raise _Full
+    return cursor
+
+
+def _tasks(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+    now = datetime.now(UTC)
+    now_text = canonical_time(now)
+    person = options.get("--for")
+    if isinstance(person, str):
+        try:
+            rows = desk_sql.desk(cursor, desk_sql.SQLITE, now, now_text, person)
+        except desk_sql.ZoneUnknown:
+            raise _Full from None
+        if not rows:
+            raise _Full  # the full path says whether the person is unknown, or has nothing to do
+    else:
+        person = None
+        rows = desk_sql.open_tasks(cursor, desk_sql.SQLITE, now_text)
+    if any(row.due_at is not None and row.due_local is None for row in rows):
+        raise _Full
+    if options.get("--json"):
+        return desk_text.dumps([desk_text.task_json(row) for row in rows])
+    return desk_text.tasks_text(rows, None, person)
+
+
+def _overdue(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+    now = datetime.now(UTC)
+    rows = desk_sql.overdue_tasks(cursor, desk_sql.SQLITE, canonical_time(now))
+    if any(row.due_local is None for row in rows):
+        raise _Full
+    grouped = desk_text.overdue_data(rows)
+    if options.get("--json"):
+        return desk_text.dumps(
+            {person: [desk_text.task_json(row) for row in items] for person, items in grouped.items()}
+        )
+    return desk_text.overdue_text(grouped, None)
+
+
+def _plan_status(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+    now = datetime.now(UTC)
+    plans = desk_sql.plan_status(cursor, desk_sql.SQLITE, canonical_time(now))
+    return desk_text.dumps(plans) if options.get("--json") else desk_text.plan_status_text(plans)
 
 
 def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
     """The exit code when the command was answered here; None to take the full path."""
-    return None
+    rest = argv[position + 1 :]
+    try:
+        if word == "tasks":
+            read, options = _tasks, _options(rest, {"--for": True, "--json": False})
+        elif word == "overdue":
+            read, options = _overdue, _options(rest, {"--json": False})
+        elif word == "plan" and rest[:1] == ["status"]:
+            read, options = _plan_status, _options(rest[1:], {"--json": False})
+        else:
+            return None
+        cursor = _cursor(_store_file(_settings(argv, position)))
+        try:
+            text = read(cursor, options)
+        finally:
+            cursor.connection.close()
+    except (_Full, sqlite3.Error):
+        return None
+    sys.stdout.write(text + "\n")
+    return 0

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.clock_text import format_wall_clock
+
 NoticeKind = Literal[
     "task_opened",
     "reminder",
@@ -31,21 +33,6 @@ MESSAGE_ID_DOMAIN = "govern"
 # A Message-ID is also the idempotency key on disk, so it is kept to one unambiguous, header-safe shape.
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def case_path(case_id: str) -> str:
@@ -158,15 +145,8 @@ class Notice(BaseModel):
 
 
 def format_local(instant: datetime, time_zone: str) -> str:
-    """'Friday 12 March 2027, 17:00 (Europe/Brussels)': the instant as the recipient reads it on their clock.
-
-    Names are spelled out here rather than with `strftime('%A')`, which follows the process locale and would
-    make the text depend on the machine that happens to run the worker.
-    """
-    local = instant.astimezone(ZoneInfo(time_zone))
-    return (
-        f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} ({time_zone})"
-    )
+    """'Friday 12 March 2027, 17:00 (Europe/Brussels)': the instant as the recipient reads it on their clock."""
+    return format_wall_clock(instant.astimezone(ZoneInfo(time_zone)), time_zone)
 
 
 def render_text(notice: Notice, public_url: str | None = None) -> str:

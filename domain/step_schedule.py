@@ -72,4 +72,9 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
             # Lateness is counted on the late person's calendar; the message arrives at the recipient's hour.
             at = local_instant(planned.local_day, escalation_time(plan, planned), zone_for(organisation, target))
             escalations.append(Escalation(level=len(escalations) + 1, at=at.astimezone(UTC), to=target))
-    return TaskSchedule(due_at=due_at.astimezone(UTC), reminders=reminders, escalations=escalations)
+    return TaskSchedule(
+        due_at=due_at.astimezone(UTC),
+        reminders=reminders,
+        escalations=escalations,
+        time_zone=organisation.person(request.assignee).time_zone,
+    )

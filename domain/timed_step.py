@@ -77,6 +77,11 @@ class TaskSchedule(BaseModel):
     due_at: datetime
     reminders: list[datetime] = Field(default_factory=list)
     escalations: list[Escalation] = Field(default_factory=list)
+    time_zone: str | None = Field(
+        default=None,
+        description="The IANA zone the due date was counted in (the assignee's); schedules recorded before it say "
+        "nothing.",
+    )
 
 
 class Task(BaseModel):

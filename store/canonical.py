@@ -32,12 +32,14 @@ hash that the next check recomputes.
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from json.encoder import encode_basestring
 from typing import Any
 from uuid import UUID
+
+from store.canonical_time import canonical_time, parse_canonical_time  # noqa: F401 - re-exported: the canonical forms live together
 
 GENESIS_HASH = "0" * 64
 
@@ -65,21 +67,6 @@ assert list(HEADER_FIELDS) == sorted(HEADER_FIELDS), "HEADER_FIELDS must stay in
 
 class NotCanonicalisable(ValueError):
     """A payload value has no canonical JSON form (e.g. NaN, bytes, an arbitrary object)."""
-
-
-def canonical_time(instant: datetime) -> str:
-    """An aware datetime as the stored and hashed text: UTC, microseconds, 'Z'."""
-    if instant.tzinfo is not UTC:
-        if instant.tzinfo is None or instant.utcoffset() is None:
-            raise ValueError("a naive datetime has no canonical UTC form; give it a time zone")
-        instant = instant.astimezone(UTC)
-    # isoformat of a UTC instant ends in "+00:00"; the canonical form says "Z".
-    return instant.isoformat(timespec="microseconds")[:-6] + "Z"
-
-
-def parse_canonical_time(text: str) -> datetime:
-    """The inverse of `canonical_time`."""
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _payload_default(value: Any) -> Any:

@@ -1,7 +1,9 @@
 """What each projection row holds, derived from a folded case: one definition for the append, the rebuild and
 the check. Times are canonical UTC text (as in `audit_events`), so they sort and compare as text in SQL."""
 
+import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.case import CaseState
 from domain.timed_step import Task
@@ -24,7 +26,11 @@ CASE_COLUMNS: tuple[str, ...] = (
     "last_seq",
     "next_due_at",
     "problem",
+    "summary",
 )
+#: Kinds whose summary a list shows (`govern plan status` shows each plan's milestones): kept as JSON in their
+#: row, so that the list reads it without folding the case. Other rows keep none.
+SUMMARY_KINDS = frozenset({"strategic_plan"})
 #: Set when a case's row is first written and never changed after.
 CASE_FIXED_COLUMNS: tuple[str, ...] = ("case_id", "kind", "parent_id", "opened_at")
 TASK_COLUMNS: tuple[str, ...] = (
@@ -36,6 +42,8 @@ TASK_COLUMNS: tuple[str, ...] = (
     "action",
     "opened_at",
     "due_at",
+    "time_zone",
+    "due_local",
     "on_due",
     "officer",
     "reminders_sent",
@@ -76,12 +84,14 @@ def open_tasks_of(fold: CaseFold) -> dict[str, Task]:
 def case_values(fold: CaseFold) -> tuple[Any, ...]:
     """The projection_cases row, in CASE_COLUMNS order."""
     state: CaseState | None = fold.state
-    title = amount_usd = None
+    title = amount_usd = kept_summary = None
     if state is not None and fold.decider is not None and fold.problem is None:
         summary = fold.decider.stage_summary(state)
         title = summary.get("title") if isinstance(summary.get("title"), str) else None
         amount = summary.get("amount_usd")
         amount_usd = str(amount) if amount is not None else None
+        if state.kind in SUMMARY_KINDS:
+            kept_summary = json.dumps(summary, default=str, sort_keys=True)
     dues = [task.due_at for task in open_tasks_of(fold).values() if task.due_at is not None]
     return (
         fold.case_id,
@@ -99,11 +109,13 @@ def case_values(fold: CaseFold) -> tuple[Any, ...]:
         fold.last_seq,
         canonical_time(min(dues)) if dues else None,
         fold.problem,
+        kept_summary,
     )
 
 
 def task_values(case_id: str, task: Task) -> tuple[Any, ...]:
     due = task.due_at
+    zone = task.schedule.time_zone if task.schedule is not None else None
     return (
         case_id,
         task.task_id,
@@ -113,6 +125,8 @@ def task_values(case_id: str, task: Task) -> tuple[Any, ...]:
         task.action,
         canonical_time(task.opened_at),
         canonical_time(due) if due is not None else None,
+        zone,
+        due.astimezone(ZoneInfo(zone)).isoformat() if due is not None and zone is not None else None,
         task.on_due,
         task.officer,
         task.reminders_sent,

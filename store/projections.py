@@ -11,16 +11,16 @@ keeping them, it raises `ProjectionsBehind` with the sentence saying so, rather 
 """
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from domain.acting import Delegation, active_substitutions
 from domain.case import CaseState
 from domain.case_kinds import decider_for
 from domain.organisation import Organisation
-from store.canonical import canonical_time, parse_canonical_time
+from store import desk_sql
+from store.canonical import canonical_time
 from store.case_fold import CaseFold
 from store.engine import describe_url
 from store.errors import ProjectionsBehind, StoreError
@@ -38,6 +38,8 @@ class TaskRow(BaseModel):
     assignee: str
     action: str
     due_at: datetime | None
+    time_zone: str | None = Field(default=None, description="The zone the due date was counted in (the assignee's).")
+    due_local: str | None = Field(default=None, description="The due instant on that zone's clock (ISO-8601).")
     overdue: bool
     on_behalf_of: str | None = Field(
         default=None, description="Set when the row is listed for a substitute: the absent assignee."
@@ -79,27 +81,28 @@ def all_events(store: EventStore, event_filter: EventFilter | None = None) -> It
 
 # -- SQL ---------------------------------------------------------------------------------------------------
 
-_TASK_SELECT = "SELECT case_id, task_id, kind, title, assignee, action, due_at FROM projection_tasks"
 _CASE_SELECT = (
     "SELECT c.case_id, c.kind, c.stage, c.closed, c.outcome, c.version, c.title, c.last_event_at, c.parent_id, "
     "c.amount_usd, c.next_due_at, c.problem FROM projection_cases c"
 )
-_LAG = "SELECT (SELECT seq FROM projection_cursor WHERE id = 1), (SELECT max(seq) FROM audit_events)"
 _TRAIL_AFTER = (
     f"SELECT {SELECT_LIST} FROM audit_events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version"
 )
 
 
+def _dialect(store: EventStore) -> desk_sql.Dialect:
+    return desk_sql.Dialect(store.placeholder, store.backend == "postgresql")
+
+
 def _sql(store: EventStore, statement: str) -> str:
     """A statement written with `?` marks, in the backend's own placeholder."""
-    return statement if store.placeholder == "?" else statement.replace("?", store.placeholder)
+    return _dialect(store).sql(statement)
 
 
 def _require_current(store: EventStore, cursor: Any) -> None:
-    cursor.execute(_LAG)
-    reached, head = cursor.fetchone()
-    if (reached or 0) != (head or 0):
-        raise ProjectionsBehind(int(reached or 0), int(head or 0), describe_url(store.engine.url))
+    behind = desk_sql.lag(cursor)
+    if behind is not None:
+        raise ProjectionsBehind(*behind, describe_url(store.engine.url))
 
 
 def _time(text: str | None) -> datetime | None:
@@ -108,45 +111,12 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _text_order(store: EventStore, column: str) -> str:
-    """`column` ordered as Python orders text (code points), which PostgreSQL's default collation does not."""
-    return f'{column} COLLATE "C"' if store.backend == "postgresql" else column
+    return _dialect(store).text_order(column)
 
 
-def _desk_order_sql(store: EventStore) -> str:
-    """Overdue first, then by due date (undated last), then by case and step, as Python orders text (PostgreSQL's
-    default collation would not); one parameter: now, as canonical text."""
-    return (
-        f" ORDER BY (due_at IS NULL OR due_at >= ?), due_at IS NULL, {_text_order(store, 'due_at')}, "
-        f"{_text_order(store, 'case_id')}, {_text_order(store, 'task_id')}"
-    )
-
-
-def _task_rows(rows: Sequence[Sequence[Any]], now_text: str, for_substitute: bool = False) -> list[TaskRow]:
+def _task_rows(tasks: Sequence[desk_sql.TaskTuple]) -> list[TaskRow]:
     # One call into pydantic-core for the whole list, due dates parsed there too: the cheapest way to rows.
-    return _TASK_ROWS.validate_python(
-        [
-            {
-                "case_id": case_id,
-                "task_id": task_id,
-                "kind": kind,
-                "title": title,
-                "assignee": assignee,
-                "action": action,
-                "due_at": due_text,
-                # What `domain.timed_step.Task.is_overdue` says, past its due date and still open, compared as
-                # canonical UTC text (which sorts as time does).
-                "overdue": due_text is not None and due_text < now_text,
-                "on_behalf_of": assignee if for_substitute else None,
-            }
-            for case_id, task_id, kind, title, assignee, action, due_text in rows
-        ]
-    )
-
-
-def _desk_order(rows: list[TaskRow], now: datetime) -> list[TaskRow]:
-    """Overdue first, then by due date (undated last), then by case and step."""
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(rows, key=lambda row: (not row.overdue, row.due_at or far, row.case_id, row.task_id))
+    return _TASK_ROWS.validate_python([task.as_dict() for task in tasks])
 
 
 # -- tasks -------------------------------------------------------------------------------------------------
@@ -157,72 +127,30 @@ def open_tasks(
 ) -> list[TaskRow]:
     """Open steps across all cases (or those assigned to `person`, or of the cases `parent` opened), overdue
     first, then by due date."""
-    conditions, parameters = [], []
-    if person is not None:
-        conditions.append("assignee = ?")
-        parameters.append(person)
-    if parent is not None:
-        conditions.append("case_id IN (SELECT case_id FROM projection_cases WHERE parent_id = ?)")
-        parameters.append(parent)
-    now_text = canonical_time(now)
-    statement = _TASK_SELECT + (" WHERE " + " AND ".join(conditions) if conditions else "") + _desk_order_sql(store)
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(_sql(store, statement), (*parameters, now_text))
-        return _task_rows(cursor.fetchall(), now_text)
+        return _task_rows(desk_sql.open_tasks(cursor, _dialect(store), canonical_time(now), person, parent))
 
 
 def overdue_tasks(store: EventStore, now: datetime) -> list[TaskRow]:
     """Every open step past its due date, most overdue first (the due-date index)."""
-    now_text = canonical_time(now)
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE due_at < ?{_desk_order_sql(store)}"), (now_text, now_text))
-        return _task_rows(cursor.fetchall(), now_text)
+        return _task_rows(desk_sql.overdue_tasks(cursor, _dialect(store), canonical_time(now)))
 
 
 def tasks_for(store: EventStore, now: datetime, person: str, organisation: Organisation) -> list[TaskRow]:
     """A person's desk: the steps assigned to them, and those they hold today as an absent colleague's
     substitute (`on_behalf_of` names the colleague), overdue first, then by due date."""
-    # A delegation runs in the absent person's calendar days, which are at most a day either side of UTC's.
-    today = now.astimezone(UTC).date()
-    window = ((today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat())
-    now_text = canonical_time(now)
+
+    def zone_of(person_id: str) -> str:
+        # Steps scheduled before schedules recorded their zone: the organisation file's.
+        return organisation.person(person_id).time_zone
+
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(_sql(store, f"{_TASK_SELECT} WHERE assignee = ?{_desk_order_sql(store)}"), (person, now_text))
-        rows = _task_rows(cursor.fetchall(), now_text)
-        cursor.execute(
-            _sql(
-                store,
-                "SELECT case_id, absent, substitute, starts_on, ends_on, granted_by FROM projection_delegations "
-                "WHERE substitute = ? AND ends_on >= ? AND starts_on <= ? ORDER BY case_id, number",
-            ),
-            (person, *window),
-        )
-        by_case: dict[str, list[Delegation]] = {}
-        for case_id, absent, substitute, starts_on, ends_on, granted_by in cursor.fetchall():
-            by_case.setdefault(case_id, []).append(
-                Delegation(
-                    absent=absent,
-                    substitute=substitute,
-                    starts_on=date.fromisoformat(starts_on),
-                    ends_on=date.fromisoformat(ends_on),
-                    granted_by=granted_by,
-                )
-            )
-        held: list[TaskRow] = []
-        for case_id, delegations in by_case.items():
-            absent_people = sorted(active_substitutions(organisation, tuple(delegations), person, now) - {person})
-            if not absent_people:
-                continue
-            marks = ", ".join("?" * len(absent_people))
-            cursor.execute(
-                _sql(store, f"{_TASK_SELECT} WHERE case_id = ? AND assignee IN ({marks})"),
-                (case_id, *absent_people),
-            )
-            held.extend(_task_rows(cursor.fetchall(), now_text, for_substitute=True))
-    return _desk_order(rows + held, now) if held else rows
+        tasks = desk_sql.desk(cursor, _dialect(store), now.astimezone(UTC), canonical_time(now), person, zone_of)
+        return _task_rows(tasks)
 
 
 # -- cases -------------------------------------------------------------------------------------------------
@@ -341,59 +269,6 @@ def participants(store: EventStore, case_id: str) -> frozenset[str]:
 def plan_status(store: EventStore, now: datetime) -> list[dict[str, Any]]:
     """`govern plan status`: each Strategic Plan with its summary (milestones and targets), and each case it
     opened (Annual Work Plans, reports, Board decisions) with its stage, next due date and overdue steps."""
-    from domain.strategic_plan import STRATEGIC_PLAN  # only this read needs the plan's rules loaded
-
-    plans = []
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)
-        cursor.execute(
-            _sql(
-                store,
-                "SELECT case_id FROM projection_cases WHERE kind = ? AND problem IS NULL "
-                f"ORDER BY {_text_order(store, 'case_id')}",
-            ),
-            (STRATEGIC_PLAN.kind,),
-        )
-        for (plan_id,) in cursor.fetchall():
-            plan = _state(store, cursor, plan_id)
-            assert plan is not None
-            cursor.execute(
-                _sql(
-                    store,
-                    "SELECT t.case_id, t.task_id, t.due_at FROM projection_tasks t JOIN projection_cases c "
-                    "ON c.case_id = t.case_id WHERE c.parent_id = ? AND t.due_at < ? ORDER BY t.opened_at, t.task_id",
-                ),
-                (plan_id, canonical_time(now)),
-            )
-            overdue: dict[str, list[str]] = {}
-            for case_id, task_id, due_text in cursor.fetchall():
-                if parse_canonical_time(due_text) < now:  # as `Task.is_overdue`
-                    overdue.setdefault(case_id, []).append(task_id)
-            cursor.execute(
-                _sql(
-                    store,
-                    "SELECT case_id, stage, outcome, next_due_at FROM projection_cases WHERE parent_id = ? "
-                    f"AND problem IS NULL ORDER BY {_text_order(store, 'case_id')}",
-                ),
-                (plan_id,),
-            )
-            cases = [
-                {
-                    "case": case_id,
-                    "stage": stage,
-                    "outcome": outcome,
-                    "next_due_at": parse_canonical_time(next_due).isoformat() if next_due else None,
-                    "overdue": overdue.get(case_id, []),
-                }
-                for case_id, stage, outcome, next_due in cursor.fetchall()
-            ]
-            plans.append(
-                {
-                    "plan": plan_id,
-                    "stage": plan.stage,
-                    "outcome": plan.outcome,
-                    "summary": STRATEGIC_PLAN.stage_summary(plan),
-                    "cases": cases,
-                }
-            )
-    return plans
+        return desk_sql.plan_status(cursor, _dialect(store), canonical_time(now))

@@ -89,6 +89,7 @@ projection_cases = sa.Table(
     sa.Column("last_seq", sa.BigInteger, nullable=False),
     sa.Column("next_due_at", sa.Text),
     sa.Column("problem", sa.Text),
+    sa.Column("summary", sa.Text),  # JSON, for the kinds in `store.projection_rows.SUMMARY_KINDS`
     # Neither column changes once the case exists, so an append never rewrites these indexes. (Lists in order of
     # the last change sort the rows they select: an index on it would be rewritten by every append.)
     sa.Index("ix_projection_cases_kind", "kind"),
@@ -120,6 +121,11 @@ projection_tasks = sa.Table(
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("opened_at", sa.Text, nullable=False),
     sa.Column("due_at", sa.Text),
+    # The zone the due date was counted in, so a desk prints it on the assignee's clock without the
+    # organisation file (null for steps scheduled before schedules recorded it).
+    sa.Column("time_zone", sa.Text),
+    # The due instant on that zone's clock, ISO-8601 with its offset (`2027-03-12T17:00:00+01:00`).
+    sa.Column("due_local", sa.Text),
     sa.Column("on_due", sa.Text, nullable=False),
     sa.Column("officer", sa.Text),
     sa.Column("reminders_sent", sa.Integer, nullable=False),

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("last_seq", _SEQ_TYPE, nullable=False),
         sa.Column("next_due_at", sa.Text),
         sa.Column("problem", sa.Text),
+        sa.Column("summary", sa.Text),
         sqlite_with_rowid=False,
     )
     op.create_index("ix_projection_cases_kind", "projection_cases", ["kind"])
@@ -71,6 +72,8 @@ def upgrade() -> None:
         sa.Column("action", sa.Text, nullable=False),
         sa.Column("opened_at", sa.Text, nullable=False),
         sa.Column("due_at", sa.Text),
+        sa.Column("time_zone", sa.Text),
+        sa.Column("due_local", sa.Text),
         sa.Column("on_due", sa.Text, nullable=False),
         sa.Column("officer", sa.Text),
         sa.Column("reminders_sent", sa.Integer, nullable=False),

@@ -1,0 +1,177 @@
+"""`govern tasks`, `overdue` and `plan status` answer from the standard library on a SQLite store, and what they
+print is exactly what the full path prints; whatever the lean path does not handle goes to the full path."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import typing
+from contextlib import redirect_stdout
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from cli.app import build_app
+from cli.commands import command_word
+from cli.quick import CHOICES, NOT_SETTINGS, SCHEMA_REVISION, UNDERSTOOD, answer_quickly
+from runtime.settings import Settings
+from store.event_store import EventStore
+from store.migrate import head_revision
+from tests.cli.conftest import KAMPALA
+
+REPO = Path(__file__).resolve().parents[2]
+PAST = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # steps opened then are overdue now
+LATER = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)  # steps opened then are not yet due
+
+
+@pytest.fixture
+def desk_store(tmp_path: Path, record, monkeypatch: pytest.MonkeyPatch) -> Path:
+    record("grant/Q-1", "submit", KAMPALA["submitted_by"], now=PAST, **{**KAMPALA, "reference": "Q-1"})
+    record("grant/Q-2", "submit", KAMPALA["submitted_by"], now=LATER, **{**KAMPALA, "reference": "Q-2"})
+    record("grant/Q-2", "screen", "programme-officer-brussels", now=LATER, outcome="eligible")
+    record(
+        "grant/Q-2",
+        "assign-reviewers",
+        "head-of-programmes",
+        now=LATER,
+        reviewers="programme-officer-hanoi,programme-assistant-pretoria",
+    )
+    # The screening officer is away: a colleague holds their step on Q-1 meanwhile.
+    today = datetime.now(UTC).date()
+    record(
+        "grant/Q-1",
+        "delegate",
+        "programme-officer-brussels",
+        now=PAST,
+        substitute="programme-officer-hanoi",
+        starts_on=PAST.date().isoformat(),
+        ends_on=today.replace(year=today.year + 5).isoformat(),
+    )
+    for name in [name for name in list(os.environ) if name.startswith("GOVERN_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("GOVERN_DATA_DIR", str(tmp_path / "var"))
+    return tmp_path / "var" / "audit.db"
+
+
+def _quick(argv: list[str]) -> tuple[int | None, str]:
+    word, position = command_word(argv)
+    assert word is not None
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = answer_quickly(argv, word, position)
+    return code, out.getvalue()
+
+
+READS = [
+    ["tasks"],
+    ["tasks", "--json"],
+    ["tasks", "--for", "programme-officer-hanoi"],
+    ["tasks", "--for=programme-officer-hanoi", "--json"],
+    ["tasks", "--for", "programme-officer-brussels"],
+    ["overdue"],
+    ["overdue", "--json"],
+    ["plan", "status"],
+    ["plan", "status", "--json"],
+]
+
+
+@pytest.mark.parametrize("argv", READS, ids=" ".join)
+def test_the_lean_path_prints_what_the_full_path_prints(desk_store: Path, argv: list[str]) -> None:
+    code, quick = _quick(argv)
+    full = CliRunner().invoke(build_app(), argv)
+    assert full.exit_code == 0, full.output
+    assert code == 0, "the lean path left this read to the full path"
+    assert quick == full.stdout
+
+
+def test_the_desk_shows_steps_held_for_an_absent_colleague_and_what_is_overdue(desk_store: Path) -> None:
+    _, desk = _quick(["tasks", "--for", "programme-officer-hanoi", "--json"])
+    rows = json.loads(desk)
+    assert [(row["case_id"], row["task_id"], row["overdue"], row["on_behalf_of"]) for row in rows] == [
+        ("grant/Q-1", "screening", True, "programme-officer-brussels"),
+        ("grant/Q-2", "coi-programme-officer-hanoi", False, None),
+    ]
+    _, text = _quick(["tasks", "--for", "programme-officer-hanoi"])
+    assert "    programme-officer-brussels, held by programme-officer-hanoi on their behalf, due " in text
+    assert "    what to do: govern actions grant/Q-1 --as programme-officer-hanoi" in text
+    _, overdue = _quick(["overdue"])
+    assert overdue.splitlines()[0] == "programme-officer-brussels:"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tasks", "--help"],
+        ["tasks", "--for"],
+        ["tasks", "--for", "someone-unknown"],  # nothing on the desk: the full path says whether they exist
+        ["--temporal-address", "nowhere", "tasks"],  # a setting the full path validates
+        ["plan", "start", "x.yaml"],
+        ["status", "grant/Q-1"],
+    ],
+    ids=" ".join,
+)
+def test_what_the_lean_path_does_not_handle_goes_to_the_full_path(desk_store: Path, argv: list[str]) -> None:
+    assert _quick(argv)[0] is None
+
+
+def test_other_settings_and_old_steps_go_to_the_full_path(desk_store: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GOVERN_TEMPORAL_ADDRESS", "localhost:7233")
+    assert _quick(["tasks"])[0] is None
+    monkeypatch.delenv("GOVERN_TEMPORAL_ADDRESS")
+    assert _quick(["tasks"])[0] == 0
+    # A step scheduled before schedules recorded their zone: its zone comes from the organisation file.
+    with EventStore.open(f"sqlite:///{desk_store}") as store, store.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE projection_tasks SET time_zone = NULL, due_local = NULL WHERE case_id = 'grant/Q-1'")
+        )
+    assert _quick(["tasks"])[0] is None
+    full = CliRunner().invoke(build_app(), ["tasks"])
+    assert "due Monday 9 November 2026, 17:00 (Europe/Brussels)" in full.stdout
+
+
+def test_a_missing_store_is_named_and_not_created(tmp_path: Path, monkeypatch) -> None:
+    missing = tmp_path / "typo" / "audit.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "--database-url", f"sqlite:///{missing}", "tasks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if not key.startswith("GOVERN_")},
+    )
+    assert (done.returncode, done.stderr.strip()) == (2, f"No audit store at {missing}.")
+    assert not missing.parent.exists()
+
+
+def test_the_lean_path_knows_the_schema_and_the_settings_it_reads() -> None:
+    assert SCHEMA_REVISION == head_revision()
+    fields = {f"GOVERN_{name.upper()}": field for name, field in Settings.model_fields.items()}
+    assert UNDERSTOOD <= fields.keys()
+    assert not NOT_SETTINGS & fields.keys()
+    for name, values in CHOICES.items():
+        assert set(typing.get_args(fields[name].annotation)) == values
+
+
+def test_a_valid_log_setting_keeps_the_lean_path_and_a_bad_one_leaves_it_to_the_full_path(
+    desk_store: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("GOVERN_LOG_FORMAT", "json")
+    assert _quick(["tasks"])[0] == 0
+    monkeypatch.setenv("GOVERN_LOG_FORMAT", "yaml")
+    assert _quick(["tasks"])[0] is None
+    full = CliRunner().invoke(build_app(), ["tasks"])
+    assert full.exit_code == 2 and "Invalid setting GOVERN_LOG_FORMAT" in full.output
+
+
+def test_a_read_through_the_console_script_imports_nothing_heavy(desk_store: Path) -> None:
+    probe = (
+        "import sys; from cli.main import run; run(['tasks']); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'typer', 'pydantic', 'sqlalchemy', 'temporalio', 'yaml', 'alembic', 'structlog'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "grant/Q-1 screening" in done.stdout
