@@ -18,55 +18,40 @@ from typing import Any
 from bench import fixtures
 from bench.fixtures import describe, million_store
 from runtime.organisation_loader import load_organisation
+from store import desk_sql
 from store.canonical import canonical_time
 from store.event_store import EventStore
-from store.projection_writer import SNAPSHOT_SELECT
 from store.projections import overdue_tasks, plan_status, tasks_for
-from store.rows import SELECT_LIST
 
-LAG = "SELECT (SELECT seq FROM projection_cursor WHERE id = 1), (SELECT max(seq) FROM audit_events)"
-TASKS = "SELECT case_id, task_id, kind, title, assignee, action, due_at FROM projection_tasks"
-DESK_ORDER = " ORDER BY (due_at IS NULL OR due_at >= ?), due_at IS NULL, due_at, case_id, task_id"
+# The very statements `store.projections` runs (`store.desk_sql`), executed and fetched by bare sqlite3.
+DESK_ORDER = desk_sql.desk_order(desk_sql.SQLITE)
 
 
 def _bare_tasks_for(connection: sqlite3.Connection, person: str, now: datetime) -> None:
     today = now.date()
-    connection.execute(LAG).fetchone()
-    connection.execute(f"{TASKS} WHERE assignee = ?{DESK_ORDER}", (person, canonical_time(now))).fetchall()
+    connection.execute(desk_sql.LAG).fetchone()
     connection.execute(
-        "SELECT case_id, absent, substitute, starts_on, ends_on, granted_by FROM projection_delegations "
-        "WHERE substitute = ? AND ends_on >= ? AND starts_on <= ? ORDER BY case_id, number",
+        f"{desk_sql.TASK_SELECT} WHERE assignee = ?{DESK_ORDER}", (person, canonical_time(now))
+    ).fetchall()
+    connection.execute(
+        desk_sql.DELEGATIONS,
         (person, (today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()),
     ).fetchall()
 
 
 def _bare_overdue(connection: sqlite3.Connection, now: datetime) -> None:
-    connection.execute(LAG).fetchone()
-    connection.execute(f"{TASKS} WHERE due_at < ?{DESK_ORDER}", (canonical_time(now), canonical_time(now))).fetchall()
+    connection.execute(desk_sql.LAG).fetchone()
+    now_text = canonical_time(now)
+    connection.execute(f"{desk_sql.TASK_SELECT} WHERE due_at < ?{DESK_ORDER}", (now_text, now_text)).fetchall()
 
 
 def _bare_plan_status(connection: sqlite3.Connection, now: datetime) -> None:
-    connection.execute(LAG).fetchone()
-    plans = connection.execute(
-        "SELECT case_id FROM projection_cases WHERE kind = ? AND problem IS NULL ORDER BY case_id", ("strategic_plan",)
-    ).fetchall()
-    for (plan_id,) in plans:
-        version = connection.execute(SNAPSHOT_SELECT, (plan_id,)).fetchone()[1]
-        connection.execute(
-            f"SELECT {SELECT_LIST} FROM audit_events WHERE stream_id = ? AND stream_version > ? "
-            "ORDER BY stream_version",
-            (plan_id, version),
-        ).fetchall()
-        connection.execute(
-            "SELECT t.case_id, t.task_id, t.due_at FROM projection_tasks t JOIN projection_cases c "
-            "ON c.case_id = t.case_id WHERE c.parent_id = ? AND t.due_at < ? ORDER BY t.opened_at, t.task_id",
-            (plan_id, canonical_time(now)),
-        ).fetchall()
-        connection.execute(
-            "SELECT case_id, stage, outcome, next_due_at FROM projection_cases WHERE parent_id = ? "
-            "AND problem IS NULL ORDER BY case_id",
-            (plan_id,),
-        ).fetchall()
+    connection.execute(desk_sql.LAG).fetchone()
+    now_text = canonical_time(now)
+    plans = connection.execute(f"{desk_sql.PLANS} ORDER BY case_id", (desk_sql.STRATEGIC_PLAN_KIND,)).fetchall()
+    for plan_id, *_ in plans:
+        connection.execute(desk_sql.PLAN_OVERDUE, (plan_id, now_text)).fetchall()
+        connection.execute(f"{desk_sql.PLAN_CASES} ORDER BY case_id", (plan_id,)).fetchall()
 
 
 def _median_seconds(calls: list[Callable[[], Any]], repeats: int) -> list[float]:

@@ -31,16 +31,18 @@ def iso(value: datetime | str | None) -> str | None:
 
 
 def due(task: Any, zone_of: Callable[[str], str] | None) -> str:
-    """The due date on the assignee's clock: the zone the step records, else `zone_of(assignee)` (the
-    organisation file's), else UTC."""
+    """The due date on the assignee's clock: the local time the projection holds (the lean path's rows), else
+    in `zone_of(assignee)`, the organisation file's zone (the full path's), else in UTC. Both are the zone the
+    step's due date was counted in."""
     moment = instant(task.due_at)
     if moment is None:
         return "no due date"
-    if task.due_local and task.time_zone:
-        return format_wall_clock(datetime.fromisoformat(task.due_local), task.time_zone)
-    from domain.notice import format_local  # the full path's fallback, for steps that record no local time
+    local, zone = getattr(task, "due_local", None), getattr(task, "time_zone", None)
+    if local and zone:
+        return format_wall_clock(datetime.fromisoformat(local), zone)
+    from domain.notice import format_local  # the full path: the assignee's zone from the organisation file
 
-    zone = task.time_zone or (zone_of(task.assignee) if zone_of is not None else "UTC")
+    zone = zone or (zone_of(task.assignee) if zone_of is not None else "UTC")
     return format_local(moment, zone)
 
 
@@ -53,8 +55,6 @@ def task_json(task: Any) -> dict[str, Any]:
         "assignee": task.assignee,
         "action": task.action,
         "due_at": iso(task.due_at),
-        "time_zone": task.time_zone,
-        "due_local": task.due_local,
         "overdue": task.overdue,
         "on_behalf_of": task.on_behalf_of,
     }

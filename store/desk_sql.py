@@ -9,6 +9,7 @@ time does, so comparisons happen in SQL.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 # Standard library only, and not even `typing` at run time: this module is on the lean path of `cli.quick`.
 TYPE_CHECKING = False
@@ -25,39 +26,40 @@ DELEGATIONS = (
     "WHERE substitute = ? AND ends_on >= ? AND starts_on <= ? ORDER BY case_id, number"
 )
 STRATEGIC_PLAN_KIND = "strategic_plan"
+PLANS = "SELECT case_id, stage, outcome, summary FROM projection_cases WHERE kind = ? AND problem IS NULL"
+PLAN_OVERDUE = (
+    "SELECT t.case_id, t.task_id FROM projection_tasks t JOIN projection_cases c "
+    "ON c.case_id = t.case_id WHERE c.parent_id = ? AND t.due_at < ? ORDER BY t.opened_at, t.task_id"
+)
+PLAN_CASES = "SELECT case_id, stage, outcome, next_due_at FROM projection_cases WHERE parent_id = ? AND problem IS NULL"
 
 
-class TaskTuple:
+_FIELDS = (
+    "case_id",
+    "task_id",
+    "kind",
+    "title",
+    "assignee",
+    "action",
+    "due_at",
+    "time_zone",
+    "due_local",
+    "overdue",
+    "on_behalf_of",
+)
+
+
+class TaskTuple(tuple):
     """A row of `TASK_SELECT` (times as canonical text), with whether it is overdue and, on a substitute's desk,
-    the absent assignee. A plain slotted class: `namedtuple` would cost the lean path a millisecond to build."""
+    the absent assignee. A tuple with named fields, written out: `namedtuple` would cost the lean path a
+    millisecond to build, and a row a dozen attribute writes."""
 
-    FIELDS = (
-        "case_id",
-        "task_id",
-        "kind",
-        "title",
-        "assignee",
-        "action",
-        "due_at",
-        "time_zone",
-        "due_local",
-        "overdue",
-        "on_behalf_of",
-    )
-    __slots__ = FIELDS
+    __slots__ = ()
+    FIELDS = _FIELDS
 
-    def __init__(self, *values: Any) -> None:
-        for name, value in zip(self.FIELDS, values, strict=True):
-            setattr(self, name, value)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.FIELDS}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TaskTuple) and self.as_dict() == other.as_dict()
-
-    def __repr__(self) -> str:
-        return f"TaskTuple({self.as_dict()!r})"
+for _index, _name in enumerate(_FIELDS):
+    setattr(TaskTuple, _name, property(itemgetter(_index), doc=f"The row's {_name}."))
 
 
 class Dialect:
@@ -98,7 +100,8 @@ def desk_order(dialect: Dialect) -> str:
 def _tuples(rows: Sequence[Sequence[Any]], now_text: str, for_substitute: bool = False) -> list[TaskTuple]:
     # Overdue as `domain.timed_step.Task.is_overdue` says: past its due date and still open.
     return [
-        TaskTuple(*row, row[6] is not None and row[6] < now_text, row[4] if for_substitute else None) for row in rows
+        TaskTuple((*row, row[6] is not None and row[6] < now_text, row[4] if for_substitute else None))
+        for row in rows
     ]
 
 
@@ -175,32 +178,14 @@ def desk_key(task: TaskTuple) -> tuple[bool, bool, str, str, str]:
 def plan_status(cursor: Any, dialect: Dialect, now_text: str) -> list[dict[str, Any]]:
     """Each Strategic Plan with its kept summary (milestones and targets), and each case it opened (Annual Work
     Plans, reports, Board decisions) with its stage, next due instant (ISO-8601) and overdue steps."""
-    cursor.execute(
-        dialect.sql(
-            "SELECT case_id, stage, outcome, summary FROM projection_cases WHERE kind = ? AND problem IS NULL "
-            f"ORDER BY {dialect.text_order('case_id')}"
-        ),
-        (STRATEGIC_PLAN_KIND,),
-    )
+    cursor.execute(dialect.sql(f"{PLANS} ORDER BY {dialect.text_order('case_id')}"), (STRATEGIC_PLAN_KIND,))
     plans = []
     for plan_id, stage, outcome, summary in cursor.fetchall():
-        cursor.execute(
-            dialect.sql(
-                "SELECT t.case_id, t.task_id FROM projection_tasks t JOIN projection_cases c "
-                "ON c.case_id = t.case_id WHERE c.parent_id = ? AND t.due_at < ? ORDER BY t.opened_at, t.task_id"
-            ),
-            (plan_id, now_text),
-        )
+        cursor.execute(dialect.sql(PLAN_OVERDUE), (plan_id, now_text))
         overdue: dict[str, list[str]] = {}
         for case_id, task_id in cursor.fetchall():
             overdue.setdefault(case_id, []).append(task_id)
-        cursor.execute(
-            dialect.sql(
-                "SELECT case_id, stage, outcome, next_due_at FROM projection_cases WHERE parent_id = ? "
-                f"AND problem IS NULL ORDER BY {dialect.text_order('case_id')}"
-            ),
-            (plan_id,),
-        )
+        cursor.execute(dialect.sql(f"{PLAN_CASES} ORDER BY {dialect.text_order('case_id')}"), (plan_id,))
         cases = [
             {
                 "case": case_id,

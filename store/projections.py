@@ -38,8 +38,6 @@ class TaskRow(BaseModel):
     assignee: str
     action: str
     due_at: datetime | None
-    time_zone: str | None = Field(default=None, description="The zone the due date was counted in (the assignee's).")
-    due_local: str | None = Field(default=None, description="The due instant on that zone's clock (ISO-8601).")
     overdue: bool
     on_behalf_of: str | None = Field(
         default=None, description="Set when the row is listed for a substitute: the absent assignee."
@@ -116,7 +114,7 @@ def _text_order(store: EventStore, column: str) -> str:
 
 def _task_rows(tasks: Sequence[desk_sql.TaskTuple]) -> list[TaskRow]:
     # One call into pydantic-core for the whole list, due dates parsed there too: the cheapest way to rows.
-    return _TASK_ROWS.validate_python([task.as_dict() for task in tasks])
+    return _TASK_ROWS.validate_python(tasks, from_attributes=True)
 
 
 # -- tasks -------------------------------------------------------------------------------------------------
