@@ -8,8 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from store.errors import ProjectionsBehind
 from store.event_store import EventStore
 from store.projection_check import check_projections
+from tests.support.governance_trail import trail_batches
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,3 +61,59 @@ def test_a_writer_killed_mid_append_leaves_projections_equal_to_the_log(store_ur
         result = check_projections(store)
         assert result.differences == []
         assert result.events == counts[-1]
+
+
+# Opens the store as a writer (a worker, `govern migrate`), which catches the projections up to the log.
+CATCHER = """
+import sys
+from store.event_store import EventStore
+print("catching up", flush=True)
+EventStore.open(sys.argv[1]).close()
+print("caught up", flush=True)
+"""
+
+CATCH_UP_KILLS = 4
+BULK_COPIES = 60
+
+
+def test_a_writer_killed_mid_catch_up_leaves_projections_told_behind_or_equal_to_the_log(store_url: str) -> None:
+    EventStore.open(store_url).close()
+    with EventStore.open_existing(store_url) as keeper:
+        # A bulk load that kept no projections: the next writer has the whole of it to catch up.
+        bulk = EventStore(keeper.engine, projections=False)
+        for copy in range(1, BULK_COPIES + 1):
+            for case_id, events in trail_batches(copy):
+                bulk.append(case_id, events, expected_version=None)
+        total = keeper.count()
+        assert keeper.projection_lag() is not None
+    chooser = random.Random(20270302)
+    killed_mid_way = 0
+    for _ in range(CATCH_UP_KILLS):
+        catcher = subprocess.Popen(
+            [sys.executable, "-c", CATCHER, store_url],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert catcher.stdout is not None
+        assert catcher.stdout.readline().strip() == "catching up", catcher.stderr.read() if catcher.stderr else ""
+        time.sleep(chooser.uniform(0.05, 0.5))
+        catcher.send_signal(signal.SIGKILL)
+        catcher.wait(timeout=30)
+        if catcher.returncode == -signal.SIGKILL and catcher.stdout.read().strip() != "caught up":
+            killed_mid_way += 1
+        with EventStore.open_existing(store_url, projections_current=False) as reader:
+            assert reader.count() == total
+            if reader.projection_lag() is None:
+                # It got to the end before the signal: then every row is right.
+                assert check_projections(reader).differences == []
+            else:
+                # Otherwise a reader is told the lists are behind; it is never shown a half-caught-up list.
+                with pytest.raises(ProjectionsBehind):
+                    EventStore.open_existing(store_url)
+    assert killed_mid_way, "no kill landed during the catch-up; the bulk load must be larger"
+    with EventStore.open(store_url) as writer:
+        assert writer.projection_lag() is None
+        result = check_projections(writer)
+        assert result.differences == [] and result.events == total
