@@ -60,8 +60,6 @@ START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 REASON = "recorded for the test"
 
 
-
-
 def as_stored(event: DomainEvent) -> DomainEvent:
     """The event as the audit store gives it back: JSON, read again."""
     return DomainEvent.model_validate(json.loads(event.model_dump_json()))
