@@ -12,7 +12,7 @@ to them through the fixtures at the bottom of this file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -51,16 +51,14 @@ def application(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return fields
 
 
-@dataclass
+@dataclass(kw_only=True)
 class GrantCase(CaseRun):
     """One grant as its workflow holds it: the state, and the audit trail appended so far."""
 
     decider = GRANT
 
-    organisation: Organisation
     state: GrantState
     clock: datetime = MONDAY
-    events: list[DomainEvent] = field(default_factory=list)
 
     # -- driving ---------------------------------------------------------------------------------------
     def refusal(  # type: ignore[override]  # the grant tests read the rule as well as the sentence

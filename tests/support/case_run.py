@@ -24,7 +24,7 @@ from domain.events import DomainEvent
 from domain.organisation import Organisation
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CaseRun:
     """The state its workflow holds, the instant of the last turn, and the audit trail appended so far."""
 
