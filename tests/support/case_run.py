@@ -48,7 +48,7 @@ class CaseRun:
         return turn.events
 
     # -- turns ----------------------------------------------------------------------------------------------
-    def append(self, drafts: list[EventDraft], *, at: datetime | None = None) -> list[DomainEvent]:
+    def append(self, drafts: list[EventDraft], at: datetime | None = None) -> list[DomainEvent]:
         """Append drafts as they are, as the runtime's commit does."""
         self.clock = at or self.clock
         return self._take(case_runner.commit(self.decider, self.state, drafts, self.context(), self.schedules))
