@@ -17,7 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.audit import AppendReceipt, AppendRequest
-    from domain import cancellation, case, timed_step, undeliverable
+    from domain import cancellation, case, case_runner, timed_step, undeliverable
     from domain.case import CaseDecider, Context, State
     from domain.commands import SYSTEM_CHANNEL, TIMER_CHANNEL, Channel, Command, EventDraft
     from domain.errors import NotAllowed
@@ -156,23 +156,13 @@ class CaseRuntime(Generic[State]):
     # -- the commit: schedules, append, evolve, notices --------------------------------------------------------
     async def commit(self, drafts: list[EventDraft], channel: Channel | None = None) -> list[DomainEvent]:
         """Append the drafts as one batch. Each event records the channel of what caused it (a person's command,
-        a timer, the engine itself) in its payload, so the trail says how its actor was identified."""
+        a timer, the engine itself) in its payload, so the trail says how its actor was identified. The steps
+        are `domain.case_runner`'s; only the calendar, the instant, the ids and the append are Temporal's."""
         if not drafts:
             return []
-        if channel is not None:
-            recorded = channel.recorded()
-            drafts = [draft.model_copy(update={"payload": {**draft.payload, "channel": recorded}}) for draft in drafts]
-        drafts = await self._resolve_schedules(drafts)
-        now = self.now()
-        events = [
-            DomainEvent(
-                event_id=str(workflow.uuid4()),
-                stream_id=self.state.case_id,
-                occurred_at=now,
-                **draft.model_dump(),
-            )
-            for draft in drafts
-        ]
+        drafts = await self._resolve_schedules(case_runner.with_channel(drafts, channel))
+        event_ids = [str(workflow.uuid4()) for _ in drafts]
+        events = case_runner.as_events(self.state.case_id, drafts, self.now(), event_ids)
         # Kept until the append returns: a cancellation that interrupts it appends the same batch again (the
         # event ids make that a no-op if it had landed), so the state never falls behind the trail.
         self._in_flight = events
@@ -198,9 +188,9 @@ class CaseRuntime(Generic[State]):
 
     async def _committed(self, events: list[DomainEvent]) -> list[DomainEvent]:
         assert self.organisation is not None
-        for event in events:
-            self.state = case.evolve(self.decider, self.state, event)
-            for notice in notices_for(event, self.state, self.organisation):
+        for event, state in zip(events, case_runner.states_after(self.decider, self.state, events), strict=True):
+            self.state = state
+            for notice in notices_for(event, state, self.organisation):
                 self._send(notice)
         self._changed = True
         self._publish_search_attributes()
@@ -209,26 +199,17 @@ class CaseRuntime(Generic[State]):
         return events
 
     async def _resolve_schedules(self, drafts: list[EventDraft]) -> list[EventDraft]:
-        wanted = [
-            index
-            for index, draft in enumerate(drafts)
-            if draft.type in timed_step.SCHEDULED_EVENTS and "schedule" not in draft.payload
-        ]
+        wanted = case_runner.awaiting_schedule(drafts)
         if not wanted:
             return drafts
-        requests = [timed_step.ScheduleRequest.model_validate(drafts[i].payload["schedule_request"]) for i in wanted]
         schedules = await workflow.execute_activity(
             "plan_schedules",
-            requests,
+            case_runner.schedule_requests(drafts, wanted),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=STORE_RETRY,
             result_type=list[timed_step.TaskSchedule],
         )
-        resolved = list(drafts)
-        for index, schedule in zip(wanted, schedules, strict=True):
-            payload = {**drafts[index].payload, "schedule": schedule.model_dump(mode="json")}
-            resolved[index] = drafts[index].model_copy(update={"payload": payload})
-        return resolved
+        return case_runner.scheduled(drafts, wanted, schedules)
 
     def _send(self, notice: Notice) -> None:
         delivery = workflow.start_activity(

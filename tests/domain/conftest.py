@@ -1,9 +1,9 @@
 """Drive the grant decider exactly as the workflow does, without Temporal.
 
-`run_command` asks `decide_command` for drafts, lets the calendar resolve every step's schedule request with
-`plan_schedule` (what the `plan_schedules` activity does at run time), and folds each event with
-`case.evolve`. `run_timers` does the same with `decide_timers`. `GrantCase` wraps both around one grant and
-keeps the audit trail it would append, so a test reads like what a person does and what the auditor sees.
+`GrantCase` is a `tests.support.case_run.CaseRun`: each command, timer and Board outcome is one turn of
+`domain.case_runner` (decide, schedule each step by the calendar as `plan_schedules` does at run time, record,
+fold), and it keeps the audit trail it would append, so a test reads like what a person does and what the
+auditor sees.
 
 pytest runs with `--import-mode=importlib`, so test modules cannot import each other: the shared helpers come
 to them through the fixtures at the bottom of this file.
@@ -12,7 +12,7 @@ to them through the fixtures at the bottom of this file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,15 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-from domain import case, timed_step
-from domain.case import Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.grant import GRANT, GrantState
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -44,32 +41,6 @@ MONDAY = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 REVIEWERS = ("compliance-officer", "internal-auditor")
 
 
-
-
-def append(
-    organisation: Organisation, state: GrantState, drafts: list[EventDraft], now: datetime
-) -> tuple[GrantState, list[DomainEvent]]:
-    """Resolve the schedules, turn the drafts into events at `now` and fold them into the state."""
-    events = []
-    for draft in drafts:
-        event = provisional_event(state, with_schedule(organisation, draft), now, len(events))
-        state = case.evolve(GRANT, state, event)
-        events.append(event)
-    return state, events
-
-
-def run_command(
-    organisation: Organisation, state: GrantState, command: Command, now: datetime
-) -> tuple[GrantState, list[DomainEvent]]:
-    drafts = decide_command(GRANT, state, command, Context(organisation=organisation, now=now))
-    return append(organisation, state, drafts, now)
-
-
-def run_timers(organisation: Organisation, state: GrantState, now: datetime) -> tuple[GrantState, list[DomainEvent]]:
-    drafts = decide_timers(GRANT, state, Context(organisation=organisation, now=now))
-    return append(organisation, state, drafts, now)
-
-
 def application(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """An example application with some fields changed; `amount` alone splits into two equal tranches."""
     fields = {**base, **changes}
@@ -80,32 +51,17 @@ def application(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return fields
 
 
-@dataclass
-class GrantCase:
+@dataclass(kw_only=True)
+class GrantCase(CaseRun):
     """One grant as its workflow holds it: the state, and the audit trail appended so far."""
 
-    organisation: Organisation
+    decider = GRANT
+
     state: GrantState
     clock: datetime = MONDAY
-    events: list[DomainEvent] = field(default_factory=list)
 
     # -- driving ---------------------------------------------------------------------------------------
-    def act(
-        self,
-        actor: str,
-        action: str,
-        *,
-        at: datetime | None = None,
-        comment: str | None = None,
-        **fields: Any,
-    ) -> list[DomainEvent]:
-        self.clock = at or self.clock
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        self.state, events = run_command(self.organisation, self.state, command, self.clock)
-        self.events += events
-        return events
-
-    def refusal(
+    def refusal(  # type: ignore[override]  # the grant tests read the rule as well as the sentence
         self,
         actor: str,
         action: str,
@@ -114,37 +70,15 @@ class GrantCase:
         comment: str | None = None,
         **fields: Any,
     ) -> NotAllowed:
-        """The refusal a person gets; the state and the trail stay as they were."""
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        before = self.state
-        with pytest.raises(NotAllowed) as refused:
-            run_command(self.organisation, self.state, command, at or self.clock)
-        assert self.state is before
-        return refused.value
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        self.state, events = run_timers(self.organisation, self.state, at)
-        self.events += events
-        return events
+        return self.refused(actor, action, at=at, comment=comment, **fields)
 
     def record_board_outcome(self, outcome: str, *, at: datetime | None = None) -> list[DomainEvent]:
         """What the grant workflow records when its child Board decision closes."""
-        self.clock = at or self.clock
         board_case = self.state.board_cases[-1]
-        context = Context(organisation=self.organisation, now=self.clock)
-        decided = GRANT.record_board_outcome(self.state, board_case, outcome, {"no_objection": 9}, context)
-        drafts = case.with_reactions(GRANT, self.state, decided, context)
-        self.state, events = append(self.organisation, self.state, drafts, self.clock)
-        self.events += events
-        return events
-
-    # -- reading the trail -----------------------------------------------------------------------------
-    def of_type(self, event_type: str) -> list[DomainEvent]:
-        return [event for event in self.events if event.type == event_type]
-
-    def task(self, task_id: str) -> timed_step.Task:
-        return self.state.tasks[task_id]
+        return self.apply(
+            lambda state, context: GRANT.record_board_outcome(state, board_case, outcome, {"no_objection": 9}, context),
+            at=at,
+        )
 
     # -- the usual road, step by step ------------------------------------------------------------------
     @property

@@ -13,20 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain import appraisal, case, grant, task_management, timed_step
+from domain import appraisal, case, grant, task_management
 from domain.action_catalogue import ActionOffer, actions_open_to, how_to_act, model_fields, refusal_for
 from domain.action_table import RULES, STEP_RULES
 from domain.appraisal_phases import phase_dates
 from domain.board_decision import BOARD_DECISION, BoardDecisionRequest, open_board_decision
-from domain.case import Context, decide_command, provisional_event
 from domain.case_kinds import decider_for
-from domain.commands import Command, EventDraft
+from domain.commands import Command
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.policy_review import RevisionFields
-from domain.step_schedule import plan_schedule
+from tests.support.case_run import CaseRun
 from tests.support.catalogue_checks import Checked, as_sent, check_catalogue, parse_line
 
 LAKES = Path(__file__).with_name("lakes-organisation.yaml")
@@ -45,33 +44,12 @@ def offer(offers: list[ActionOffer], action: str) -> ActionOffer:
     return found
 
 
-class Case:
+class Case(CaseRun):
     """Any case, driven as its workflow drives it: decide, resolve the schedules, evolve."""
 
     def __init__(self, organisation: Organisation, state: case.CaseState, clock: datetime) -> None:
-        self.organisation = organisation
-        self.state = state
-        self.clock = clock
+        super().__init__(organisation=organisation, state=state, clock=clock)
         self.decider = decider_for(state.case_id)
-
-    def context(self) -> Context:
-        return Context(organisation=self.organisation, now=self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            if draft.type in timed_step.SCHEDULED_EVENTS and "schedule" not in draft.payload:
-                request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-                schedule = plan_schedule(self.organisation, request).model_dump(mode="json")
-                draft = draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule}})
-            event = provisional_event(self.state, draft, self.clock, len(events))
-            self.state = case.evolve(self.decider, self.state, event)
-            events.append(event)
-        return events
-
-    def act(self, actor: str, action: str, *, comment: str | None = None, **fields: Any) -> list[DomainEvent]:
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(self.decider, self.state, command, self.context()))
 
     def offers(self, person: str) -> list[ActionOffer]:
         return actions_open_to(self.state, person, self.context())
@@ -80,9 +58,9 @@ class Case:
         """A `how_to_act` line, split as a shell splits it and sent as `govern act` sends it."""
         case_id, command = parse_line(line)
         assert case_id == self.state.case_id
-        return self.append(decide_command(self.decider, self.state, as_sent(command), self.context()))
+        return self.send(as_sent(command))
 
-    def refusal(self, line: str) -> NotAllowed:
+    def refusal(self, line: str) -> NotAllowed:  # type: ignore[override]
         before = self.state
         with pytest.raises(NotAllowed) as refused:
             self.run(line)

@@ -9,7 +9,7 @@ where the organisation file does not list them yet; that text is what `examples/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain import annual_work_plan, case, timed_step
+from domain import annual_work_plan, timed_step
 from domain.annual_work_plan import ANNUAL_WORK_PLAN, AnnualWorkPlanState, open_annual_work_plan
 from domain.board_request import BOARD_DECISION_REQUESTED
-from domain.case import CASE_CLOSED, Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
+from domain.case import CASE_CLOSED
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -79,49 +78,22 @@ def types(events: list[DomainEvent]) -> list[str]:
     return [event.type for event in events]
 
 
+@dataclass(kw_only=True)
+class AwpCase(CaseRun):
+    decider = ANNUAL_WORK_PLAN
 
-
-@dataclass
-class AwpCase:
+    organisation: Organisation = ORGANISATION
     state: AnnualWorkPlanState
     clock: datetime = OPENED_AT
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self, at: datetime | None = None) -> Context:
-        return Context(organisation=ORGANISATION, now=at or self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(ORGANISATION, draft), self.clock, len(events))
-            self.state = case.evolve(ANNUAL_WORK_PLAN, self.state, event)
-            events.append(event)
-        self.events += events
-        return events
-
-    def act(self, actor: str, action: str, *, at: datetime, comment: str | None = None, **fields: Any) -> list:
-        self.clock = at
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(ANNUAL_WORK_PLAN, self.state, command, self.context()))
-
-    def refusal(self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields):
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        before = self.state
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(ANNUAL_WORK_PLAN, self.state, command, self.context(at))
-        assert self.state is before
-        return str(refused.value)
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        return self.append(decide_timers(ANNUAL_WORK_PLAN, self.state, self.context()))
 
     def board_outcome(self, outcome: str, *, at: datetime, board_case: str | None = None) -> list[DomainEvent]:
-        self.clock = at
-        context = self.context()
         reference = board_case or self.state.board_cases[-1]
-        decided = ANNUAL_WORK_PLAN.record_board_outcome(self.state, reference, outcome, {"eligible": 9}, context)
-        return self.append(case.with_reactions(ANNUAL_WORK_PLAN, self.state, decided, context))
+        return self.apply(
+            lambda state, context: ANNUAL_WORK_PLAN.record_board_outcome(
+                state, reference, outcome, {"eligible": 9}, context
+            ),
+            at=at,
+        )
 
     def submit(self, sha: str, *, at: datetime, targets: str = "T1,T2") -> list[DomainEvent]:
         return self.act(DIRECTOR, "submit-draft", at=at, document_sha256=sha, document_name="awp-2029.pdf",

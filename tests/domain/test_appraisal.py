@@ -13,7 +13,7 @@ when it is due, who was told what, the sentence of a refusal, and that no confid
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,12 @@ import pytest
 from domain import appraisal, case, timed_step
 from domain.appraisal import APPRAISAL, AppraisalState, open_appraisal, phase_status
 from domain.appraisal_phases import default_phase_dates
-from domain.case import CASE_CLOSED, Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
+from domain.case import CASE_CLOSED, Context
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 CYCLE = 2027
@@ -71,44 +70,20 @@ CONFIDENTIAL_FIELDS = {"objectives", "assessment", "rating", "comment", "stateme
 # -- the driver: decide, resolve schedules, evolve -------------------------------------------------------------
 
 
-@dataclass
-class Appraisal:
+@dataclass(kw_only=True)
+class Appraisal(CaseRun):
     """One appraisal as its workflow holds it: the state, and the audit trail appended so far."""
 
-    organisation: Organisation
+    decider = APPRAISAL
+
     state: AppraisalState
     clock: datetime = OPENING
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self, at: datetime | None = None) -> Context:
-        return Context(organisation=self.organisation, now=at or self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(self.organisation, draft), self.clock, len(self.events))
-            self.state = case.evolve(APPRAISAL, self.state, event)
-            events.append(event)
-            self.events.append(event)
-        return events
-
-    def act(
-        self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields: Any
-    ) -> list[DomainEvent]:
-        self.clock = at or self.clock
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(APPRAISAL, self.state, command, self.context()))
 
     def refusal(
         self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields: Any
     ) -> str:
         """The sentence a person reads; the state and the trail stay as they were."""
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        before = (self.state, len(self.events))
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(APPRAISAL, self.state, command, self.context(at))
-        assert (self.state, len(self.events)) == before
-        sentence = str(refused.value)
+        sentence = super().refusal(actor, action, at=at, comment=comment, **fields)
         assert sentence.endswith("."), f"a refusal is a sentence: {sentence!r}"
         return sentence
 
@@ -119,16 +94,6 @@ class Appraisal:
         except NotAllowed as refused:
             return str(refused)
         return None
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        return self.append(decide_timers(APPRAISAL, self.state, self.context()))
-
-    def of_type(self, event_type: str) -> list[DomainEvent]:
-        return [event for event in self.events if event.type == event_type]
-
-    def task(self, task_id: str) -> timed_step.Task:
-        return self.state.tasks[task_id]
 
     # -- the usual road, step by step ----------------------------------------------------------------------
     @property

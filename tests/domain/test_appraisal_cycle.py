@@ -7,23 +7,23 @@ its own case (`domain.appraisal.open_appraisal`), which the last tests do for ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from domain import appraisal_cycle, case
+from domain import appraisal_cycle
 from domain.appraisal import OPENED, open_appraisal
 from domain.appraisal_cycle import APPRAISAL_CYCLE, AppraisalCycleState
 from domain.appraisal_phases import PhaseDates, default_phase_dates, phase_dates
-from domain.case import Context, decide_command, provisional_event
-from domain.commands import Command
+from domain.case import Context
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
+from tests.support.case_run import CaseRun
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 #: A Monday in January 2027, after the year-end closure.
@@ -56,42 +56,25 @@ PHASE_ORDER = (
 )
 
 
-@dataclass
-class Cycle:
+@dataclass(kw_only=True)
+class Cycle(CaseRun):
     """One cycle as its workflow holds it: the state, and the audit trail appended so far."""
 
-    organisation: Organisation
+    decider = APPRAISAL_CYCLE
+
     state: AppraisalCycleState
     clock: datetime = JANUARY
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self, at: datetime | None = None) -> Context:
-        return Context(organisation=self.organisation, now=at or self.clock)
 
     def launch(
         self, actor: str = "director", *, at: datetime | None = None, comment: str | None = None, **fields: Any
     ) -> list[DomainEvent]:
-        self.clock = at or self.clock
         fields.setdefault("cycle", 2027)
-        command = Command(action="launch", actor=actor, fields=fields, comment=comment)
-        drafts = decide_command(APPRAISAL_CYCLE, self.state, command, self.context())
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, draft, self.clock, len(self.events))
-            self.state = case.evolve(APPRAISAL_CYCLE, self.state, event)
-            events.append(event)
-            self.events.append(event)
-        return events
+        return self.act(actor, "launch", at=at, comment=comment, **fields)
 
-    def refusal(self, actor: str = "director", *, at: datetime | None = None, **fields: Any) -> str:
+    def refusal(self, actor: str = "director", *, at: datetime | None = None, **fields: Any) -> str:  # type: ignore[override]
         """The sentence a person reads; the state and the trail stay as they were."""
         fields.setdefault("cycle", 2027)
-        command = Command(action="launch", actor=actor, fields=fields)
-        before = (self.state, len(self.events))
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(APPRAISAL_CYCLE, self.state, command, self.context(at))
-        assert (self.state, len(self.events)) == before
-        sentence = str(refused.value)
+        sentence = super().refusal(actor, "launch", at=at, **fields)
         assert sentence.endswith("."), f"a refusal is a sentence: {sentence!r}"
         return sentence
 

@@ -3,7 +3,7 @@
 Each test opens a Board decision with the example organisation (nine voting members, quorum 1/2, a simple
 majority of votes for or against), then applies commands through `decide_command` and timers through
 `decide_timers`, folding every draft with `case.evolve` as the workflow does. The calendar activity that fills
-each task's schedule at run time is stood in for by `_with_schedule`, so reminders and lapses fire at instants
+each task's schedule at run time is stood in for by `_fixed_schedules`, so reminders and lapses fire at instants
 the tests choose. Assertions are what a member, the Chair or an auditor would check: who was reminded, what
 closed the procedure and when, the tally on the record, and the sentence a refused person reads.
 """
@@ -11,7 +11,8 @@ closed the procedure and when, the tally on the record, and the sentence a refus
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -42,12 +43,13 @@ from domain.board_decision import (
     outcome_is_settled,
     tally,
 )
-from domain.case import Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
+from domain.case import Context, decide_command
+from domain.commands import Command
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Board, Organisation, PassThreshold
 from domain.organisation_file import parse_organisation
+from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]
 ORGANISATION = parse_organisation((ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8"))
@@ -66,56 +68,40 @@ REMINDERS = (datetime(2027, 3, 10, 8, 0, tzinfo=UTC), datetime(2027, 3, 14, 8, 0
 DURING = datetime(2027, 3, 5, 10, 0, tzinfo=UTC)
 
 
-def _with_schedule(draft: EventDraft) -> EventDraft:
-    """What the calendar activity does at run time: turn the recorded request into timer instants."""
-    if draft.type not in (timed_step.TASK_OPENED, timed_step.DEADLINE_EXTENDED):
-        return draft
-    due_at = datetime.fromisoformat(draft.payload["schedule_request"]["due_at"])
-    schedule = {
-        "due_at": due_at.isoformat(),
-        "reminders": [instant.isoformat() for instant in REMINDERS if instant < due_at],
-        "escalations": [],
-    }
-    return draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule}})
+def _fixed_schedules(requests: Sequence[timed_step.ScheduleRequest]) -> list[timed_step.TaskSchedule]:
+    """What the calendar activity does at run time: turn each recorded request into timer instants."""
+    schedules = []
+    for request in requests:
+        assert request.due_at is not None, "a Board procedure's steps are due at its close"
+        reminders = [instant for instant in REMINDERS if instant < request.due_at]
+        schedules.append(timed_step.TaskSchedule(due_at=request.due_at, reminders=reminders))
+    return schedules
 
 
-@dataclass
-class Procedure:
+@dataclass(kw_only=True)
+class Procedure(CaseRun):
     """One Board decision as the workflow holds it: the state, and every event appended so far."""
 
-    organisation: Organisation
+    decider = BOARD_DECISION
+
     state: BoardDecisionState
-    events: list[DomainEvent] = field(default_factory=list)
+    clock: datetime = OPENED_AT
 
-    def context(self, at: datetime) -> Context:
-        return Context(organisation=self.organisation, now=at)
-
-    def apply(self, drafts: list[EventDraft], at: datetime) -> list[DomainEvent]:
-        appended = []
-        for draft in drafts:
-            event = provisional_event(self.state, _with_schedule(draft), at, len(self.events))
-            self.state = case.evolve(BOARD_DECISION, self.state, event)
-            self.events.append(event)
-            appended.append(event)
-        return appended
+    def schedules(self, requests: Sequence[timed_step.ScheduleRequest]) -> list[timed_step.TaskSchedule]:
+        return _fixed_schedules(requests)
 
     def act(
-        self, actor: str, action: str, *, at: datetime = DURING, comment: str | None = None, **fields: Any
+        self, actor: str, action: str, *, at: datetime | None = DURING, comment: str | None = None, **fields: Any
     ) -> list[DomainEvent]:
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.apply(decide_command(BOARD_DECISION, self.state, command, self.context(at)), at)
+        return super().act(actor, action, at=at, comment=comment, **fields)
 
-    def refusal(self, actor: str, action: str, *, comment: str | None = None, **fields: Any) -> str:
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(BOARD_DECISION, self.state, command, self.context(DURING))
-        return str(refused.value)
+    def refusal(
+        self, actor: str, action: str, *, at: datetime | None = DURING, comment: str | None = None, **fields: Any
+    ) -> str:
+        return super().refusal(actor, action, at=at, comment=comment, **fields)
 
     def advance(self, to: datetime) -> list[DomainEvent]:
-        return self.apply(decide_timers(BOARD_DECISION, self.state, self.context(to)), to)
-
-    def of_type(self, event_type: str) -> list[DomainEvent]:
-        return [event for event in self.events if event.type == event_type]
+        return self.fire(to)
 
     def closed_event(self) -> DomainEvent:
         (closed,) = self.of_type(BOARD_DECISION_CLOSED)
@@ -134,7 +120,7 @@ def open_procedure(
         conflicted=list(conflicted),
     )
     run = Procedure(organisation=organisation, state=initial_state(CASE_ID))
-    run.apply(open_board_decision(CASE_ID, request, run.context(OPENED_AT)), OPENED_AT)
+    run.append(open_board_decision(CASE_ID, request, run.context(OPENED_AT)), at=OPENED_AT)
     return run
 
 

@@ -11,7 +11,7 @@ the step `report_acknowledgement` (from `REPORT_STEP_PLANS` where the organisati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain import board_report, case, timed_step
+from domain import board_report, timed_step
 from domain.board_report import (
     BOARD_REPORT,
     BoardReportState,
@@ -33,14 +33,13 @@ from domain.board_report import (
     quarterly_schedule,
     report_case_id,
 )
-from domain.case import CASE_CLOSED, Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
+from domain.case import CASE_CLOSED
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.strategic_plan import PlanFormatError
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -86,42 +85,12 @@ def types(events: list[DomainEvent]) -> list[str]:
     return [event.type for event in events]
 
 
+@dataclass(kw_only=True)
+class ReportCase(CaseRun):
+    decider = BOARD_REPORT
 
-
-@dataclass
-class ReportCase:
+    organisation: Organisation = ORGANISATION
     state: BoardReportState
-    clock: datetime
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self, at: datetime | None = None) -> Context:
-        return Context(organisation=ORGANISATION, now=at or self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(ORGANISATION, draft), self.clock, len(events))
-            self.state = case.evolve(BOARD_REPORT, self.state, event)
-            events.append(event)
-        self.events += events
-        return events
-
-    def act(self, actor: str, action: str, *, at: datetime, comment: str | None = None, **fields: Any) -> list:
-        self.clock = at
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(BOARD_REPORT, self.state, command, self.context()))
-
-    def refusal(self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields):
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        before = self.state
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(BOARD_REPORT, self.state, command, self.context(at))
-        assert self.state is before
-        return str(refused.value)
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        return self.append(decide_timers(BOARD_REPORT, self.state, self.context()))
 
     @property
     def submission(self) -> DomainEvent:

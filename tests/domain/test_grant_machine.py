@@ -14,7 +14,6 @@ from itertools import combinations
 from hypothesis import strategies as st
 
 from domain import timed_step
-from domain.case import with_reactions
 from domain.commands import Command, EventDraft
 from domain.grant import GRANT, GrantState
 from tests.support.case_machine import MACHINE_SETTINGS, ORGANISATIONS, REASON, Answer, CaseMachine
@@ -100,14 +99,13 @@ class GrantMachine(CaseMachine):
             return command.model_copy(update={"fields": {"reviewers": ",".join(picked)}})
         return command
 
-    def outside(self, data: st.DataObject) -> list[EventDraft]:
+    def outside(self, data: st.DataObject) -> list[EventDraft] | None:
         grant = self.grant
         if grant.stage != "board_no_objection" or not grant.board_cases:
-            return []
+            return None
         outcome = data.draw(st.sampled_from(["approved", "referred_to_meeting", "rejected", "no_quorum"]))
         context = self.context()
-        decided = GRANT.record_board_outcome(grant, grant.board_cases[-1], outcome, {}, context)
-        return with_reactions(GRANT, grant, decided, context)
+        return GRANT.record_board_outcome(grant, grant.board_cases[-1], outcome, {}, context)
 
 
 TestGrantMachine = GrantMachine.TestCase

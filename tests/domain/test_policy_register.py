@@ -1,16 +1,15 @@
 """An instrument's register over several review cycles, driven as its long-lived workflow drives it.
 
 The register waits on one lapsing step per cycle, due at 09:00 in the owner's zone on the next review date,
-with one reminder the warning period ahead. Steps are resolved by `plan_schedule`, as the calendar activity
-does, and timers fire with `decide_timers`. The Charter (owner: the Director, in Brussels) is reviewed every
-36 months with a warning of 40 working days; it was last published on 2025-06-30, so its first review here
-falls due on 2028-06-30.
+with one reminder the warning period ahead. Each command and timer is one turn of `domain.case_runner`, steps
+scheduled by the calendar as the calendar activity does. The Charter (owner: the Director, in Brussels) is
+reviewed every 36 months with a warning of 40 working days; it was last published on 2025-06-30, so its first
+review here falls due on 2028-06-30.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain import case, policy_register, policy_review, timed_step
-from domain.case import Context, decide_command, decide_timers, provisional_event
-from domain.case import evolve as evolve_case
+from domain import case_runner, policy_register, policy_review, timed_step
+from domain.case import Context, decide_command
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
@@ -29,7 +27,7 @@ from domain.organisation_file import parse_organisation
 from domain.policy_register import POLICY_REGISTER, PolicyRegisterState
 from domain.policy_review import POLICY_REVIEW
 from domain.working_days import calendar_for, local_instant
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 OPENED_AT = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -42,52 +40,14 @@ SHA_B = "b" * 64
 # -- the driver: decide, resolve schedules, evolve -------------------------------------------------------------
 
 
-@dataclass
-class Register:
+@dataclass(kw_only=True)
+class Register(CaseRun):
     """The register as its workflow holds it: the state, and the audit trail appended so far."""
 
-    organisation: Organisation
+    decider = POLICY_REGISTER
+
     state: PolicyRegisterState
     clock: datetime = OPENED_AT
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self) -> Context:
-        return Context(organisation=self.organisation, now=self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(self.organisation, draft), self.clock, len(events))
-            self.state = case.evolve(POLICY_REGISTER, self.state, event)
-            events.append(event)
-        self.events += events
-        return events
-
-    def apply(
-        self, decision: Callable[[PolicyRegisterState, Context], list[EventDraft]], *, at: datetime | None = None
-    ) -> list[DomainEvent]:
-        self.clock = at or self.clock
-        drafts = decision(self.state, self.context())
-        return self.append(case.with_reactions(POLICY_REGISTER, self.state, drafts, self.context()))
-
-    def act(
-        self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields: Any
-    ) -> list[DomainEvent]:
-        self.clock = at or self.clock
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(POLICY_REGISTER, self.state, command, self.context()))
-
-    def refusal(self, actor: str, action: str, *, comment: str | None = None, **fields: Any) -> str:
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        before = (self.state, len(self.events))
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(POLICY_REGISTER, self.state, command, self.context())
-        assert (self.state, len(self.events)) == before
-        return str(refused.value)
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        return self.append(decide_timers(POLICY_REGISTER, self.state, self.context()))
 
     def review_closed(
         self, outcome: str, published: dict[str, Any] | None, *, review_case: str | None = None, at: datetime
@@ -419,10 +379,10 @@ def test_a_review_started_by_the_register_publishes_a_version_the_register_recor
 
     def record(drafts: list[EventDraft]) -> None:
         nonlocal review_state
-        for draft in drafts:
-            event = provisional_event(review_state, with_schedule(org, draft), clock, len(trail))
-            review_state = evolve_case(POLICY_REVIEW, review_state, event)
-            trail.append(event)
+        context = Context(organisation=org, now=clock)
+        turn = case_runner.commit(POLICY_REVIEW, review_state, drafts, context, case_runner.calendar(org))
+        review_state = turn.state
+        trail.extend(turn.events)
 
     def act(actor: str, action: str, comment: str | None = None, **fields: Any) -> None:
         command = Command(action=action, actor=actor, fields=fields, comment=comment)

@@ -12,7 +12,6 @@ from datetime import timedelta
 from hypothesis import strategies as st
 
 from domain import policy_register
-from domain.case import with_reactions
 from domain.commands import EventDraft
 from domain.policy_register import POLICY_REGISTER, PolicyRegisterState
 from tests.support.case_machine import MACHINE_SETTINGS, ORGANISATIONS, REASON, Answer, CaseMachine
@@ -39,10 +38,10 @@ class PolicyRegisterMachine(CaseMachine):
         case_id = policy_register.register_case_id(instrument)
         self.begin(case_id, lambda context: policy_register.open_register(case_id, instrument, context))
 
-    def outside(self, data: st.DataObject) -> list[EventDraft]:
+    def outside(self, data: st.DataObject) -> list[EventDraft] | None:
         register = self.register
         if register.open_review is None:
-            return []
+            return None
         outcome = data.draw(st.sampled_from(["published", "reaffirmed", "returned"]), label="outcome")
         published = None
         if outcome != "returned":
@@ -56,8 +55,7 @@ class PolicyRegisterMachine(CaseMachine):
                 "reaffirmed": outcome == "reaffirmed",
             }
         context = self.context()
-        decided = POLICY_REGISTER.record_review_outcome(register, register.open_review, outcome, published, context)
-        return with_reactions(POLICY_REGISTER, register, decided, context)
+        return POLICY_REGISTER.record_review_outcome(register, register.open_review, outcome, published, context)
 
 
 TestPolicyRegisterMachine = PolicyRegisterMachine.TestCase

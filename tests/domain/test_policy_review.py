@@ -12,8 +12,7 @@ what and when, and the exact sentence of a refusal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,16 +20,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain import case, policy_review, timed_step
+from domain import policy_review, timed_step
 from domain.board_request import BOARD_DECISION_REQUESTED
-from domain.case import CASE_CLOSED, Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
+from domain.case import CASE_CLOSED, Context
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.policy_review import POLICY_REVIEW, PolicyReviewState
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 EXAMPLE_ORGANISATION = Path(__file__).resolve().parents[2] / "examples" / "organisation.yaml"
 #: A Monday in March 2027: no holiday or closure in any hub that week.
@@ -66,57 +64,14 @@ BOARD = ("board-chair", *(f"board-member-{n}" for n in range(2, 10)))
 # -- the driver: decide, resolve schedules, evolve -------------------------------------------------------------
 
 
-@dataclass
-class Review:
+@dataclass(kw_only=True)
+class Review(CaseRun):
     """One review as its workflow holds it: the state, and the audit trail appended so far."""
 
-    organisation: Organisation
+    decider = POLICY_REVIEW
+
     state: PolicyReviewState
     clock: datetime = MONDAY
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self) -> Context:
-        return Context(organisation=self.organisation, now=self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(self.organisation, draft), self.clock, len(events))
-            self.state = case.evolve(POLICY_REVIEW, self.state, event)
-            events.append(event)
-        self.events += events
-        return events
-
-    def apply(
-        self, decision: Callable[[PolicyReviewState, Context], list[EventDraft]], *, at: datetime | None = None
-    ) -> list[DomainEvent]:
-        """What the runtime does with something other than a person's command (a Board outcome, a joiner)."""
-        self.clock = at or self.clock
-        drafts = decision(self.state, self.context())
-        return self.append(case.with_reactions(POLICY_REVIEW, self.state, drafts, self.context()))
-
-    def act(
-        self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields: Any
-    ) -> list[DomainEvent]:
-        self.clock = at or self.clock
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(POLICY_REVIEW, self.state, command, self.context()))
-
-    def refusal(
-        self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields: Any
-    ) -> str:
-        """The sentence a person reads; the state and the trail stay as they were."""
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        context = Context(organisation=self.organisation, now=at or self.clock)
-        before = (self.state, len(self.events))
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(POLICY_REVIEW, self.state, command, context)
-        assert (self.state, len(self.events)) == before
-        return str(refused.value)
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        return self.append(decide_timers(POLICY_REVIEW, self.state, self.context()))
 
     def board_outcome(self, outcome: str, board_case: str | None = None) -> list[DomainEvent]:
         """What the runtime records when a child Board decision closes."""
@@ -126,12 +81,6 @@ class Review:
                 state, closing, outcome, {"approve": 6, "reject": 1}, context
             )
         )
-
-    def of_type(self, event_type: str) -> list[DomainEvent]:
-        return [event for event in self.events if event.type == event_type]
-
-    def task(self, task_id: str) -> timed_step.Task:
-        return self.state.tasks[task_id]
 
 
 def open_review(

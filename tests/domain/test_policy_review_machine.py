@@ -10,7 +10,6 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from domain import policy_review, timed_step
-from domain.case import with_reactions
 from domain.commands import Command, EventDraft
 from domain.policy_review import POLICY_REVIEW, PolicyReviewState
 from tests.support.case_machine import MACHINE_SETTINGS, ORGANISATIONS, REASON, Answer, CaseMachine
@@ -63,14 +62,13 @@ class PolicyReviewMachine(CaseMachine):
             commands.append(Command(action="reaffirm", actor=task.assignee, comment=REASON))
         return commands
 
-    def outside(self, data: st.DataObject) -> list[EventDraft]:
+    def outside(self, data: st.DataObject) -> list[EventDraft] | None:
         review = self.review
         context = self.context()
         if review.pending_board_case is not None:
             outcome = data.draw(st.sampled_from(["approved", "rejected", "referred_to_meeting", "no_quorum"]))
-            decided = POLICY_REVIEW.record_board_outcome(review, review.pending_board_case, outcome, {}, context)
-            return with_reactions(POLICY_REVIEW, review, decided, context)
-        return with_reactions(POLICY_REVIEW, review, policy_review.add_missing_attestations(review, context), context)
+            return POLICY_REVIEW.record_board_outcome(review, review.pending_board_case, outcome, {}, context)
+        return policy_review.add_missing_attestations(review, context)
 
 
 TestPolicyReviewMachine = PolicyReviewMachine.TestCase

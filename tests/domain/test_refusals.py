@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from domain import policy_review
+from domain import case_runner, policy_review
 from domain.acting import require_known_person
 from domain.board_decision import BOARD_DECISION, BoardDecisionRequest, open_board_decision
 from domain.case import CaseDecider, CaseState, Context, decide_command, state_after
@@ -21,7 +21,6 @@ from domain.commands import Command
 from domain.errors import NotAllowed
 from domain.organisation import Organisation
 from domain.policy_review import POLICY_REVIEW
-from tests.support.schedules import with_schedule
 
 Submit = Callable[..., Any]
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -35,8 +34,7 @@ SMALL_PEOPLE = {
 def run(decider: CaseDecider[Any], state: CaseState, organisation: Organisation, *commands: Command) -> CaseState:
     context = Context(organisation=organisation, now=NOW)
     for command in commands:
-        drafts = [with_schedule(organisation, d) for d in decide_command(decider, state, command, context)]
-        state = state_after(decider, state, drafts, NOW)
+        state = case_runner.run_command(decider, state, command, context, case_runner.calendar(organisation)).state
     return state
 
 

@@ -13,7 +13,7 @@ pytest runs with `--import-mode=importlib`, so this module carries its own small
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,10 +22,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain import case, strategic_plan, timed_step
+from domain import strategic_plan, timed_step
 from domain.board_request import BOARD_DECISION_REQUESTED
-from domain.case import CASE_CLOSED, Context, decide_command, decide_timers, provisional_event
-from domain.commands import Command, EventDraft
+from domain.case import CASE_CLOSED, Context
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
@@ -40,7 +39,7 @@ from domain.strategic_plan import (
     parse_milestones,
     parse_targets,
 )
-from tests.support.schedules import with_schedule
+from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORGANISATION = (ROOT / "examples" / "organisation.yaml").read_text(encoding="utf-8")
@@ -126,55 +125,25 @@ def opened(events: list[DomainEvent]) -> dict[str, dict[str, Any]]:
 # -- the driver ------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class PlanCase:
+@dataclass(kw_only=True)
+class PlanCase(CaseRun):
     """One Strategic Plan as its workflow holds it: the state and the audit trail appended so far."""
+
+    decider = STRATEGIC_PLAN
 
     state: StrategicPlanState
     organisation: Organisation = ORGANISATION
     clock: datetime = OPENED_AT
-    events: list[DomainEvent] = field(default_factory=list)
-
-    def context(self) -> Context:
-        return Context(organisation=self.organisation, now=self.clock)
-
-    def append(self, drafts: list[EventDraft]) -> list[DomainEvent]:
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(self.organisation, draft), self.clock, len(events))
-            self.state = case.evolve(STRATEGIC_PLAN, self.state, event)
-            events.append(event)
-        self.events += events
-        return events
-
-    def act(self, actor: str, action: str, *, at: datetime, comment: str | None = None, **fields: Any) -> list:
-        self.clock = at
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        return self.append(decide_command(STRATEGIC_PLAN, self.state, command, self.context()))
-
-    def refusal(self, actor: str, action: str, *, at: datetime | None = None, comment: str | None = None, **fields):
-        command = Command(action=action, actor=actor, fields=fields, comment=comment)
-        before = self.state
-        context = Context(organisation=self.organisation, now=at or self.clock)
-        with pytest.raises(NotAllowed) as refused:
-            decide_command(STRATEGIC_PLAN, self.state, command, context)
-        assert self.state is before
-        return str(refused.value)
-
-    def fire(self, at: datetime) -> list[DomainEvent]:
-        self.clock = at
-        return self.append(decide_timers(STRATEGIC_PLAN, self.state, self.context()))
 
     def board_outcome(self, outcome: str, *, at: datetime, tally: dict[str, Any] | None = None) -> list:
         """What the runtime records when the child Board vote closes."""
-        self.clock = at
-        context = self.context()
         board_case = self.state.board_cases[-1]
-        decided = STRATEGIC_PLAN.record_board_outcome(self.state, board_case, outcome, tally or {}, context)
-        return self.append(case.with_reactions(STRATEGIC_PLAN, self.state, decided, context))
-
-    def of_type(self, event_type: str) -> list[DomainEvent]:
-        return [event for event in self.events if event.type == event_type]
+        return self.apply(
+            lambda state, context: STRATEGIC_PLAN.record_board_outcome(
+                state, board_case, outcome, tally or {}, context
+            ),
+            at=at,
+        )
 
     # -- the usual road -----------------------------------------------------------------------------------
     def milestone(self, milestone: str, sha: str, *, at: datetime, **more: Any) -> list[DomainEvent]:
@@ -759,8 +728,7 @@ def test_consultation_refusals() -> None:
 
     assert plan.refusal(MEMBER_1, "comment") == "A consultation comment needs its text: give --comment."
     assert plan.refusal(MEMBER_1, "comment", comment="Fine", section="3") == (
-        "Action 'comment' has bad input: field 'section' is not known; the fields of 'comment' are: "
-        "attachment_sha256."
+        "Action 'comment' has bad input: field 'section' is not known; the fields of 'comment' are: attachment_sha256."
     )
     # By the instant, even before the close has been processed.
     assert plan.refusal(MEMBER_1, "comment", at=utc(2027, 7, 30, 15), comment="Just in time?") == (

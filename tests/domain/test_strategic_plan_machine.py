@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from domain import strategic_plan, timed_step
-from domain.case import with_reactions
 from domain.commands import Command, EventDraft
 from domain.strategic_plan import STRATEGIC_PLAN, StrategicPlanState
 from tests.support.case_machine import MACHINE_SETTINGS, ORGANISATIONS, REASON, Answer, CaseMachine
@@ -82,14 +81,13 @@ class StrategicPlanMachine(CaseMachine):
             return command.model_copy(update={"fields": {**DOCUMENT, "milestone": milestone}})
         return command
 
-    def outside(self, data: st.DataObject) -> list[EventDraft]:
+    def outside(self, data: st.DataObject) -> list[EventDraft] | None:
         plan = self.plan
         if plan.stage != "board_vote" or not plan.board_cases:
-            return []
+            return None
         outcome = data.draw(st.sampled_from(["approved", "rejected", "no_quorum", "referred_to_meeting"]))
         context = self.context()
-        decided = STRATEGIC_PLAN.record_board_outcome(plan, plan.board_cases[-1], outcome, {}, context)
-        return with_reactions(STRATEGIC_PLAN, plan, decided, context)
+        return STRATEGIC_PLAN.record_board_outcome(plan, plan.board_cases[-1], outcome, {}, context)
 
 
 TestStrategicPlanMachine = StrategicPlanMachine.TestCase

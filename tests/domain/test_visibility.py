@@ -8,16 +8,14 @@ from typing import Any
 
 import pytest
 
-from domain import case, timed_step
 from domain.action_catalogue import actions_open_to
 from domain.board_decision import BOARD_DECISION, VOTE_CAST, BoardDecisionRequest, open_board_decision
-from domain.case import Context, decide_command, provisional_event
+from domain.case import decide_command
 from domain.commands import Command
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
 from domain.participation import people_named
-from domain.step_schedule import plan_schedule
 from domain.visibility import (
     RESPONDED,
     asks_the_board,
@@ -28,6 +26,7 @@ from domain.visibility import (
     redacted_payload,
     response_detail_visible,
 )
+from tests.support.case_run import CaseRun
 
 LAKES = Path(__file__).with_name("lakes-organisation.yaml")
 OPENED_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -46,13 +45,15 @@ def participants(events: Iterable[DomainEvent]) -> frozenset[str]:
     return frozenset(people)
 
 
-class Procedure:
+class Procedure(CaseRun):
     """A Board procedure as its workflow holds it."""
 
+    decider = BOARD_DECISION
+
     def __init__(self, organisation: Organisation, procedure: str = "vote") -> None:
-        self.organisation = organisation
-        self.state = BOARD_DECISION.initial_state("grant/2027-014/board/1")
-        self.events: list[DomainEvent] = []
+        super().__init__(
+            organisation=organisation, state=BOARD_DECISION.initial_state("grant/2027-014/board/1"), clock=OPENED_AT
+        )
         request = BoardDecisionRequest(
             procedure=procedure,  # type: ignore[arg-type]
             matter="Grant grant/2027-014",
@@ -62,22 +63,8 @@ class Procedure:
         )
         self.append(open_board_decision(self.state.case_id, request, self.context(OPENED_AT)), OPENED_AT)
 
-    def context(self, at: datetime) -> Context:
-        return Context(organisation=self.organisation, now=at)
-
-    def append(self, drafts: list[Any], at: datetime) -> None:
-        for draft in drafts:
-            if draft.type in timed_step.SCHEDULED_EVENTS:
-                request = timed_step.ScheduleRequest.model_validate(draft.payload["schedule_request"])
-                schedule = plan_schedule(self.organisation, request).model_dump(mode="json")
-                draft = draft.model_copy(update={"payload": {**draft.payload, "schedule": schedule}})
-            event = provisional_event(self.state, draft, at, len(self.events))
-            self.state = case.evolve(BOARD_DECISION, self.state, event)
-            self.events.append(event)
-
     def vote(self, member: str, choice: str, at: datetime) -> None:
-        command = Command(action="vote", actor=member, fields={"choice": choice})
-        self.append(decide_command(BOARD_DECISION, self.state, command, self.context(at)), at)
+        self.act(member, "vote", at=at, choice=choice)
 
 
 # -- cases ------------------------------------------------------------------------------------------------------

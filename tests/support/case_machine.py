@@ -13,7 +13,8 @@ After every accepted command (and every batch of timers) it checks two things:
 - the state the workflow holds (evolved from the events as it built them) equals the state the audit trail
   gives (the same events stored as JSON and read back, folded from the initial state), as the projections do.
 
-Step schedules are resolved with `plan_schedule`, as the calendar activity does. `ORGANISATIONS` are the
+Each command, batch of timers and outside decision is one turn of `domain.case_runner`, steps scheduled by the
+calendar as the calendar activity does. `ORGANISATIONS` are the
 example organisation and `tests/domain/organisations/small-secretariat.yaml`, unlike it on purpose.
 """
 
@@ -29,14 +30,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from domain import case, timed_step
-from domain.case import CaseDecider, CaseState, Context, decide_command, decide_timers, provisional_event
+from domain import case_runner, timed_step
+from domain.case import CaseDecider, CaseState, Context, decide_command
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from tests.support.schedules import with_schedule
 
 #: Deterministic in CI, and small enough that every machine together adds seconds to `make test`.
 MACHINE_SETTINGS = settings(
@@ -58,8 +58,6 @@ ORGANISATIONS = (EXAMPLE, SMALL)
 #: A Monday in March 2027.
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 REASON = "recorded for the test"
-
-
 
 
 def as_stored(event: DomainEvent) -> DomainEvent:
@@ -114,12 +112,12 @@ class CaseMachine(RuleBasedStateMachine):
     def begin(self, case_id: str, opening: Callable[[Context], list[EventDraft]]) -> None:
         """Open a case the way the runtime does: the opening's events, with what they cause, from the start."""
         self.state = self.decider.initial_state(case_id)
-        context = self.context()
-        self.record(case.with_reactions(self.decider, self.state, opening(context), context))
+        self.take(self.turn(case_runner.run_decision, lambda state, context: opening(context)))
 
-    def outside(self, data: st.DataObject) -> list[EventDraft]:
-        """Decisions from outside the case (a child's outcome), already with their reactions."""
-        return []
+    def outside(self, data: st.DataObject) -> list[EventDraft] | None:
+        """A decision from outside the case (a child's outcome), None when there is none now; the machine adds
+        what it causes, as the runtime's `apply` does."""
+        return None
 
     def preferred_people(self) -> list[str]:
         """Whom the rules are about: the holders of open steps, the Director and the Chair, and more a process
@@ -152,25 +150,25 @@ class CaseMachine(RuleBasedStateMachine):
         today = self.now.date()
         return today + timedelta(days=data.draw(st.integers(-before, after), label="days from today"))
 
-    def record(self, drafts: list[EventDraft]) -> list[DomainEvent]:
+    def turn(self, run: Callable[..., case_runner.Turn[Any]], *arguments: Any) -> case_runner.Turn[Any]:
+        """One turn of `domain.case_runner` at the machine's instant, steps scheduled by the calendar."""
         assert self.state is not None
-        events = []
-        for draft in drafts:
-            event = provisional_event(self.state, with_schedule(self.organisation, draft), self.now, len(self.events))
-            self.state = case.evolve(self.decider, self.state, event)
-            self.events.append(event)
-            events.append(event)
+        return run(self.decider, self.state, *arguments, self.context(), case_runner.calendar(self.organisation))
+
+    def take(self, turn: case_runner.Turn[Any]) -> list[DomainEvent]:
+        """The turn's events appended and its state held, then checked."""
+        self.state = turn.state
+        self.events += turn.events
         self.check()
-        return events
+        return turn.events
 
     def try_command(self, command: Command) -> bool:
-        assert self.state is not None
         try:
-            drafts = decide_command(self.decider, self.state, command, self.context())
+            turn = self.turn(case_runner.run_command, command)
         except NotAllowed as refusal:
             assert refusal.sentence.strip(), "a refusal is a sentence"
             return False
-        self.record(drafts)
+        self.take(turn)
         return True
 
     # -- rules ----------------------------------------------------------------------------------------------
@@ -246,16 +244,19 @@ class CaseMachine(RuleBasedStateMachine):
     def time_passes(self, data: st.DataObject) -> None:
         assert self.state is not None
         self.now += timedelta(hours=data.draw(st.integers(1, 24 * self.longest_wait_days), label="hours"))
-        drafts = decide_timers(self.decider, self.state, self.context())
-        if drafts:
-            self.record(drafts)
+        turn = self.turn(case_runner.run_timers)
+        if turn.events:
+            self.take(turn)
 
     @precondition(lambda self: self.state is not None and not self.state.closed)
     @rule(data=st.data())
     def decided_elsewhere(self, data: st.DataObject) -> None:
         drafts = self.outside(data)
-        if drafts:
-            self.record(drafts)
+        if drafts is None:
+            return
+        turn = self.turn(case_runner.run_decision, lambda state, context: drafts)
+        if turn.events:
+            self.take(turn)
 
     @precondition(lambda self: self.state is not None and self.state.closed)
     @rule(data=st.data())
@@ -275,8 +276,8 @@ class CaseMachine(RuleBasedStateMachine):
         # Folding is a pure left fold, so the stored events are folded once each, as a projection does.
         if self.stored is None:
             self.stored = self.decider.initial_state(self.state.case_id)
-        for event in self.events[self.stored_count :]:
-            self.stored = case.evolve(self.decider, self.stored, as_stored(event))
+        stored = [as_stored(event) for event in self.events[self.stored_count :]]
+        self.stored = case_runner.fold(self.decider, self.stored, stored)
         self.stored_count = len(self.events)
         assert self.stored == self.state, "the state folded from the stored events differs from the workflow's"
         if self.state.closed:
