@@ -29,24 +29,9 @@ from runtime.logging import LoggingInterceptor
 from runtime.sealing import ContentSealer, sealer_from_settings
 from runtime.settings import Settings
 from store.event_store import EventStore
-from workflows.appraisal import AppraisalCycleWorkflow, AppraisalWorkflow
-from workflows.board_decision import BoardDecisionWorkflow
-from workflows.grant_approval import GrantApprovalWorkflow
-from workflows.instrument_register import InstrumentRegisterWorkflow
-from workflows.plan_cases import AnnualWorkPlanWorkflow, BoardReportWorkflow, StrategicPlanWorkflow
-from workflows.policy_review import PolicyReviewWorkflow
+from workflows.case_kind_workflows import all_workflows
 
-WORKFLOWS: Sequence[type] = (
-    GrantApprovalWorkflow,
-    BoardDecisionWorkflow,
-    InstrumentRegisterWorkflow,
-    PolicyReviewWorkflow,
-    StrategicPlanWorkflow,
-    AnnualWorkPlanWorkflow,
-    BoardReportWorkflow,
-    AppraisalCycleWorkflow,
-    AppraisalWorkflow,
-)
+WORKFLOWS: Sequence[type] = all_workflows()
 
 # The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
 # of re-importing them for every workflow run (which would also break pydantic class identity).

@@ -144,12 +144,13 @@ class Governance(Contender):
         self.cases = 0
 
     async def open(self) -> WorkflowHandle[Any, Any]:
+        from workflows.case_kind_workflows import workflow_for
         from workflows.messages import CaseView, OpenBoardDecision
 
         self.cases += 1
         case_id = f"grant/B-{self.cases}-{uuid.uuid4().hex[:6]}/board/1"
         handle = await self.client.start_workflow(
-            "BoardDecision",
+            workflow_for(case_id).run,
             OpenBoardDecision(
                 case_id=case_id,
                 procedure="vote",

@@ -126,13 +126,15 @@ def launch(
 async def _launch(
     settings: Settings, case_id: str, cycle: int, state: AppraisalCycleState, command: Command
 ) -> ActResult:
+    from workflows.case_kind_workflows import workflow_for
+
     client = await _client_with_worker(settings)
     opening = OpenAppraisalCycle(
         case_id=case_id, cycle=cycle, state=state.model_dump(mode="json") if state.version else None
     )
     try:
         handle = await client.start_workflow(
-            "AppraisalCycle",
+            workflow_for(case_id).run,
             opening,
             id=case_id,
             task_queue=settings.task_queue,

@@ -125,16 +125,18 @@ def submit(
         record_refusal(settings, None, case_id, command, refusal.rule or "unnamed", refusal.sentence)
         fail(refusal.sentence)
     refused_or(refuse_if_exists, settings, case_id, f"Case {case_id} already exists; choose another reference.")
-    state = opened_case(settings, case_id, "GrantApproval", OpenCase(case_id=case_id, command=command))
+    state = opened_case(settings, case_id, OpenCase(case_id=case_id, command=command))
     summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_data(state)}
     text = f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state, organisation))
     _echo(summary, as_json, text)
 
 
-def opened_case(settings: Settings, case_id: str, workflow: str, opening: BaseModel) -> case.CaseState:
+def opened_case(settings: Settings, case_id: str, opening: BaseModel) -> case.CaseState:
     """Start the case's workflow and wait for its opening on the audit trail, or leave with the sentence."""
+    from workflows.case_kind_workflows import workflow_for
+
     try:
-        return asyncio.run(start_case(settings, case_id, workflow, opening))
+        return asyncio.run(start_case(settings, case_id, workflow_for(case_id).run, opening))
     except CommandRefused as refusal:
         fail(refusal.sentence, code=refusal.code)
 

@@ -51,7 +51,7 @@ def start(
         consultation_closes=plan.consultation_closes,
         requested_by=plan.requested_by,
     )
-    state = opened_case(settings, plan.case_id, "StrategicPlanCycle", opening)
+    state = opened_case(settings, plan.case_id, opening)
     _echo({"case": plan.case_id, "stage": state.stage}, as_json, f"Opened {plan.case_id}: stage {state.stage}.")
 
 

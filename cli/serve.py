@@ -42,12 +42,14 @@ def _prepare(settings: Settings) -> tuple[Organisation, EventStore]:
 
 async def start_registers(client: Client, settings: Settings, organisation: Organisation) -> list[str]:
     """One long-lived register per governance instrument; starting one that runs already is a no-op."""
+    from workflows.case_kind_workflows import workflow_for
+
     started = []
     for instrument in organisation.instruments:
         case_id = register_case_id(instrument.id)
         try:
             await client.start_workflow(
-                "InstrumentRegister",
+                workflow_for(case_id).run,
                 OpenRegister(case_id=case_id, instrument=instrument.id),
                 id=case_id,
                 task_queue=settings.task_queue,

@@ -14,6 +14,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -326,7 +327,7 @@ def refuse_if_exists(settings: Settings, case_id: str, sentence: str) -> None:
 
 
 async def start_case(
-    settings: Settings, case_id: str, workflow: str, opening: BaseModel, client: Client | None = None
+    settings: Settings, case_id: str, workflow: Callable[..., Any], opening: BaseModel, client: Client | None = None
 ) -> Any:
     """Start the case's workflow and wait until its opening is on the audit trail (or say why it is not)."""
     refuse_oversized_opening(case_id, opening)

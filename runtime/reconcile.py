@@ -29,21 +29,10 @@ from domain.errors import UnknownCase
 from store.event_store import EventStore
 from store.projections import case_state
 from store.schema import audit_events
+from workflows.case_kind_workflows import all_workflows, workflow_type
 
 #: The workflow types govern runs; others on a shared namespace are not ours to judge.
-CASE_WORKFLOWS = frozenset(
-    {
-        "GrantApproval",
-        "BoardDecision",
-        "InstrumentRegister",
-        "PolicyReview",
-        "StrategicPlanCycle",
-        "AnnualWorkPlan",
-        "BoardReport",
-        "AppraisalCycle",
-        "Appraisal",
-    }
-)
+CASE_WORKFLOWS = frozenset(workflow_type(case_workflow) for case_workflow in all_workflows())
 _ENDED_OUTSIDE = {
     Status.TERMINATED: "terminated",
     Status.TIMED_OUT: "timed out",

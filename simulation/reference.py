@@ -23,21 +23,11 @@ from typing import Any
 
 from domain import cancellation, case, task_management, timed_step
 from domain.case import CaseDecider
-from domain.case_kinds import decider_for
+from domain.case_kinds import case_kinds, decider_for
 from store.models import StoredEvent
 
 #: Each process's case id, as a person writes it, with an example that `decider_for` must resolve to it.
-PROCESSES: tuple[tuple[str, str], ...] = (
-    ("grant/<reference>", "grant/2027-014"),
-    ("<case>/board/<n>", "grant/2027-014/board/1"),
-    ("policy/<instrument>", "policy/charter"),
-    ("policy/<instrument>/review/<n>", "policy/charter/review/1"),
-    ("plan/<first>-<last>", "plan/2028-2032"),
-    ("plan/<first>-<last>/awp/<year>", "plan/2028-2032/awp/2028"),
-    ("plan/<first>-<last>/report/<year>-Q<n> and …/risk/<year>-Q<n>", "plan/2028-2032/report/2028-Q1"),
-    ("appraisal/<year>", "appraisal/2027"),
-    ("appraisal/<year>/<person>", "appraisal/2027/head-of-programmes"),
-)
+PROCESSES: tuple[tuple[str, str], ...] = tuple((kind.id_pattern, kind.example) for kind in case_kinds())
 
 _EVENT_TYPE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
 _SHARED_MODULES: tuple[ModuleType, ...] = (timed_step, case, task_management, cancellation)

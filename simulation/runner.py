@@ -39,6 +39,7 @@ from simulation.scenario import Action, CaseOpening, Scenario, load_application,
 from store.event_store import EventStore
 from store.models import StoredEvent
 from store.projections import all_events, case_state, case_versions
+from workflows.case_kind_workflows import workflow_for
 from workflows.messages import ActResult, CaseView, OpenAppraisalCycle, OpenCase, OpenPlan, OpenRegister
 
 SETTLE_TIMEOUT = 60.0
@@ -246,7 +247,7 @@ class ScenarioRun:
             self.problems.append(f"Case {case_id} could not be opened: {refusal.sentence}")
             return
         await self.client.start_workflow(
-            "GrantApproval",
+            workflow_for(case_id).run,
             OpenCase(case_id=case_id, command=command, clock_offset_seconds=self.offset.total_seconds()),
             id=case_id,
             task_queue=self.task_queue,
@@ -259,7 +260,7 @@ class ScenarioRun:
         plan = opening.plan
         assert plan is not None
         handle = await self.client.start_workflow(
-            "StrategicPlanCycle",
+            workflow_for(plan.case_id).run,
             OpenPlan(
                 case_id=plan.case_id,
                 start_year=plan.start_year,
@@ -279,7 +280,7 @@ class ScenarioRun:
         launch = opening.launch
         assert launch is not None
         handle = await self.client.start_workflow(
-            "AppraisalCycle",
+            workflow_for(launch.case_id).run,
             OpenAppraisalCycle(
                 case_id=launch.case_id, cycle=launch.cycle, clock_offset_seconds=self.offset.total_seconds()
             ),
@@ -333,7 +334,7 @@ class ScenarioRun:
             return
         case_id = register_case_id(opening.instrument)
         await self.client.start_workflow(
-            "InstrumentRegister",
+            workflow_for(case_id).run,
             OpenRegister(
                 case_id=case_id, instrument=opening.instrument, clock_offset_seconds=self.offset.total_seconds()
             ),

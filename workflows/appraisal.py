@@ -11,19 +11,23 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_starter import StartCase
+    from activities.case_starter import CaseStarter, StartCase
     from domain import appraisal, appraisal_cycle
     from domain.appraisal_phases import PhaseDates
-    from domain.commands import Command
     from domain.events import DomainEvent
+    from workflows.case_kind_workflows import workflow_for, workflow_type
     from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
-    from workflows.messages import ActResult, CaseView, OpenAppraisal, OpenAppraisalCycle
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.messages import CaseView, OpenAppraisal, OpenAppraisalCycle
 
 
 @workflow.defn(name="AppraisalCycle")
-class AppraisalCycleWorkflow:
+class AppraisalCycleWorkflow(CaseWorkflow):
     """Records each launch, then opens the appraisals it adds (idempotently, as independent cases: a cycle's
     appraisals outlive nothing of it, and each has its own history)."""
+
+    # A launch may arrive with the workflow's start, before the organisation is loaded.
+    commands_wait_for_opening = True
 
     @workflow.init
     def __init__(self, opening: OpenAppraisalCycle) -> None:
@@ -60,33 +64,21 @@ class AppraisalCycleWorkflow:
                     launched_by=event.actor,
                     clock_offset_seconds=self.clock_offset_seconds,
                 )
-                await workflow.execute_activity(
-                    "start_case",
-                    StartCase(workflow="Appraisal", case_id=case_id, opening=opening.model_dump(mode="json")),
+                await workflow.execute_activity_method(
+                    CaseStarter.start_case,
+                    StartCase(
+                        workflow=workflow_type(workflow_for(case_id)),
+                        case_id=case_id,
+                        opening=opening.model_dump(mode="json"),
+                    ),
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=STORE_RETRY,
-                    result_type=bool,
                 )
                 self.runtime.children.append(case_id)
 
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        # A launch may arrive with the workflow's start, before the organisation is loaded.
-        await workflow.wait_condition(lambda: self.runtime.organisation is not None)
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        if self.runtime.organisation is not None:
-            self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
-        return self.runtime.view()
-
 
 @workflow.defn(name="Appraisal")
-class AppraisalWorkflow:
+class AppraisalWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenAppraisal) -> None:
         decider = appraisal.APPRAISAL
@@ -103,16 +95,4 @@ class AppraisalWorkflow:
             )
         )
         await self.runtime.run_until_closed()
-        return self.runtime.view()
-
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
         return self.runtime.view()

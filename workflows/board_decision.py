@@ -9,15 +9,16 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.organisation import OrganisationActivities
     from domain import board_decision
-    from domain.commands import Command
-    from domain.timed_step import ScheduleRequest, TaskSchedule
+    from domain.board_close import close_request
     from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
-    from workflows.messages import ActResult, CaseView, OpenBoardDecision
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.messages import CaseView, OpenBoardDecision
 
 
 @workflow.defn(name="BoardDecision")
-class BoardDecisionWorkflow:
+class BoardDecisionWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenBoardDecision) -> None:
         decider = board_decision.BOARD_DECISION
@@ -29,14 +30,11 @@ class BoardDecisionWorkflow:
         runtime = self.runtime
         await runtime.load_organisation()
         assert runtime.organisation is not None
-        kind = "no_objection" if opening.procedure == "no_objection" else "board_vote"
-        # The close of the procedure is a recorded instant, counted in the Chair's calendar like any step.
-        [close] = await workflow.execute_activity(
-            "plan_schedules",
-            [ScheduleRequest(assignee=runtime.organisation.board.chair, kind=kind, opened_at=runtime.now())],
+        [close] = await workflow.execute_activity_method(
+            OrganisationActivities.plan_schedules,
+            [close_request(opening.procedure, runtime.organisation, runtime.now())],
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=STORE_RETRY,
-            result_type=list[TaskSchedule],
         )
         request = board_decision.BoardDecisionRequest(
             procedure=opening.procedure,
@@ -49,15 +47,3 @@ class BoardDecisionWorkflow:
         await runtime.apply(lambda state, context: board_decision.open_board_decision(state.case_id, request, context))
         await runtime.run_until_closed()
         return runtime.view()
-
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
-        return self.runtime.view()

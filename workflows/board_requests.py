@@ -10,8 +10,9 @@ from temporalio.common import WorkflowIDReusePolicy
 with workflow.unsafe.imports_passed_through():
     from domain.board_request import BOARD_DECISION_REQUESTED
     from domain.events import DomainEvent
+    from workflows.board_decision import BoardDecisionWorkflow
     from workflows.case_runtime import CaseRuntime
-    from workflows.messages import CaseView, OpenBoardDecision
+    from workflows.messages import OpenBoardDecision
 
 # A Board decision that never closes is a bug, not a governance state: the child is bounded.
 BOARD_DECISION_TIMEOUT = timedelta(days=400)
@@ -38,7 +39,7 @@ class BoardRequests:
         board_case = request.payload["board_case"]
         runtime.children.append(board_case)
         outcome = await workflow.execute_child_workflow(
-            "BoardDecision",
+            BoardDecisionWorkflow.run,
             OpenBoardDecision(
                 case_id=board_case,
                 procedure=request.payload["procedure"],
@@ -51,7 +52,6 @@ class BoardRequests:
             id=board_case,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             execution_timeout=BOARD_DECISION_TIMEOUT,
-            result_type=CaseView,
         )
         decider = runtime.decider
         await runtime.apply(

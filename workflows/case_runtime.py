@@ -16,9 +16,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.audit import AppendReceipt, AppendRequest
-    from domain import cancellation, case, case_runner, timed_step, undeliverable
+    from activities.audit import AppendRequest, AuditActivities
+    from activities.notify import NotifyActivities
+    from activities.organisation import OrganisationActivities
+    from domain import cancellation, case, case_runner, undeliverable
     from domain.case import CaseDecider, Context, State
+    from domain.case_kinds import kind_of
     from domain.commands import SYSTEM_CHANNEL, TIMER_CHANNEL, Channel, Command, EventDraft
     from domain.errors import NotAllowed
     from domain.events import DomainEvent
@@ -33,6 +36,8 @@ RECORD_TIMEOUT = timedelta(seconds=30)
 # a few minutes of mail coming back. The activity itself gives up after GOVERN_NOTICE_GIVE_UP_HOURS.
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=3))
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# The search attributes a case kind may contribute (`domain.case_kinds.CaseKind.search_values`), by plain name.
+CONTRIBUTED_ATTRIBUTES = {"amount_usd": search_attributes.AMOUNT_USD}
 
 
 Workflow = TypeVar("Workflow")
@@ -65,6 +70,7 @@ class CaseRuntime(Generic[State]):
     def __init__(self, decider: CaseDecider[State], state: State, clock_offset_seconds: float = 0.0) -> None:
         self.decider = decider
         self.state = state
+        self.case_kind = kind_of(state.case_id)
         self.organisation: Organisation | None = None
         self.clock_offset = timedelta(seconds=clock_offset_seconds)
         self._lock = asyncio.Lock()
@@ -87,11 +93,10 @@ class CaseRuntime(Generic[State]):
         return Context.model_construct(organisation=self.organisation, now=self.now())
 
     async def load_organisation(self) -> None:
-        self.organisation = await workflow.execute_activity(
-            "organisation_snapshot",
+        self.organisation = await workflow.execute_activity_method(
+            OrganisationActivities.organisation_snapshot,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=STORE_RETRY,
-            result_type=Organisation,
         )
 
     # -- commands ---------------------------------------------------------------------------------------------
@@ -172,8 +177,8 @@ class CaseRuntime(Generic[State]):
 
     async def _append(self, events: list[DomainEvent]) -> None:
         info = workflow.info()
-        await workflow.execute_activity(
-            "record_events",
+        await workflow.execute_activity_method(
+            AuditActivities.record_events,
             AppendRequest(
                 stream_id=self.state.case_id,
                 expected_version=self.state.version,
@@ -183,7 +188,6 @@ class CaseRuntime(Generic[State]):
             ),
             start_to_close_timeout=RECORD_TIMEOUT,
             retry_policy=STORE_RETRY,
-            result_type=AppendReceipt,
         )
 
     async def _committed(self, events: list[DomainEvent]) -> list[DomainEvent]:
@@ -202,18 +206,17 @@ class CaseRuntime(Generic[State]):
         wanted = case_runner.awaiting_schedule(drafts)
         if not wanted:
             return drafts
-        schedules = await workflow.execute_activity(
-            "plan_schedules",
+        schedules = await workflow.execute_activity_method(
+            OrganisationActivities.plan_schedules,
             case_runner.schedule_requests(drafts, wanted),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=STORE_RETRY,
-            result_type=list[timed_step.TaskSchedule],
         )
         return case_runner.scheduled(drafts, wanted, schedules)
 
     def _send(self, notice: Notice) -> None:
-        delivery = workflow.start_activity(
-            "send_notice", notice, start_to_close_timeout=timedelta(minutes=2), retry_policy=NOTICE_RETRY
+        delivery = workflow.start_activity_method(
+            NotifyActivities.send_notice, notice, start_to_close_timeout=timedelta(minutes=2), retry_policy=NOTICE_RETRY
         )
         self._notices.append(asyncio.create_task(self._delivered(delivery, notice)))
 
@@ -245,9 +248,8 @@ class CaseRuntime(Generic[State]):
             search_attributes.STAGE.value_set(self.state.stage),
             search_attributes.ASSIGNEE.value_set(sorted({task.assignee for task in self.state.tasks.values()})),
         ]
-        amount = getattr(self.state, "amount_usd", None)
-        if amount is not None:
-            updates.append(search_attributes.AMOUNT_USD.value_set(float(amount)))
+        for name, value in self.case_kind.search_values(self.state).items():
+            updates.append(CONTRIBUTED_ATTRIBUTES[name].value_set(value))
         if due or wake:
             updates.append(search_attributes.NEXT_DUE.value_set(min(due) if due else wake))
         else:

@@ -4,14 +4,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import grant
-    from domain.commands import Command
     from workflows.board_requests import BoardRequests
     from workflows.case_runtime import CaseRuntime, records_cancellation
-    from workflows.messages import ActResult, CaseView, OpenCase
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.messages import CaseView, OpenCase
 
 
 @workflow.defn(name="GrantApproval")
-class GrantApprovalWorkflow:
+class GrantApprovalWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenCase) -> None:
         self.runtime = CaseRuntime(
@@ -24,16 +24,4 @@ class GrantApprovalWorkflow:
     async def run(self, opening: OpenCase) -> CaseView:
         await self.runtime.open(opening.command)
         await self.runtime.run_until_closed()
-        return self.runtime.view()
-
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
         return self.runtime.view()

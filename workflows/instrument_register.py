@@ -12,15 +12,16 @@ from temporalio.common import WorkflowIDReusePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import policy_register
-    from domain.commands import Command
     from workflows.case_runtime import CaseRuntime, records_cancellation
-    from workflows.messages import ActResult, CaseView, OpenPolicyReview, OpenRegister
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.messages import OpenPolicyReview, OpenRegister
+    from workflows.policy_review import PolicyReviewWorkflow
 
 REVIEW_TIMEOUT = timedelta(days=730)
 
 
 @workflow.defn(name="InstrumentRegister")
-class InstrumentRegisterWorkflow:
+class InstrumentRegisterWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenRegister) -> None:
         decider = policy_register.POLICY_REGISTER
@@ -45,8 +46,7 @@ class InstrumentRegisterWorkflow:
             return
         await self._review(opening)
         await runtime.drain_notices()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
+        await self.continue_as_new_when_idle(
             OpenRegister(
                 case_id=opening.case_id,
                 instrument=opening.instrument,
@@ -62,7 +62,7 @@ class InstrumentRegisterWorkflow:
         assert review_case is not None
         runtime.children.append(review_case)
         view = await workflow.execute_child_workflow(
-            "PolicyReview",
+            PolicyReviewWorkflow.run,
             OpenPolicyReview(
                 case_id=review_case,
                 instrument=opening.instrument,
@@ -76,7 +76,6 @@ class InstrumentRegisterWorkflow:
             id=review_case,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             execution_timeout=REVIEW_TIMEOUT,
-            result_type=CaseView,
         )
         published = view.summary.get("published")
         await runtime.apply(
@@ -84,15 +83,3 @@ class InstrumentRegisterWorkflow:
                 state, review_case, view.outcome or "ended", published, context
             )
         )
-
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
-        return self.runtime.view()

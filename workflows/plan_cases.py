@@ -7,35 +7,21 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_starter import StartCase
+    from activities.case_starter import CaseStarter, StartCase
     from domain import annual_work_plan, board_report, strategic_plan
-    from domain.commands import Command
     from domain.plan_implementation import openings_for_year
+    from domain.plan_years import report_targets, year_to_open
     from workflows.board_requests import BoardRequests
+    from workflows.case_kind_workflows import workflow_for, workflow_type
     from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
-    from workflows.messages import ActResult, CaseView, OpenPlan, OpenPlanCase
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.messages import CaseView, OpenPlan, OpenPlanCase
 
 CASE_TIMEOUT = timedelta(days=800)
 
 
-class _CaseHandlers:
-    runtime: CaseRuntime
-
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
-        return self.runtime.view()
-
-
 @workflow.defn(name="AnnualWorkPlan")
-class AnnualWorkPlanWorkflow(_CaseHandlers):
+class AnnualWorkPlanWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenPlanCase) -> None:
         decider = annual_work_plan.ANNUAL_WORK_PLAN
@@ -60,7 +46,7 @@ class AnnualWorkPlanWorkflow(_CaseHandlers):
 
 
 @workflow.defn(name="BoardReport")
-class BoardReportWorkflow(_CaseHandlers):
+class BoardReportWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenPlanCase) -> None:
         decider = board_report.BOARD_REPORT
@@ -75,7 +61,7 @@ class BoardReportWorkflow(_CaseHandlers):
                 state.case_id,
                 requested_by=opening.requested_by,
                 context=context,
-                targets=opening.targets if opening.kind == "progress" else (),
+                targets=report_targets(opening.kind, opening.targets),
             )
         )
         await self.runtime.run_until_closed()
@@ -83,7 +69,7 @@ class BoardReportWorkflow(_CaseHandlers):
 
 
 @workflow.defn(name="StrategicPlanCycle")
-class StrategicPlanWorkflow(_CaseHandlers):
+class StrategicPlanWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenPlan) -> None:
         decider = strategic_plan.STRATEGIC_PLAN
@@ -113,14 +99,11 @@ class StrategicPlanWorkflow(_CaseHandlers):
                 )
             )
         await runtime.run_until_closed()
-        if runtime.state.outcome != "published":
-            return
-        year = opening.next_year or opening.start_year
-        if year > opening.end_year:
+        year = year_to_open(runtime.state, opening.start_year, opening.end_year, opening.next_year)
+        if year is None:
             return
         await self._open_year(opening, year)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
+        await self.continue_as_new_when_idle(
             opening.model_copy(update={"state": runtime.state.model_dump(mode="json"), "next_year": year + 1})
         )
 
@@ -144,14 +127,13 @@ class StrategicPlanWorkflow(_CaseHandlers):
                 targets=targets,
                 clock_offset_seconds=opening.clock_offset_seconds,
             )
-            await workflow.execute_activity(
-                "start_case",
+            await workflow.execute_activity_method(
+                CaseStarter.start_case,
                 StartCase(
-                    workflow="AnnualWorkPlan" if planned.kind == "awp" else "BoardReport",
+                    workflow=workflow_type(workflow_for(planned.case_id)),
                     case_id=planned.case_id,
                     opening=case_opening.model_dump(mode="json"),
                 ),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=STORE_RETRY,
-                result_type=bool,
             )

@@ -7,16 +7,17 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import policy_review
-    from domain.commands import Command
+    from domain.review_reason import review_reason
     from workflows.board_requests import BoardRequests
     from workflows.case_runtime import CaseRuntime, records_cancellation
-    from workflows.messages import ActResult, CaseView, OpenPolicyReview
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.messages import CaseView, OpenPolicyReview
 
 LATE_JOINER_CHECK = timedelta(days=1)
 
 
 @workflow.defn(name="PolicyReview")
-class PolicyReviewWorkflow:
+class PolicyReviewWorkflow(CaseWorkflow):
     @workflow.init
     def __init__(self, opening: OpenPolicyReview) -> None:
         decider = policy_review.POLICY_REVIEW
@@ -31,7 +32,7 @@ class PolicyReviewWorkflow:
             lambda state, context: policy_review.open_policy_review(
                 state.case_id,
                 opening.instrument,
-                "early" if opening.reason == "early" else "due",
+                review_reason(opening.reason),
                 opening.requested_by,
                 context,
                 current_version=opening.current_version,
@@ -55,15 +56,3 @@ class PolicyReviewWorkflow:
                 return
             await runtime.load_organisation()
             await runtime.apply(lambda state, context: policy_review.add_missing_attestations(state, context))
-
-    @workflow.update(name="act")
-    async def act(self, command: Command) -> ActResult:
-        return await self.runtime.handle(command)
-
-    @act.validator
-    def validate_act(self, command: Command) -> None:
-        self.runtime.validate(command)
-
-    @workflow.query(name="view")
-    def view(self) -> CaseView:
-        return self.runtime.view()
