@@ -18,11 +18,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
+from domain.calendar_months import add_months
 from domain.case import CaseState, Context, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.organisation import Instrument, OrganisationLookupError, add_months
+from domain.organisation import Instrument, OrganisationLookupError
 from domain.policy_review import review_case_id
 from domain.working_days import local_instant, zone_for
 
