@@ -42,9 +42,12 @@ from domain.board_request import (
 )
 from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
+from domain.document_hash import Sha256
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.strategic_plan import DUE_LOCAL_TIME, Sha256, due_instant, listing, plan_years, split_ids
+from domain.instants import as_instant
+from domain.strategic_plan import DUE_LOCAL_TIME, listing, plan_years, split_ids
+from domain.working_days import due_instant
 
 KIND = "annual_work_plan"
 DEFAULT_DRAFT_WEEKS_BEFORE = 8
@@ -152,8 +155,9 @@ def open_annual_work_plan(
     approval_due_on = starts_on - timedelta(days=1)
     director = organisation.director().id
     chair = organisation.board.chair
-    draft_due_at = due_instant(organisation, director, draft_due_on)
-    approval_due_at = due_instant(organisation, chair, approval_due_on)  # nominal: 'before the fiscal year'
+    draft_due_at = due_instant(organisation, director, draft_due_on, DUE_LOCAL_TIME)
+    # nominal: 'before the fiscal year'
+    approval_due_at = due_instant(organisation, chair, approval_due_on, DUE_LOCAL_TIME)
     opened = EventDraft(
         type=OPENED,
         actor=requested_by,
@@ -450,8 +454,8 @@ class AnnualWorkPlanDecider:
                 "plan_case": p["plan_case"],
                 "fiscal_year": p["fiscal_year"],
                 "fiscal_year_starts_on": date.fromisoformat(p["fiscal_year_starts_on"]),
-                "draft_due_at": _instant(p["draft_due_at"]),
-                "approval_due_at": _instant(p["approval_due_at"]),
+                "draft_due_at": as_instant(p["draft_due_at"]),
+                "approval_due_at": as_instant(p["approval_due_at"]),
                 "plan_targets": tuple(p["plan_targets"]),
                 "requester": p["requested_by"] if p["requested_by"] != SYSTEM_ACTOR else None,
                 "stage": "drafting",
@@ -480,7 +484,7 @@ class AnnualWorkPlanDecider:
             update = {"approved_reference": p["reference"]}
         elif t == timed_step.TASK_OPENED and p["task_id"] == DRAFT_TASK and state.draft_version == 0:
             if p.get("schedule"):  # the first draft's deadline, as the calendar fixed it
-                update = {"draft_due_at": _instant(p["schedule"]["due_at"])}
+                update = {"draft_due_at": as_instant(p["schedule"]["due_at"])}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: AnnualWorkPlanState) -> dict[str, Any]:
@@ -497,10 +501,6 @@ class AnnualWorkPlanDecider:
             "board_cases": list(state.board_cases),
             "approved_by": state.approved_reference,
         }
-
-
-def _instant(value: str | datetime) -> datetime:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _approval_due_on(state: AnnualWorkPlanState, context: Context) -> date:

@@ -56,6 +56,7 @@ from domain.case import CaseState, Context, close_case, state_after
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
+from domain.instants import as_instant
 from domain.organisation import Board
 from domain.suggestions import did_you_mean
 
@@ -703,7 +704,7 @@ class BoardDecisionDecider:
                     "matter": payload["matter"],
                     "parent_case": payload["parent_case"],
                     "requester": payload["requested_by"],
-                    "closes_at": _instant(payload["closes_at"]),
+                    "closes_at": as_instant(payload["closes_at"]),
                     "rules": _rules_from(payload),
                     "stage": STAGE_OPEN[procedure],
                 }
@@ -747,10 +748,6 @@ class BoardDecisionDecider:
             "outcome": state.outcome,
             "closed_early": state.closed_early,
         }
-
-
-def _instant(value: str | datetime) -> datetime:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 BOARD_DECISION = BoardDecisionDecider()

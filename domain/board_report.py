@@ -31,14 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.calendar_months import add_months
 from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
+from domain.document_hash import Sha256
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.organisation import add_months
 from domain.strategic_plan import (
     PlanFormatError,
-    Sha256,
     listing,
     plan_years,
     split_entries,

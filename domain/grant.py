@@ -27,10 +27,10 @@ from domain.board_request import (
 )
 from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
-from domain.delegation_of_authority import authorised_roles, role_title
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.grant_application import GrantApplication
+from domain.organisation import authorised_roles, role_title
 
 KIND = "grant"
 REVIEWERS_NEEDED = 2
@@ -1307,8 +1307,7 @@ class GrantDecider:
         elif task.kind == "screening":
             if person == state.requester:
                 raise NotAllowed(
-                    f"{_name(context, person)} submitted this application and cannot screen it (separation of "
-                    "duties).",
+                    f"{_name(context, person)} submitted this application and cannot screen it (separation of duties).",
                     rule="separation-of-duties",
                 )
             if not context.organisation.has_role(person, "programme_officer"):

@@ -18,13 +18,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
+from domain.calendar_months import add_months
 from domain.case import CaseState, Context, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.organisation import Instrument, OrganisationLookupError, add_months
+from domain.organisation import Instrument, OrganisationLookupError
 from domain.policy_review import review_case_id
-from domain.working_days import local_instant, zone_for
+from domain.working_days import due_instant
 
 KIND = "policy_register"
 
@@ -109,7 +110,7 @@ def _instrument(context: Context, instrument_id: str) -> Instrument:
 
 
 def _due_at(context: Context, owner: str, next_review_on: date) -> datetime:
-    return local_instant(next_review_on, REVIEW_DUE_TIME, zone_for(context.organisation, owner))
+    return due_instant(context.organisation, owner, next_review_on, REVIEW_DUE_TIME)
 
 
 def _due_task(

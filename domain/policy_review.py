@@ -37,11 +37,12 @@ from domain.board_request import (
     meeting_referral_task,
     request_board_decision,
 )
+from domain.calendar_months import add_months
 from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.organisation import OrganisationLookupError, add_months
+from domain.organisation import OrganisationLookupError
 
 KIND = "policy_review"
 

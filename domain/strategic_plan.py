@@ -30,10 +30,9 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain import timed_step
 from domain.acting import require_known_person
@@ -48,10 +47,12 @@ from domain.board_request import (
 )
 from domain.case import CaseState, Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
+from domain.document_hash import Sha256
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
+from domain.instants import as_instant
 from domain.organisation import Organisation
-from domain.working_days import local_instant, zone_for
+from domain.working_days import due_instant, local_text, zone_for
 
 KIND = "strategic_plan"
 
@@ -105,7 +106,6 @@ CHAIR_TASKS = frozenset({BOARD_REVIEW_TASK, MEETING_TASK})
 
 _PLAN_CASE = re.compile(r"^plan/(\d{4})-(\d{4})$")
 _ENTRY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 # -- shared by the plan's cases (Annual Work Plans and Board reports import these) ---------------------------
@@ -127,27 +127,6 @@ def plan_period_bounds(organisation: Organisation, first_year: int, last_year: i
         organisation.fiscal_year_start_in(first_year),
         organisation.fiscal_year_start_in(last_year + 1) - timedelta(days=1),
     )
-
-
-def due_instant(organisation: Organisation, person: str, day: date, at: time = DUE_LOCAL_TIME) -> datetime:
-    """A fixed deadline: `at` on `day` in the person's time zone, as a UTC instant."""
-    return local_instant(day, at, zone_for(organisation, person))
-
-
-def local_text(organisation: Organisation, person: str, instant: datetime) -> str:
-    """'2027-06-30 17:00 Europe/Brussels': an instant as the person reads it."""
-    zone = organisation.person(person).time_zone
-    return f"{instant.astimezone(zone_for(organisation, person)).strftime('%Y-%m-%d %H:%M')} {zone}"
-
-
-def _check_sha256(value: str) -> str:
-    value = value.strip().lower()
-    if not _SHA256.match(value):
-        raise PydanticCustomError("sha256", "must be the 64 hexadecimal digits of the document's SHA-256 hash")
-    return value
-
-
-Sha256 = Annotated[str, AfterValidator(_check_sha256)]
 
 
 def split_entries(text: str) -> list[str]:
@@ -460,9 +439,9 @@ def open_strategic_plan(
         )
     director = organisation.director().id
     due_at = {
-        CONCEPT_NOTE: due_instant(organisation, director, due.concept_note_due),
-        CONSULTATION_DRAFT: due_instant(organisation, director, due.consultation_draft_due),
-        FINAL_DRAFT: due_instant(organisation, director, due.final_draft_due),
+        CONCEPT_NOTE: due_instant(organisation, director, due.concept_note_due, DUE_LOCAL_TIME),
+        CONSULTATION_DRAFT: due_instant(organisation, director, due.consultation_draft_due, DUE_LOCAL_TIME),
+        FINAL_DRAFT: due_instant(organisation, director, due.final_draft_due, DUE_LOCAL_TIME),
     }
     if due_at[CONCEPT_NOTE] <= context.now:
         raise NotAllowed(
@@ -572,12 +551,12 @@ class StrategicPlanDecider:
             task = self._final_draft_step(state, context)
         else:
             task = state.open_step(
-            MILESTONE_TASKS[milestone],
-            f"submit the {name}",
-            str(state.title),
-            context,
-            when="the drafting milestones come in order, each once: concept note, consultation draft, final draft",
-        )
+                MILESTONE_TASKS[milestone],
+                f"submit the {name}",
+                str(state.title),
+                context,
+                when="the drafting milestones come in order, each once: concept note, consultation draft, final draft",
+            )
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {name} of the {state.title}")
         version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
         submitted = EventDraft(
@@ -649,7 +628,7 @@ class StrategicPlanDecider:
         organisation = context.organisation
         closes_on = fields.consultation_closes or state.consultation_closes_on
         assert closes_on is not None and state.period is not None
-        closes_at = due_instant(organisation, director, closes_on)
+        closes_at = due_instant(organisation, director, closes_on, DUE_LOCAL_TIME)
         if closes_at <= context.now:
             if fields.consultation_closes is not None:
                 when = local_text(organisation, director, closes_at)
@@ -1103,7 +1082,7 @@ class StrategicPlanDecider:
                 "period": p["period"],
                 "first_year": p["period_start_year"],
                 "last_year": p["period_end_year"],
-                "milestones_due": {name: _instant(value) for name, value in p["milestones_due"].items()},
+                "milestones_due": {name: as_instant(value) for name, value in p["milestones_due"].items()},
                 "milestone_dates": {
                     name: date.fromisoformat(day) for name, day in p.get("milestone_dates", {}).items()
                 },
@@ -1127,7 +1106,7 @@ class StrategicPlanDecider:
         elif t == CONSULTATION_OPENED:
             update = {
                 "consultation_opened": True,
-                "consultation_closes_at": _instant(p["closes_at"]),
+                "consultation_closes_at": as_instant(p["closes_at"]),
                 "consultation_members": tuple(p["members"]),
                 "stage": "consultation",
             }
@@ -1168,9 +1147,9 @@ class StrategicPlanDecider:
         if t == timed_step.TASK_OPENED and p["task_id"] in _MILESTONE_OF_TASK and p.get("schedule"):
             # The deadline as the calendar fixed it (a milestone date on a weekend is due the working day before).
             milestone = _MILESTONE_OF_TASK[p["task_id"]]
-            update["milestones_due"] = {**state.milestones_due, milestone: _instant(p["schedule"]["due_at"])}
+            update["milestones_due"] = {**state.milestones_due, milestone: as_instant(p["schedule"]["due_at"])}
         if t == timed_step.DEADLINE_EXTENDED and p["task_id"] == WINDOW_TASK and p.get("schedule"):
-            update["consultation_closes_at"] = _instant(p["schedule"]["due_at"])
+            update["consultation_closes_at"] = as_instant(p["schedule"]["due_at"])
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: StrategicPlanState) -> dict[str, Any]:
@@ -1203,10 +1182,6 @@ class StrategicPlanDecider:
             "targets": [target.model_dump(mode="json") for target in state.targets],
             "plan_milestones": [milestone.model_dump(mode="json") for milestone in state.plan_milestones],
         }
-
-
-def _instant(value: str | datetime) -> datetime:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 _HANDLERS = {

@@ -33,9 +33,11 @@ __all__ = [
     "calendar_for",
     "due_at",
     "due_day",
+    "due_instant",
     "fixed_due_day",
     "escalation_instants",
     "local_instant",
+    "local_text",
     "reminder_instants",
     "schedule_step",
     "zone",
@@ -334,3 +336,14 @@ def calendar_for(organisation: Organisation, person_id: str) -> HubCalendar:
 def zone_for(organisation: Organisation, person_id: str) -> tzinfo:
     """The person's IANA time zone, in which their deadlines and reminders are set."""
     return ZoneInfo(organisation.person(person_id).time_zone)
+
+
+def due_instant(organisation: Organisation, person: str, day: date, at: time) -> datetime:
+    """A fixed deadline: `at` on `day` in the person's time zone, as a UTC instant."""
+    return local_instant(day, at, zone_for(organisation, person))
+
+
+def local_text(organisation: Organisation, person: str, instant: datetime) -> str:
+    """'2027-06-30 17:00 Europe/Brussels': an instant as the person reads it."""
+    zone = organisation.person(person).time_zone
+    return f"{instant.astimezone(zone_for(organisation, person)).strftime('%Y-%m-%d %H:%M')} {zone}"
