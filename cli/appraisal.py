@@ -19,7 +19,8 @@ from cli.cases import _client_with_worker, _echo, load_org, open_store, refused_
 from cli.context import fail, settings_of
 from domain import case
 from domain.appraisal import AppraisalState, phase_status
-from domain.appraisal_cycle import APPRAISAL_CYCLE, LAUNCHED, AppraisalCycleState, cycle_case_id
+from domain.appraisal_cycle import APPRAISAL_CYCLE, AppraisalCycleState, cycle_case_id
+from domain.appraisal_cycle_events import APPRAISAL_CYCLE_EVENTS, AppraisalsLaunched
 from domain.appraisal_phases import PHASES
 from domain.case import Context
 from domain.commands import Command
@@ -147,13 +148,9 @@ async def _launch(
 
 def _last_launch(store: EventStore, case_id: str, result: ActResult) -> dict[str, Any]:
     for event in reversed(store.read_stream(case_id)):
-        if event.type == LAUNCHED:
-            payload = event.payload
-            return {
-                "cases": payload["cases"],
-                "already_in_cycle": payload["already_in_cycle"],
-                "skipped": payload["skipped"],
-            }
+        launch = APPRAISAL_CYCLE_EVENTS.parse(event)
+        if isinstance(launch, AppraisalsLaunched):
+            return launch.model_dump(mode="json", include={"cases", "already_in_cycle", "skipped"})
     fail(f"The launch was accepted ({', '.join(result.events)}) but is not on the audit trail; check the worker.")
 
 

@@ -7,13 +7,12 @@ stamps into every payload after the decider (`channel`, and `sealed` where the s
 as extra keys, so a stored event parses and dumps back to the very dict it was read from.
 """
 
-from collections.abc import Iterable
-from typing import Annotated, Any, Generic, TypeVar, Union
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Generic, Protocol, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.commands import EventDraft
-from domain.events import DomainEvent
 
 
 def omitted_when_none(default: Any = None, **kwargs: Any) -> Any:
@@ -56,6 +55,16 @@ class EventPayload(BaseModel):
 Event = TypeVar("Event", bound=EventPayload)
 
 
+class Recorded(Protocol):
+    """An event as the parse reads it: a `DomainEvent`, a stored event, or a decider's `EventDraft`."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
 class EventFamily(Generic[Event]):
     """The events of one process: a discriminated union on `type`, and the parse from a stored event."""
 
@@ -68,7 +77,7 @@ class EventFamily(Generic[Event]):
     def types(self) -> Iterable[str]:
         return self.models.keys()
 
-    def parse(self, event: DomainEvent | EventDraft) -> Event | None:
+    def parse(self, event: Recorded) -> Event | None:
         """The event's payload as its typed model, or None for an event not of this process (a step's, the
         case's close): those are the shared rules' to read."""
         if event.type not in self.models:

@@ -49,9 +49,10 @@ class AppraisalCycleWorkflow:
         state = self.runtime.state
         assert state.phases is not None and state.cycle is not None
         for event in events:
-            if event.type != appraisal_cycle.LAUNCHED:
+            launch = appraisal_cycle.APPRAISAL_CYCLE_EVENTS.parse(event)
+            if not isinstance(launch, appraisal_cycle.AppraisalsLaunched):
                 continue
-            for person, case_id in zip(event.payload["people"], event.payload["cases"], strict=True):
+            for person, case_id in zip(launch.people, launch.cases, strict=True):
                 opening = OpenAppraisal(
                     case_id=case_id,
                     cycle=state.cycle,
