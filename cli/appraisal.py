@@ -26,6 +26,7 @@ from domain.case import Context
 from domain.commands import Command
 from domain.errors import NotAllowed
 from runtime import case_commands
+from runtime.opening_wait import act_once_opened
 from runtime.settings import Settings
 from store.event_store import EventStore
 from store.projections import case_state
@@ -139,7 +140,7 @@ async def _launch(
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        return await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=60))
+        return await act_once_opened(handle, command, rpc_timeout=timedelta(seconds=60))
     except WorkflowUpdateFailedError as error:
         fail(getattr(error.cause, "message", None) or str(error))
     except RPCError as error:

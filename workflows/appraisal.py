@@ -20,6 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import ActResult, CaseView, OpenAppraisal, OpenAppraisalCycle
 
 
+READY_MARKER = "appraisal-cycle-validates-every-launch"
+
+
 @workflow.defn(name="AppraisalCycle")
 class AppraisalCycleWorkflow:
     """Records each launch, then opens the appraisals it adds (idempotently, as independent cases: a cycle's
@@ -42,6 +45,9 @@ class AppraisalCycleWorkflow:
     @records_cancellation
     async def run(self, opening: OpenAppraisalCycle) -> CaseView:
         await self.runtime.load_organisation()
+        # A marker closes the workflow task that loaded the organisation, so that a replay (a worker without
+        # a cache, or after an eviction) never hands a launch to the validator before the organisation is in.
+        workflow.patched(READY_MARKER)
         await self.runtime.run_until_closed()
         return self.runtime.view()
 
@@ -72,18 +78,25 @@ class AppraisalCycleWorkflow:
 
     @workflow.update(name="act")
     async def act(self, command: Command) -> ActResult:
-        # A launch may arrive with the workflow's start, before the organisation is loaded.
+        # Histories recorded before the validator checked every launch hold launches accepted before the
+        # organisation was loaded; they replay through this wait, which a validated command passes at once.
         await workflow.wait_condition(lambda: self.runtime.organisation is not None)
         return await self.runtime.handle(command)
 
     @act.validator
     def validate_act(self, command: Command) -> None:
-        if self.runtime.organisation is not None:
-            self.runtime.validate(command)
+        # Always judged, so a refused launch never enters history: one that arrives before the organisation
+        # is loaded is refused as 'still opening' and sent again (runtime.opening_wait).
+        self.runtime.validate(command)
 
     @workflow.query(name="view")
     def view(self) -> CaseView:
         return self.runtime.view()
+
+    @workflow.query(name="ready")
+    def ready(self) -> bool:
+        """Whether the cycle has what its rules need (the organisation), so that a launch can be judged."""
+        return self.runtime.organisation is not None
 
 
 @workflow.defn(name="Appraisal")
