@@ -120,7 +120,7 @@ class RebuttalWindowOpened(EventPayload):
 
 class RatingRebutted(EventPayload):
     type: Literal["RatingRebutted"] = "RatingRebutted"
-    reviewer: str
+    reviewer: str | None = omitted_when_none()  # always recorded; read as optional, as the fold always has
     content: RebuttalContent | None = omitted_when_none()
 
 
