@@ -26,6 +26,7 @@ under an event's `payload["content"]`, which the audit activity seals before it 
 key; none of it states content.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -881,7 +882,8 @@ _PHASE_OF_TASK = {
     REBUTTAL_REVIEW_TASK: "rebuttal",
 }
 
-_HANDLERS = {
+#: Each action's handler, given the typed command of its action.
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "propose-objectives": AppraisalDecider.propose_objectives,
     "agree-objectives": AppraisalDecider.agree_objectives,
     "sign-mid-year": AppraisalDecider.sign_mid_year,

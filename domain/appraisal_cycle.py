@@ -11,6 +11,7 @@ reporting officer (the Director, whose appraisal runs through the reporting line
 no resolvable second reporting officer, or a joining date still ahead.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
@@ -201,6 +202,6 @@ class AppraisalCycleDecider:
         }
 
 
-_HANDLERS = {"launch": AppraisalCycleDecider.launch}
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {"launch": AppraisalCycleDecider.launch}
 
 APPRAISAL_CYCLE = AppraisalCycleDecider()

@@ -58,7 +58,7 @@ class CommandFamily(Generic[Typed]):
 
     def __init__(self, *models: type[ActionCommand[Any]]) -> None:
         self.models = {model.model_fields["action"].default: model for model in models}
-        union = Annotated[Union[tuple(models)], Field(discriminator="action")]  # noqa: UP007 - built at run time
+        union: Any = Annotated[Union[tuple(models)], Field(discriminator="action")]  # noqa: UP007 - built at run time
         self._adapter: TypeAdapter[Any] = TypeAdapter(union)
 
     @property

@@ -70,7 +70,7 @@ class EventFamily(Generic[Event]):
 
     def __init__(self, *models: type[EventPayload]) -> None:
         self.models = {model.model_fields["type"].default: model for model in models}
-        union = Annotated[Union[tuple(models)], Field(discriminator="type")]  # noqa: UP007 - built at run time
+        union: Any = Annotated[Union[tuple(models)], Field(discriminator="type")]  # noqa: UP007 - built at run time
         self._adapter: TypeAdapter[Any] = TypeAdapter(union)
 
     @property
