@@ -19,12 +19,14 @@ from cli.cases import _client_with_worker, _echo, load_org, open_store, refused_
 from cli.context import fail, settings_of
 from domain import case
 from domain.appraisal import AppraisalState, phase_status
-from domain.appraisal_cycle import APPRAISAL_CYCLE, LAUNCHED, AppraisalCycleState, cycle_case_id
+from domain.appraisal_cycle import APPRAISAL_CYCLE, AppraisalCycleState, cycle_case_id
+from domain.appraisal_cycle_events import APPRAISAL_CYCLE_EVENTS, AppraisalsLaunched
 from domain.appraisal_phases import PHASES
 from domain.case import Context
 from domain.commands import Command
 from domain.errors import NotAllowed
 from runtime import case_commands
+from runtime.opening_wait import act_once_opened
 from runtime.settings import Settings
 from store.event_store import EventStore
 from store.projections import case_state
@@ -140,7 +142,7 @@ async def _launch(
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        return await handle.execute_update("act", command, result_type=ActResult, rpc_timeout=timedelta(seconds=60))
+        return await act_once_opened(handle, command, rpc_timeout=timedelta(seconds=60))
     except WorkflowUpdateFailedError as error:
         fail(getattr(error.cause, "message", None) or str(error))
     except RPCError as error:
@@ -149,13 +151,9 @@ async def _launch(
 
 def _last_launch(store: EventStore, case_id: str, result: ActResult) -> dict[str, Any]:
     for event in reversed(store.read_stream(case_id)):
-        if event.type == LAUNCHED:
-            payload = event.payload
-            return {
-                "cases": payload["cases"],
-                "already_in_cycle": payload["already_in_cycle"],
-                "skipped": payload["skipped"],
-            }
+        launch = APPRAISAL_CYCLE_EVENTS.parse(event)
+        if isinstance(launch, AppraisalsLaunched):
+            return launch.model_dump(mode="json", include={"cases", "already_in_cycle", "skipped"})
     fail(f"The launch was accepted ({', '.join(result.events)}) but is not on the audit trail; check the worker.")
 
 

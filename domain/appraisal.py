@@ -26,37 +26,63 @@ under an event's `payload["content"]`, which the audit activity seals before it 
 key; none of it states content.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
+from domain import appraisal_events as events
 from domain import timed_step
 from domain.acting import local_date, require_known_person
+from domain.appraisal_commands import (
+    APPRAISAL_COMMANDS,
+    Acknowledge,
+    AgreeObjectives,
+    AppraisalCommand,
+    DecideRebuttal,
+    ProposeObjectives,
+    Rate,
+    Rebut,
+    SecondReview,
+    SignMidYear,
+    SubmitSelfAssessment,
+    WaiveRebuttal,
+)
+
+# Each action's fields, as the action table (`domain.action_table`) names them here.
+from domain.appraisal_commands import AgreementFields as AgreementFields
+from domain.appraisal_commands import ObjectivesFields as ObjectivesFields
+from domain.appraisal_commands import RatingFields as RatingFields
+from domain.appraisal_commands import RebuttalFindingFields as RebuttalFindingFields
+from domain.appraisal_commands import SecondReviewFields as SecondReviewFields
+from domain.appraisal_commands import SelfAssessmentFields as SelfAssessmentFields
+from domain.appraisal_events import APPRAISAL_EVENTS
 from domain.appraisal_phases import PhaseDates
 from domain.case import CaseState, Context, acting_on, close_case, handler_for
-from domain.commands import Command, EventDraft, parse_fields, required_comment
+from domain.command_model import NoFields as NoFields
+from domain.commands import Command, EventDraft, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import AppraisalSettings, Organisation, OrganisationLookupError
 
 KIND = "appraisal"
-CONTENT = "content"
 
-OPENED = "AppraisalOpened"
-OBJECTIVES_PROPOSED = "ObjectivesProposed"
-OBJECTIVES_AGREED = "ObjectivesAgreed"
-OBJECTIVES_RETURNED = "ObjectivesReturned"
-MID_YEAR_SIGNED = "MidYearReviewSigned"
-SELF_ASSESSED = "SelfAssessmentSubmitted"
-RATED = "AppraisalRated"
-SECOND_REVIEWED = "SecondLevelReviewRecorded"
-ACKNOWLEDGED = "AppraisalAcknowledged"
-REBUTTAL_WINDOW_OPENED = "RebuttalWindowOpened"
-REBUTTED = "RatingRebutted"
-REBUTTAL_WAIVED = "RebuttalWaived"
-REBUTTAL_DECIDED = "RebuttalDecided"
-FINALISED = "AppraisalFinalised"
+# The event types, as the typed events of `domain.appraisal_events` name them.
+OPENED = events.AppraisalOpened.model_fields["type"].default
+OBJECTIVES_PROPOSED = events.ObjectivesProposed.model_fields["type"].default
+OBJECTIVES_AGREED = events.ObjectivesAgreed.model_fields["type"].default
+OBJECTIVES_RETURNED = events.ObjectivesReturned.model_fields["type"].default
+MID_YEAR_SIGNED = events.MidYearReviewSigned.model_fields["type"].default
+SELF_ASSESSED = events.SelfAssessmentSubmitted.model_fields["type"].default
+RATED = events.AppraisalRated.model_fields["type"].default
+SECOND_REVIEWED = events.SecondLevelReviewRecorded.model_fields["type"].default
+ACKNOWLEDGED = events.AppraisalAcknowledged.model_fields["type"].default
+REBUTTAL_WINDOW_OPENED = events.RebuttalWindowOpened.model_fields["type"].default
+REBUTTED = events.RatingRebutted.model_fields["type"].default
+REBUTTAL_WAIVED = events.RebuttalWaived.model_fields["type"].default
+REBUTTAL_DECIDED = events.RebuttalDecided.model_fields["type"].default
+FINALISED = events.AppraisalFinalised.model_fields["type"].default
 
 # Stages
 OBJECTIVES = "objectives"
@@ -127,46 +153,6 @@ class AppraisalState(CaseState):
     final_rating: str | None = None
 
 
-# -- command fields ---------------------------------------------------------------------------------------------
-class _Fields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NoFields(_Fields):
-    pass
-
-
-class ObjectivesFields(_Fields):
-    objectives: str = Field(min_length=1, description="The workplan: objectives and how they will be measured.")
-
-
-class AgreementFields(_Fields):
-    decision: Literal["agree", "return"]
-
-
-class SelfAssessmentFields(_Fields):
-    assessment: str = Field(min_length=1)
-
-
-class RatingFields(_Fields):
-    rating: str = Field(min_length=1)
-
-
-class SecondReviewFields(_Fields):
-    decision: Literal["concur", "comment"]
-
-
-class RebuttalFindingFields(_Fields):
-    finding: Literal["upheld", "revised"]
-    rating: str | None = Field(default=None, description="The revised rating, when the finding is 'revised'.")
-
-    @model_validator(mode="after")
-    def _rating_with_revision(self) -> "RebuttalFindingFields":
-        if (self.finding == "revised") != (self.rating is not None):
-            raise ValueError("a 'revised' finding gives the new rating, and only a revised one does")
-        return self
-
-
 #: When a rebuttal window is open: the rule a refused `rebut` or `waive-rebuttal` names.
 _REBUTTAL_RULE = (
     "a rebuttal window opens only when the staff member acknowledges a rating below 'fully meets', for the "
@@ -196,12 +182,6 @@ def _settings(organisation: Organisation) -> AppraisalSettings:
             rule="organisation",
         )
     return organisation.appraisal
-
-
-def _content(**values: Any) -> dict[str, Any]:
-    """The confidential part of an event's payload; omitted when there is none."""
-    present = {key: value for key, value in values.items() if value not in (None, "")}
-    return {CONTENT: present} if present else {}
 
 
 def _about(state: AppraisalState, context: Context) -> str:
@@ -304,7 +284,7 @@ def _officer_bar(state: AppraisalState, organisation: Organisation, person: str,
     return None
 
 
-def _refuse_self_appraisal(state: AppraisalState, command: Command, context: Context, deed: str) -> None:
+def _refuse_self_appraisal(state: AppraisalState, command: AppraisalCommand, context: Context, deed: str) -> None:
     """Nobody appraises themselves: the staff member never takes an officer's step of their own appraisal."""
     if command.actor == state.staff_member:
         raise NotAllowed(
@@ -358,22 +338,16 @@ def open_appraisal(
         )
     settings = _settings(organisation)
     first, second = reporting_officers(organisation, person)
-    opened = EventDraft(
-        type=OPENED,
-        actor=launched_by,
-        reason=f"the {cycle} appraisal cycle was launched",
-        outcome="opened",
-        payload={
-            "cycle": cycle,
-            "staff_member": person,
-            "first_reporting_officer": first,
-            "second_reporting_officer": second,
-            "phases": phases.model_dump(mode="json"),
-            "rating_scale": [level.code for level in settings.rating_scale],
-            "fully_meets": settings.fully_meets,
-            "rebuttal_working_days": settings.rebuttal_working_days,
-        },
-    )
+    opened = events.AppraisalOpened(
+        cycle=cycle,
+        staff_member=person,
+        first_reporting_officer=first,
+        second_reporting_officer=second,
+        phases=phases,
+        rating_scale=tuple(level.code for level in settings.rating_scale),
+        fully_meets=settings.fully_meets,
+        rebuttal_working_days=settings.rebuttal_working_days,
+    ).draft(launched_by, reason=f"the {cycle} appraisal cycle was launched", outcome="opened")
     state = AppraisalState(
         case_id=case_id,
         cycle=cycle,
@@ -396,10 +370,10 @@ class AppraisalDecider:
         handler = handler_for(_HANDLERS, command, "an appraisal")
         if state.staff_member is None:
             raise NotAllowed(f"Appraisal {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, APPRAISAL_COMMANDS.parse(command), context)
 
     # -- who acts -------------------------------------------------------------------------------------------
-    def _staff_only(self, state: AppraisalState, command: Command, context: Context, what: str) -> None:
+    def _staff_only(self, state: AppraisalState, command: AppraisalCommand, context: Context, what: str) -> None:
         assert state.staff_member is not None
         if command.actor != state.staff_member:
             name = _name(context.organisation, state.staff_member)
@@ -408,7 +382,7 @@ class AppraisalDecider:
             )
 
     def _officer(
-        self, state: AppraisalState, command: Command, context: Context, task: timed_step.Task, what: str
+        self, state: AppraisalState, command: AppraisalCommand, context: Context, task: timed_step.Task, what: str
     ) -> str | None:
         """The officer acting (None) or their substitute (the officer's id); never the staff member."""
         _refuse_self_appraisal(state, command, context, f"{what} on their own appraisal")
@@ -426,7 +400,9 @@ class AppraisalDecider:
             raise NotAllowed(f"The {label} of the {state.cycle} cycle opens on {day.isoformat()}.", rule="phase-dates")
 
     # -- 1. objectives --------------------------------------------------------------------------------------
-    def propose_objectives(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def propose_objectives(
+        self, state: AppraisalState, command: ProposeObjectives, context: Context
+    ) -> list[EventDraft]:
         task = state.open_step(
             OBJECTIVES_TASK,
             "propose objectives",
@@ -436,15 +412,12 @@ class AppraisalDecider:
             "returns them",
         )
         self._staff_only(state, command, context, "propose their objectives")
-        fields = parse_fields(command, ObjectivesFields)
+        fields = command.fields
         assert state.first_reporting_officer is not None and state.phases is not None
         return [
-            EventDraft(
-                type=OBJECTIVES_PROPOSED,
-                actor=command.actor,
-                outcome="proposed",
-                payload=_content(objectives=fields.objectives, comment=command.comment),
-            ),
+            events.ObjectivesProposed(
+                content=events.ObjectivesContent.of(objectives=fields.objectives, comment=command.comment)
+            ).draft(command.actor, outcome="proposed"),
             timed_step.complete_task(task, command.actor, None, "proposed"),
             _step(
                 state,
@@ -458,7 +431,7 @@ class AppraisalDecider:
             ),
         ]
 
-    def agree_objectives(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def agree_objectives(self, state: AppraisalState, command: AgreeObjectives, context: Context) -> list[EventDraft]:
         task = state.open_step(
             AGREEMENT_TASK,
             "agree objectives",
@@ -467,30 +440,20 @@ class AppraisalDecider:
             when="objectives are agreed once the staff member has proposed them",
         )
         on_behalf_of = self._officer(state, command, context, task, "agree the objectives")
-        fields = parse_fields(command, AgreementFields)
+        fields = command.fields
         if fields.decision == "return":
             comment = required_comment(command, "Returning the objectives")
             return [
-                EventDraft(
-                    type=OBJECTIVES_RETURNED,
-                    actor=command.actor,
-                    actor_role="first_reporting_officer",
-                    on_behalf_of=on_behalf_of,
-                    outcome="returned",
-                    payload=_content(comment=comment),
+                events.ObjectivesReturned(content=events.CommentContent.of(comment=comment)).draft(
+                    command.actor, actor_role="first_reporting_officer", on_behalf_of=on_behalf_of, outcome="returned"
                 ),
                 timed_step.complete_task(task, command.actor, on_behalf_of, "returned"),
                 _objectives_step(state, context, reason="objectives returned for revision"),
             ]
         assert state.staff_member is not None and state.phases is not None
         return [
-            EventDraft(
-                type=OBJECTIVES_AGREED,
-                actor=command.actor,
-                actor_role="first_reporting_officer",
-                on_behalf_of=on_behalf_of,
-                outcome="agreed",
-                payload=_content(comment=command.comment),
+            events.ObjectivesAgreed(content=events.CommentContent.of(comment=command.comment)).draft(
+                command.actor, actor_role="first_reporting_officer", on_behalf_of=on_behalf_of, outcome="agreed"
             ),
             timed_step.complete_task(task, command.actor, on_behalf_of, "agreed"),
             _step(
@@ -516,7 +479,7 @@ class AppraisalDecider:
         ]
 
     # -- 2. mid-year review ---------------------------------------------------------------------------------
-    def sign_mid_year(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def sign_mid_year(self, state: AppraisalState, command: SignMidYear, context: Context) -> list[EventDraft]:
         label = f"The {state.cycle} appraisal"
         if state.stage != MID_YEAR:
             raise state.no_step(
@@ -524,7 +487,8 @@ class AppraisalDecider:
             )
         assert state.phases is not None
         self._refuse_before_opening(state, context, state.phases.mid_year_opens, "mid-year review")
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()  # only once the phase has opened
+        signatory: Literal["staff_member", "first_reporting_officer"]
         if command.actor == state.staff_member:
             task = state.tasks.get(MID_YEAR_STAFF_TASK)
             if task is None:
@@ -539,14 +503,9 @@ class AppraisalDecider:
             on_behalf_of = self._officer(state, command, context, task, "sign the mid-year review as supervisor")
             signatory = "first_reporting_officer"
         drafts = [
-            EventDraft(
-                type=MID_YEAR_SIGNED,
-                actor=command.actor,
-                actor_role=signatory,
-                on_behalf_of=on_behalf_of,
-                outcome="signed",
-                payload={"signatory": signatory, **_content(comment=command.comment)},
-            ),
+            events.MidYearReviewSigned(
+                signatory=signatory, content=events.CommentContent.of(comment=command.comment)
+            ).draft(command.actor, actor_role=signatory, on_behalf_of=on_behalf_of, outcome="signed"),
             timed_step.complete_task(task, command.actor, on_behalf_of, "signed"),
         ]
         if len(state.mid_year_signed) == 1:  # the other has signed: the phase is complete
@@ -566,7 +525,9 @@ class AppraisalDecider:
         return drafts
 
     # -- 3. self-assessment ---------------------------------------------------------------------------------
-    def submit_self_assessment(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_self_assessment(
+        self, state: AppraisalState, command: SubmitSelfAssessment, context: Context
+    ) -> list[EventDraft]:
         task = state.open_step(
             SELF_ASSESSMENT_TASK,
             "submit a self-assessment",
@@ -577,14 +538,11 @@ class AppraisalDecider:
         self._staff_only(state, command, context, "submit their self-assessment")
         assert state.phases is not None and state.first_reporting_officer is not None
         self._refuse_before_opening(state, context, state.phases.self_assessment_opens, "end-of-year self-assessment")
-        fields = parse_fields(command, SelfAssessmentFields)
+        fields = command.fields
         return [
-            EventDraft(
-                type=SELF_ASSESSED,
-                actor=command.actor,
-                outcome="submitted",
-                payload=_content(assessment=fields.assessment, comment=command.comment),
-            ),
+            events.SelfAssessmentSubmitted(
+                content=events.SelfAssessmentContent.of(assessment=fields.assessment, comment=command.comment)
+            ).draft(command.actor, outcome="submitted"),
             timed_step.complete_task(task, command.actor, None, "submitted"),
             _step(
                 state,
@@ -599,7 +557,7 @@ class AppraisalDecider:
         ]
 
     # -- 4. rating ------------------------------------------------------------------------------------------
-    def rate(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def rate(self, state: AppraisalState, command: Rate, context: Context) -> list[EventDraft]:
         task = state.open_step(
             ASSESSMENT_TASK,
             "rate",
@@ -615,17 +573,13 @@ class AppraisalDecider:
                 f"({task.assignee}), may rate it; a rating cannot be delegated.",
                 rule="named-officer",
             )
-        fields = parse_fields(command, RatingFields)
+        fields = command.fields
         _require_on_scale(state, fields.rating)
         comment = required_comment(command, "A rating")
         assert state.second_reporting_officer is not None and state.phases is not None
         return [
-            EventDraft(
-                type=RATED,
-                actor=command.actor,
-                actor_role="first_reporting_officer",
-                outcome="rated",
-                payload=_content(rating=fields.rating, comment=comment),
+            events.AppraisalRated(content=events.RatingContent.of(rating=fields.rating, comment=comment)).draft(
+                command.actor, actor_role="first_reporting_officer", outcome="rated"
             ),
             timed_step.complete_task(task, command.actor, None, "rated"),
             _step(
@@ -641,7 +595,7 @@ class AppraisalDecider:
         ]
 
     # -- 5. second-level review -----------------------------------------------------------------------------
-    def second_review(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def second_review(self, state: AppraisalState, command: SecondReview, context: Context) -> list[EventDraft]:
         task = state.open_step(
             SECOND_REVIEW_TASK,
             "review at second level",
@@ -650,17 +604,14 @@ class AppraisalDecider:
             when="the second-level review follows the first reporting officer's rating",
         )
         on_behalf_of = self._officer(state, command, context, task, "give the second-level review")
-        fields = parse_fields(command, SecondReviewFields)
+        fields = command.fields
         comment = required_comment(command, "A second-level comment") if fields.decision == "comment" else None
         assert state.staff_member is not None
         return [
-            EventDraft(
-                type=SECOND_REVIEWED,
-                actor=command.actor,
-                actor_role="second_reporting_officer",
-                on_behalf_of=on_behalf_of,
-                outcome="reviewed",
-                payload=_content(decision=fields.decision, comment=comment or command.comment),
+            events.SecondLevelReviewRecorded(
+                content=events.SecondReviewContent.of(decision=fields.decision, comment=comment or command.comment)
+            ).draft(
+                command.actor, actor_role="second_reporting_officer", on_behalf_of=on_behalf_of, outcome="reviewed"
             ),
             timed_step.complete_task(task, command.actor, on_behalf_of, "reviewed"),
             _step(
@@ -675,7 +626,7 @@ class AppraisalDecider:
         ]
 
     # -- 6. acknowledgement ---------------------------------------------------------------------------------
-    def acknowledge(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def acknowledge(self, state: AppraisalState, command: Acknowledge, context: Context) -> list[EventDraft]:
         task = state.open_step(
             ACKNOWLEDGEMENT_TASK,
             "acknowledge",
@@ -684,13 +635,10 @@ class AppraisalDecider:
             when="the staff member acknowledges the appraisal after the second-level review",
         )
         self._staff_only(state, command, context, "acknowledge their appraisal")
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()  # after who may acknowledge
         drafts = [
-            EventDraft(
-                type=ACKNOWLEDGED,
-                actor=command.actor,
-                outcome="acknowledged",
-                payload=_content(comment=command.comment),
+            events.AppraisalAcknowledged(content=events.CommentContent.of(comment=command.comment)).draft(
+                command.actor, outcome="acknowledged"
             ),
             timed_step.complete_task(task, command.actor, None, "acknowledged"),
         ]
@@ -701,12 +649,8 @@ class AppraisalDecider:
         assert state.staff_member is not None
         days = state.rebuttal_working_days or settings.rebuttal_working_days
         return drafts + [
-            EventDraft(
-                type=REBUTTAL_WINDOW_OPENED,
-                actor=command.actor,
-                reason=f"the rating may be rebutted within {days} working days",
-                outcome="opened",
-                payload={"working_days": days},
+            events.RebuttalWindowOpened(working_days=days).draft(
+                command.actor, reason=f"the rating may be rebutted within {days} working days", outcome="opened"
             ),
             _step(
                 state,
@@ -722,7 +666,7 @@ class AppraisalDecider:
         ]
 
     # -- 7. rebuttal ----------------------------------------------------------------------------------------
-    def rebut(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def rebut(self, state: AppraisalState, command: Rebut, context: Context) -> list[EventDraft]:
         task = state.open_step(
             REBUTTAL_WINDOW_TASK,
             "rebut the rating",
@@ -731,15 +675,12 @@ class AppraisalDecider:
             when=_REBUTTAL_RULE,
         )
         self._staff_only(state, command, context, "rebut their rating")
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()  # after who may rebut
         statement = required_comment(command, "A rebuttal")
         reviewer = _resolve_reviewer(state, context.organisation)
         return [
-            EventDraft(
-                type=REBUTTED,
-                actor=command.actor,
-                outcome="rebutted",
-                payload={"reviewer": reviewer, **_content(statement=statement)},
+            events.RatingRebutted(reviewer=reviewer, content=events.RebuttalContent.of(statement=statement)).draft(
+                command.actor, outcome="rebutted"
             ),
             timed_step.complete_task(task, command.actor, None, "rebutted"),
             _step(
@@ -753,7 +694,7 @@ class AppraisalDecider:
             ),
         ]
 
-    def waive_rebuttal(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def waive_rebuttal(self, state: AppraisalState, command: WaiveRebuttal, context: Context) -> list[EventDraft]:
         task = state.open_step(
             REBUTTAL_WINDOW_TASK,
             "waive the rebuttal",
@@ -762,16 +703,16 @@ class AppraisalDecider:
             when=_REBUTTAL_RULE,
         )
         self._staff_only(state, command, context, "waive their rebuttal")
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()  # after who may waive
         return [
-            EventDraft(
-                type=REBUTTAL_WAIVED, actor=command.actor, outcome="waived", payload=_content(comment=command.comment)
+            events.RebuttalWaived(content=events.CommentContent.of(comment=command.comment)).draft(
+                command.actor, outcome="waived"
             ),
             timed_step.complete_task(task, command.actor, None, "waived"),
             *_finalise(state, state.rating, command.actor, REBUTTAL_WINDOW_TASK),
         ]
 
-    def decide_rebuttal(self, state: AppraisalState, command: Command, context: Context) -> list[EventDraft]:
+    def decide_rebuttal(self, state: AppraisalState, command: DecideRebuttal, context: Context) -> list[EventDraft]:
         task = state.open_step(
             REBUTTAL_REVIEW_TASK,
             "decide the rebuttal",
@@ -780,20 +721,15 @@ class AppraisalDecider:
             when="a rebuttal is decided once the staff member has rebutted the rating",
         )
         on_behalf_of = self._officer(state, command, context, task, "decide the rebuttal")
-        fields = parse_fields(command, RebuttalFindingFields)
+        fields = command.fields
         if fields.rating is not None:
             _require_on_scale(state, fields.rating)
         finding = required_comment(command, "A rebuttal finding")
         final = fields.rating if fields.finding == "revised" else state.rating
         return [
-            EventDraft(
-                type=REBUTTAL_DECIDED,
-                actor=command.actor,
-                actor_role="rebuttal_reviewer",
-                on_behalf_of=on_behalf_of,
-                outcome="decided",
-                payload=_content(finding=fields.finding, rating=final, comment=finding),
-            ),
+            events.RebuttalDecided(
+                content=events.FindingContent.of(finding=fields.finding, rating=final, comment=finding)
+            ).draft(command.actor, actor_role="rebuttal_reviewer", on_behalf_of=on_behalf_of, outcome="decided"),
             timed_step.complete_task(task, command.actor, on_behalf_of, "decided"),
             *_finalise(state, final, command.actor, REBUTTAL_REVIEW_TASK, on_behalf_of),
         ]
@@ -822,52 +758,52 @@ class AppraisalDecider:
             raise NotAllowed(f"{bar}.", rule="reporting-line")
 
     def evolve(self, state: AppraisalState, event: DomainEvent) -> AppraisalState:
-        payload = event.payload
-        content = payload.get(CONTENT) or {}
         update: dict[str, Any] = {}
-        if event.type == OPENED:
-            update = {
-                "stage": OBJECTIVES,
-                "cycle": payload["cycle"],
-                "staff_member": payload["staff_member"],
-                "subjects": (payload["staff_member"],),
-                "first_reporting_officer": payload["first_reporting_officer"],
-                "second_reporting_officer": payload["second_reporting_officer"],
-                "phases": PhaseDates.model_validate(payload["phases"]),
-                "rating_scale": tuple(payload["rating_scale"]),
-                "fully_meets": payload["fully_meets"],
-                "rebuttal_working_days": payload["rebuttal_working_days"],
-            }
-        elif event.type == OBJECTIVES_RETURNED:
-            update = {"stage": OBJECTIVES}
-        elif event.type == OBJECTIVES_AGREED:
-            update = {"stage": MID_YEAR}
-        elif event.type == MID_YEAR_SIGNED:
-            signed = (*state.mid_year_signed, payload["signatory"])
-            update = {"mid_year_signed": signed}
-            if len(set(signed)) == 2:
-                update.update(stage=SELF_ASSESSMENT, phases_done={**state.phases_done, "mid_year": _at(event)})
-        elif event.type == SELF_ASSESSED:
-            update = {"stage": ASSESSMENT}
-        elif event.type == RATED:
-            update = {"stage": SECOND_REVIEW, "rating": content.get("rating")}
-        elif event.type == SECOND_REVIEWED:
-            update = {"stage": ACKNOWLEDGEMENT}
-        elif event.type == REBUTTAL_WINDOW_OPENED:
-            update = {"stage": REBUTTAL_WINDOW, "rebuttal_applies": True}
-        elif event.type == REBUTTED:
-            update = {"stage": REBUTTAL_REVIEW, "rebuttal_reviewer": payload.get("reviewer")}
-        elif event.type == FINALISED:
-            update = {"final_rating": content.get("rating")}
-            if state.rebuttal_applies and "rebuttal" not in state.phases_done:  # the window lapsed unused
-                update["phases_done"] = {**state.phases_done, "rebuttal": _at(event)}
-        elif event.type == timed_step.TASK_REASSIGNED:
-            if payload.get("task_id") in FIRST_OFFICER_TASKS:
-                update = {"first_reporting_officer": payload["to"]}
-            elif payload.get("task_id") == SECOND_REVIEW_TASK:
-                update = {"second_reporting_officer": payload["to"]}
-            elif payload.get("task_id") == REBUTTAL_REVIEW_TASK:
-                update = {"rebuttal_reviewer": payload["to"]}
+        match APPRAISAL_EVENTS.parse(event):
+            case events.AppraisalOpened() as opened:
+                update = {
+                    "stage": OBJECTIVES,
+                    "cycle": opened.cycle,
+                    "staff_member": opened.staff_member,
+                    "subjects": (opened.staff_member,),
+                    "first_reporting_officer": opened.first_reporting_officer,
+                    "second_reporting_officer": opened.second_reporting_officer,
+                    "phases": opened.phases,
+                    "rating_scale": opened.rating_scale,
+                    "fully_meets": opened.fully_meets,
+                    "rebuttal_working_days": opened.rebuttal_working_days,
+                }
+            case events.ObjectivesReturned():
+                update = {"stage": OBJECTIVES}
+            case events.ObjectivesAgreed():
+                update = {"stage": MID_YEAR}
+            case events.MidYearReviewSigned() as signed:
+                signatories = (*state.mid_year_signed, signed.signatory)
+                update = {"mid_year_signed": signatories}
+                if len(set(signatories)) == 2:
+                    update.update(stage=SELF_ASSESSMENT, phases_done={**state.phases_done, "mid_year": _at(event)})
+            case events.SelfAssessmentSubmitted():
+                update = {"stage": ASSESSMENT}
+            case events.AppraisalRated() as rated:  # without the key the content is sealed: no rating is known
+                update = {"stage": SECOND_REVIEW, "rating": rated.content.rating if rated.content else None}
+            case events.SecondLevelReviewRecorded():
+                update = {"stage": ACKNOWLEDGEMENT}
+            case events.RebuttalWindowOpened():
+                update = {"stage": REBUTTAL_WINDOW, "rebuttal_applies": True}
+            case events.RatingRebutted() as rebutted:
+                update = {"stage": REBUTTAL_REVIEW, "rebuttal_reviewer": rebutted.reviewer}
+            case events.AppraisalFinalised() as finalised:
+                update = {"final_rating": finalised.content.rating if finalised.content else None}
+                if state.rebuttal_applies and "rebuttal" not in state.phases_done:  # the window lapsed unused
+                    update["phases_done"] = {**state.phases_done, "rebuttal": _at(event)}
+            case None if event.type == timed_step.TASK_REASSIGNED:  # a step's event, read as the steps read it
+                task_id = event.payload.get("task_id")
+                if task_id in FIRST_OFFICER_TASKS:
+                    update = {"first_reporting_officer": event.payload["to"]}
+                elif task_id == SECOND_REVIEW_TASK:
+                    update = {"second_reporting_officer": event.payload["to"]}
+                elif task_id == REBUTTAL_REVIEW_TASK:
+                    update = {"rebuttal_reviewer": event.payload["to"]}
         phase = _PHASE_OF_EVENT.get(event.type)
         if phase is not None:
             update["phases_done"] = {**state.phases_done, **update.get("phases_done", {}), phase: _at(event)}
@@ -904,8 +840,8 @@ def _finalise(
     """The final rating (sealed) and the case's close; `finished` is the step this very decision completes."""
     remaining = state.model_copy(update={"tasks": {k: v for k, v in state.tasks.items() if k != finished}})
     return [
-        EventDraft(
-            type=FINALISED, actor=actor, on_behalf_of=on_behalf_of, outcome="final", payload=_content(rating=rating)
+        events.AppraisalFinalised(content=events.RatingContent.of(rating=rating)).draft(
+            actor, on_behalf_of=on_behalf_of, outcome="final"
         ),
         *close_case(remaining, actor=actor, on_behalf_of=on_behalf_of, outcome=COMPLETED, reason=None, stage=COMPLETED),
     ]
@@ -946,7 +882,8 @@ _PHASE_OF_TASK = {
     REBUTTAL_REVIEW_TASK: "rebuttal",
 }
 
-_HANDLERS = {
+#: Each action's handler, given the typed command of its action.
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "propose-objectives": AppraisalDecider.propose_objectives,
     "agree-objectives": AppraisalDecider.agree_objectives,
     "sign-mid-year": AppraisalDecider.sign_mid_year,

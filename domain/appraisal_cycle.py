@@ -11,24 +11,34 @@ reporting officer (the Director, whose appraisal runs through the reporting line
 no resolvable second reporting officer, or a joining date still ahead.
 """
 
-from datetime import date
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from domain import timed_step
 from domain.acting import local_date, require_known_person
 from domain.appraisal import appraisal_case_id, reporting_officers
+from domain.appraisal_cycle_events import (
+    APPRAISAL_CYCLE_COMMANDS,
+    APPRAISAL_CYCLE_EVENTS,
+    AppraisalCycleOpened,
+    AppraisalsLaunched,
+    Launch,
+    Scope,
+    Skipped,
+)
+from domain.appraisal_cycle_events import LaunchFields as LaunchFields  # the action table's name for them
 from domain.appraisal_phases import PhaseDates, phase_dates
 from domain.case import CaseState, Context, handler_for
-from domain.commands import Command, EventDraft, parse_fields
+from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation, Person
 
 KIND = "appraisal_cycle"
-CYCLE_OPENED = "AppraisalCycleOpened"
-LAUNCHED = "AppraisalsLaunched"
+CYCLE_OPENED = AppraisalCycleOpened.model_fields["type"].default
+LAUNCHED = AppraisalsLaunched.model_fields["type"].default
 LAUNCHERS = ("director", "hr_officer")
 
 
@@ -38,44 +48,6 @@ class AppraisalCycleState(CaseState):
     phases: PhaseDates | None = None
     launched: tuple[str, ...] = Field(default=(), description="People whose appraisal this cycle opened.")
     launches: int = 0
-
-
-class Scope(BaseModel):
-    """Who a launch is for; empty means all staff. Within a list any entry matches; across lists all must."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    units: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
-    reporting_to: str | None = None
-    people: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        parts = []
-        if self.units:
-            parts.append("unit " + " or ".join(self.units))
-        if self.roles:
-            parts.append("role " + " or ".join(self.roles))
-        if self.reporting_to:
-            parts.append(f"reporting to {self.reporting_to}")
-        if self.people:
-            parts.append("people " + ", ".join(self.people))
-        return "; ".join(parts) or "all staff"
-
-
-class LaunchFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    cycle: int = Field(ge=2000, le=2100)
-    scope: Scope = Field(default_factory=Scope)
-    phases: dict[str, date] = Field(default_factory=dict, description="Phase days that replace the defaults.")
-
-
-class Skipped(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    person: str
-    reason: str
 
 
 def cycle_case_id(cycle: int) -> str:
@@ -141,9 +113,10 @@ class AppraisalCycleDecider:
         return AppraisalCycleState(case_id=case_id)
 
     def decide(self, state: AppraisalCycleState, command: Command, context: Context) -> list[EventDraft]:
-        return handler_for(_HANDLERS, command, "an appraisal cycle")(self, state, command, context)
+        handler = handler_for(_HANDLERS, command, "an appraisal cycle")
+        return handler(self, state, APPRAISAL_CYCLE_COMMANDS.parse(command), context)
 
-    def launch(self, state: AppraisalCycleState, command: Command, context: Context) -> list[EventDraft]:
+    def launch(self, state: AppraisalCycleState, command: Launch, context: Context) -> list[EventDraft]:
         organisation = context.organisation
         if not any(organisation.has_role(command.actor, role) for role in LAUNCHERS):
             raise NotAllowed(
@@ -151,7 +124,7 @@ class AppraisalCycleDecider:
                 f"{organisation.person(command.actor).name} is neither.",
                 rule="appraisal-launch",
             )
-        fields = parse_fields(command, LaunchFields)
+        fields = command.fields
         if state.case_id != cycle_case_id(fields.cycle):
             raise NotAllowed(
                 f"The {fields.cycle} cycle is the case {cycle_case_id(fields.cycle)}, not {state.case_id}.",
@@ -166,14 +139,8 @@ class AppraisalCycleDecider:
         drafts: list[EventDraft] = []
         if state.phases is None:
             phases = phase_dates(fields.cycle, fields.phases)
-            drafts.append(
-                EventDraft(
-                    type=CYCLE_OPENED,
-                    actor=command.actor,
-                    outcome="opened",
-                    payload={"cycle": fields.cycle, "phases": phases.model_dump(mode="json")},
-                )
-            )
+            opened = AppraisalCycleOpened(cycle=fields.cycle, phases=phases)
+            drafts.append(opened.draft(command.actor, outcome="opened"))
         else:
             phases = state.phases
             recorded = phases.model_dump()
@@ -196,20 +163,14 @@ class AppraisalCycleDecider:
             why = " and ".join(reasons) or "nobody is in scope"
             raise NotAllowed(f"Nothing to launch: {why}.", rule="nothing-to-launch")
         drafts.append(
-            EventDraft(
-                type=LAUNCHED,
-                actor=command.actor,
-                reason=command.comment,
-                outcome="launched",
-                payload={
-                    "cycle": fields.cycle,
-                    "scope": fields.scope.model_dump(mode="json"),
-                    "people": new,
-                    "cases": [appraisal_case_id(fields.cycle, person) for person in new],
-                    "already_in_cycle": already,
-                    "skipped": [item.model_dump() for item in skipped],
-                },
-            )
+            AppraisalsLaunched(
+                cycle=fields.cycle,
+                scope=fields.scope,
+                people=tuple(new),
+                cases=tuple(appraisal_case_id(fields.cycle, person) for person in new),
+                already_in_cycle=tuple(already),
+                skipped=tuple(skipped),
+            ).draft(command.actor, reason=command.comment, outcome="launched")
         )
         return drafts
 
@@ -223,18 +184,13 @@ class AppraisalCycleDecider:
         return None
 
     def evolve(self, state: AppraisalCycleState, event: DomainEvent) -> AppraisalCycleState:
-        if event.type == CYCLE_OPENED:
-            return state.model_copy(
-                update={
-                    "stage": "launched",
-                    "cycle": event.payload["cycle"],
-                    "phases": PhaseDates.model_validate(event.payload["phases"]),
-                }
-            )
-        if event.type == LAUNCHED:
-            return state.model_copy(
-                update={"launched": (*state.launched, *event.payload["people"]), "launches": state.launches + 1}
-            )
+        match APPRAISAL_CYCLE_EVENTS.parse(event):
+            case AppraisalCycleOpened() as opened:
+                return state.model_copy(update={"stage": "launched", "cycle": opened.cycle, "phases": opened.phases})
+            case AppraisalsLaunched() as launched:
+                return state.model_copy(
+                    update={"launched": (*state.launched, *launched.people), "launches": state.launches + 1}
+                )
         return state
 
     def stage_summary(self, state: AppraisalCycleState) -> dict[str, Any]:
@@ -246,6 +202,6 @@ class AppraisalCycleDecider:
         }
 
 
-_HANDLERS = {"launch": AppraisalCycleDecider.launch}
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {"launch": AppraisalCycleDecider.launch}
 
 APPRAISAL_CYCLE = AppraisalCycleDecider()

@@ -4,7 +4,7 @@ Each decider turns the loose `fields` into its own typed model and refuses bad i
 """
 
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -97,7 +97,17 @@ def parse_fields(command: Command, model: type[FieldsModel]) -> FieldsModel:
         raise NotAllowed(f"Action '{command.action}' has bad input: {'; '.join(problems)}.", rule="input") from None
 
 
-def required_comment(command: Command, why: str | None = None) -> str:
+class Commented(Protocol):
+    """A command as `required_comment` reads it: a `Command`, or a process's typed command."""
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def comment(self) -> str | None: ...
+
+
+def required_comment(command: Commented, why: str | None = None) -> str:
     """The command's comment, which this action needs as its reason; else a refusal saying so."""
     if not command.comment or not command.comment.strip():
         what = why or f"Action '{command.action}'"

@@ -31,6 +31,7 @@ from runtime.binaries import temporal_test_server
 from runtime.codec import AesGcmCodec, data_converter, decode_history_json
 from runtime.documents import DocumentError, store_document, with_document_hash
 from runtime.file_loading import invalid
+from runtime.opening_wait import act_once_opened
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.sealing import sealer_from_settings
 from runtime.search_attributes import register_search_attributes
@@ -296,7 +297,7 @@ class ScenarioRun:
             channel=SIMULATION_CHANNEL,
         )
         try:
-            result = await handle.execute_update("act", command, result_type=ActResult)
+            result = await act_once_opened(handle, command)
         except WorkflowUpdateFailedError as error:
             sentence = getattr(error.cause, "message", None) or str(error)
             self.problems.append(f"The {launch.cycle} appraisal cycle could not be launched at {when}: {sentence}")

@@ -21,6 +21,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import CaseView, OpenAppraisal, OpenAppraisalCycle
 
 
+READY_MARKER = "appraisal-cycle-validates-every-launch"
+
+
 @workflow.defn(name="AppraisalCycle")
 class AppraisalCycleWorkflow(CaseWorkflow):
     """Records each launch, then opens the appraisals it adds (idempotently, as independent cases: a cycle's
@@ -46,6 +49,9 @@ class AppraisalCycleWorkflow(CaseWorkflow):
     @records_cancellation
     async def run(self, opening: OpenAppraisalCycle) -> CaseView:
         await self.runtime.load_organisation()
+        # A marker closes the workflow task that loaded the organisation, so that a replay (a worker without
+        # a cache, or after an eviction) never hands a launch to the validator before the organisation is in.
+        workflow.patched(READY_MARKER)
         await self.runtime.run_until_closed()
         return self.runtime.view()
 
@@ -53,9 +59,10 @@ class AppraisalCycleWorkflow(CaseWorkflow):
         state = self.runtime.state
         assert state.phases is not None and state.cycle is not None
         for event in events:
-            if event.type != appraisal_cycle.LAUNCHED:
+            launch = appraisal_cycle.APPRAISAL_CYCLE_EVENTS.parse(event)
+            if not isinstance(launch, appraisal_cycle.AppraisalsLaunched):
                 continue
-            for person, case_id in zip(event.payload["people"], event.payload["cases"], strict=True):
+            for person, case_id in zip(launch.people, launch.cases, strict=True):
                 opening = OpenAppraisal(
                     case_id=case_id,
                     cycle=state.cycle,
@@ -75,6 +82,11 @@ class AppraisalCycleWorkflow(CaseWorkflow):
                     retry_policy=STORE_RETRY,
                 )
                 self.runtime.children.append(case_id)
+
+    @workflow.query(name="ready")
+    def ready(self) -> bool:
+        """Whether the cycle has what its rules need (the organisation), so that a launch can be judged."""
+        return self.runtime.organisation is not None
 
 
 @workflow.defn(name="Appraisal")

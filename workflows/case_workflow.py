@@ -15,7 +15,9 @@ with workflow.unsafe.imports_passed_through():
 class CaseWorkflow:
     runtime: CaseRuntime
     #: A case whose commands may arrive with its start, before its organisation snapshot is loaded (an
-    #: appraisal cycle's launch): they wait for it, and their validation waits with them.
+    #: appraisal cycle's launch). Histories recorded before the validator judged every launch hold launches
+    #: accepted before the organisation was loaded; they replay through this wait, which a validated command
+    #: passes at once.
     commands_wait_for_opening: ClassVar[bool] = False
 
     @workflow.update(name="act")
@@ -26,8 +28,8 @@ class CaseWorkflow:
 
     @act.validator
     def validate_act(self, command: Command) -> None:
-        if self.commands_wait_for_opening and self.runtime.organisation is None:
-            return
+        # Always judged, so a refused command never enters history: one that arrives before the organisation
+        # is loaded is refused as 'still opening' and sent again (runtime.opening_wait).
         self.runtime.validate(command)
 
     @workflow.query(name="view")

@@ -24,6 +24,7 @@ from domain.commands import Command
 from domain.organisation import Organisation
 from runtime.binaries import temporal_test_server
 from runtime.codec import KEY_ID_METADATA, CodecKeyError, data_converter
+from runtime.opening_wait import act_once_opened
 from runtime.sealing import SEALED_KEY, sealer_from_settings
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import EXAMPLE_ORGANISATION, Settings
@@ -201,7 +202,7 @@ async def open_fund_managers_appraisal(client: Client, settings: Settings, store
         task_queue=settings.task_queue,
     )
     launch = Command(action="launch", actor="director", fields={"cycle": 2027, "scope": {"people": ["fund-manager"]}})
-    await cycle.execute_update("act", launch, result_type=ActResult)
+    await act_once_opened(cycle, launch)  # the cycle judges a launch once it has loaded the organisation
     await wait_for_version(store, CASE, 2)
     propose = Command(action="propose-objectives", actor="fund-manager", fields={"objectives": objectives})
     await client.get_workflow_handle(CASE).execute_update("act", propose, result_type=ActResult)

@@ -1,0 +1,60 @@
+"""A refused launch never enters the appraisal cycle's history, even when it arrives before the cycle has loaded
+the organisation its rules need (the guide: a refusal raised in the handler is already recorded)."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.mail import MailDelivery
+from domain.commands import Command
+from domain.organisation import Organisation
+from runtime.opening_wait import act_once_opened
+from runtime.settings import Settings
+from store.event_store import EventStore
+from worker import WorkerDependencies, build_worker
+from workflows.messages import ActResult, OpenAppraisalCycle
+
+CYCLE = "appraisal/2027"
+NOT_A_LAUNCHER = Command(action="launch", actor="fund-manager", fields={"cycle": 2027})
+LAUNCH = Command(action="launch", actor="director", fields={"cycle": 2027, "scope": {"people": ["fund-manager"]}})
+
+
+async def test_a_launch_refused_while_the_cycle_opens_never_enters_its_history(
+    time_skipping: WorkflowEnvironment,
+    organisation: Organisation,
+    audit_store: EventStore,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    client = time_skipping.client
+    handle = await client.start_workflow(
+        "AppraisalCycle", OpenAppraisalCycle(case_id=CYCLE, cycle=2027), id=CYCLE, task_queue=settings.task_queue
+    )
+    # Sent before any worker runs, so the cycle's first workflow task carries its start and this launch together:
+    # the launch is judged before the organisation can have been loaded.
+    early = asyncio.create_task(handle.execute_update("act", NOT_A_LAUNCHER, result_type=ActResult))
+    await asyncio.sleep(1)
+    dependencies = WorkerDependencies(
+        store=audit_store, organisation=organisation, delivery=MailDelivery(None, tmp_path / "mail", settings.mail_from)
+    )
+    async with build_worker(client, settings.task_queue, dependencies, max_cached_workflows=0):
+        with pytest.raises(WorkflowUpdateFailedError):
+            await early
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act_once_opened(handle, NOT_A_LAUNCHER)
+        assert refused.value.cause.message.startswith(
+            "Only the Director or the HR Officer may launch an appraisal cycle; "
+        )
+        accepted = await act_once_opened(handle, LAUNCH)
+        assert accepted.events == ["AppraisalCycleOpened", "AppraisalsLaunched"]
+        history = await handle.fetch_history()
+
+    updates = [
+        event for event in history.events if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
+    assert len(updates) == 1  # the Director's launch; neither refusal is in the history
+    assert [event.actor for event in audit_store.read_stream(CYCLE)] == ["director", "director"]
