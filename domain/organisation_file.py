@@ -65,7 +65,7 @@ class _OrganisationLoader(_SafeLoader):  # type: ignore[valid-type,misc]
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
             except TypeError:
@@ -184,7 +184,8 @@ def _parts(data: dict[str, Any]) -> OrganisationParts:
     people, person_ids_unchecked, people_complete = _each(data.get("people"), Person)
     bands, _, bands_complete = _each(data.get("delegation_of_authority"), AuthorityBand)
     instruments, _, _ = _each(data.get("instruments", []), Instrument)
-    board = data.get("board") if isinstance(data.get("board"), dict) else {}
+    raw_board = data.get("board")
+    board = raw_board if isinstance(raw_board, dict) else {}
     voting = board.get("voting_members")
     observers = board.get("observers")
     raw_plans = data.get("step_plans")

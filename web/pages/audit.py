@@ -122,7 +122,7 @@ def _export_file(request: Request, export_format: str) -> str:
     handle, name = tempfile.mkstemp(prefix="govern-export-", suffix=f".{export_format}")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            export_events(web.store, export_format, out)  # type: ignore[arg-type]
+            export_events(web.store, export_format, out)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
