@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -53,10 +53,13 @@ _BOOL = "tag:yaml.org,2002:bool"
 
 
 # The C parser (libyaml) when installed: same safety, a tenth of the time.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # a base class chosen at run time; to the type checker, the pure-Python loader (same interface)
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _OrganisationLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+class _OrganisationLoader(_SafeLoader):
     """`yaml.SafeLoader` that reads 17:00 as text (not the base-60 number 1020), `NO` as Norway (not false),
     and refuses a key given twice in one mapping instead of silently keeping the last."""
 
