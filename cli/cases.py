@@ -237,7 +237,7 @@ def status(
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
     organisation = load_org(settings)
     history = store.read_stream(case_id)
-    data = {
+    data: dict[str, Any] = {
         "case": case_id,
         "kind": state.kind,
         "stage": state.stage,

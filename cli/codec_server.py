@@ -135,7 +135,7 @@ def codec_server(
         )
     bound_host, bound_port = server.server_address[:2]
     typer.echo(
-        f"Codec server on http://{bound_host}:{bound_port} for the Web UI at {settings.codec_ui_origin} "
+        f"Codec server on http://{str(bound_host)}:{bound_port} for the Web UI at {settings.codec_ui_origin} "
         f"(keys {', '.join(codec.key_ids)}; new payloads use {codec.active_key}). Ctrl-C stops it."
     )
     try:

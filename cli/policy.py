@@ -8,8 +8,15 @@ import typer
 from cli import desk_text
 from cli.cases import _echo, load_org, open_store, perform, zone_in
 from cli.context import fail, settings_of
-from domain.policy_register import register_case_id, register_summary, unstarted_summary, version_history
-from domain.policy_review import attestation_status, review_case_id
+from domain.policy_register import (
+    PolicyRegisterState,
+    register_case_id,
+    register_summary,
+    unstarted_summary,
+    version_history,
+)
+from domain.policy_review import PolicyReviewState, attestation_status, review_case_id
+from store.event_store import EventStore
 from store.projections import case_state, overdue_tasks
 
 policy_app = typer.Typer(
@@ -17,6 +24,18 @@ policy_app = typer.Typer(
 )
 review_app = typer.Typer(help="Policy reviews.", no_args_is_help=True)
 policy_app.add_typer(review_app, name="review")
+
+
+def _register(store: EventStore, instrument: str) -> PolicyRegisterState | None:
+    state = case_state(store, register_case_id(instrument))
+    assert state is None or isinstance(state, PolicyRegisterState)  # a register's id is folded by its rules
+    return state
+
+
+def _review(store: EventStore, instrument: str, number: int) -> PolicyReviewState | None:
+    state = case_state(store, review_case_id(instrument, number))
+    assert state is None or isinstance(state, PolicyReviewState)  # a review's id is folded by its rules
+    return state
 
 
 def _instrument_or_fail(settings, instrument: str):
@@ -37,7 +56,7 @@ def list_instruments(ctx: typer.Context, as_json: bool = typer.Option(False, "--
     now = datetime.now(UTC)
     rows = []
     for instrument in organisation.instruments:
-        state = case_state(store, register_case_id(instrument.id))
+        state = _register(store, instrument.id)
         if state is None:
             rows.append({**unstarted_summary(instrument, now), "register": "not started"})
         else:
@@ -75,10 +94,10 @@ def attestations(
     settings = settings_of(ctx)
     _instrument_or_fail(settings, instrument)
     store = open_store(settings)
-    register = case_state(store, register_case_id(instrument))
+    register = _register(store, instrument)
     if register is None or not register.reviews_started:
         fail(f"The {instrument} register has no review yet, so there is nothing to acknowledge.")
-    review = case_state(store, review_case_id(instrument, register.reviews_started))
+    review = _review(store, instrument, register.reviews_started)
     if review is None or review.published is None:
         fail(f"The open review of {instrument} has not published a version yet.")
     status = attestation_status(review, datetime.now(UTC))
@@ -97,7 +116,7 @@ def history(
     """Every version with its hash, dates, approver and decision reference."""
     settings = settings_of(ctx)
     _instrument_or_fail(settings, instrument)
-    register = case_state(open_store(settings), register_case_id(instrument))
+    register = _register(open_store(settings), instrument)
     if register is None:
         fail(f"The {instrument} register has not started; `govern up` starts one per instrument.")
     rows = version_history(register)

@@ -54,8 +54,9 @@ def _settings(argv: list[str], position: int) -> dict[str, str]:
         flag = argv[index]
         if flag not in _GLOBAL or index + 1 >= position:
             raise _Full
-        if _GLOBAL[flag] is not None:
-            values[_GLOBAL[flag]] = argv[index + 1]
+        setting = _GLOBAL[flag]
+        if setting is not None:
+            values[setting] = argv[index + 1]
         index += 2
     return values
 

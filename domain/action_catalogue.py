@@ -502,14 +502,19 @@ def _bounds(metadata: list[Any]) -> tuple[int | None, int | None]:
     minimum = maximum = None
     for item in metadata:
         if isinstance(item, annotated_types.Ge):
-            minimum = int(item.ge)
+            minimum = _whole(item.ge)
         elif isinstance(item, annotated_types.Gt):
-            minimum = int(item.gt) + 1
+            minimum = _whole(item.gt) + 1
         elif isinstance(item, annotated_types.Le):
-            maximum = int(item.le)
+            maximum = _whole(item.le)
         elif isinstance(item, annotated_types.Lt):
-            maximum = int(item.lt) - 1
+            maximum = _whole(item.lt) - 1
     return minimum, maximum
+
+
+def _whole(bound: Any) -> int:
+    """An integer field's bound as an int: annotated_types types a bound only as something comparable."""
+    return int(bound)
 
 
 def _default_example(spec: FieldSpec, context: Context, person: str) -> str:

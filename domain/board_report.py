@@ -146,7 +146,7 @@ def parse_risks(text: str) -> list[KeyRisk]:
             raise PlanFormatError(
                 f"Entry {number} ('{entry}'): '{rating.strip()}' is not a rating ({', '.join(RATINGS)})."
             )
-        risks.append(KeyRisk(id=key, title=title.strip(), rating=rating.strip().lower()))  # type: ignore[arg-type]
+        risks.append(KeyRisk(id=key, title=title.strip(), rating=rating.strip().lower()))
     _unique([risk.id for risk in risks])
     return risks
 

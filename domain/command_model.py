@@ -42,7 +42,7 @@ class ActionCommand(BaseModel, Generic[Fields]):
         """The parsed fields, or the refusal naming each bad field."""
         if self.bad_input is not None:
             raise NotAllowed(self.bad_input, rule="input")
-        return self.parsed  # type: ignore[no-any-return]
+        return self.parsed
 
     def refuse_bad_input(self) -> None:
         """For an action whose fields the decider never reads: the refusal of bad ones, at this point."""
@@ -73,4 +73,4 @@ class CommandFamily(Generic[Typed]):
             values["parsed"] = parse_fields(command, model.fields_model)
         except NotAllowed as refusal:
             values["bad_input"] = refusal.sentence
-        return self._adapter.validate_python(values)  # type: ignore[no-any-return]
+        return self._adapter.validate_python(values)

@@ -82,4 +82,4 @@ class EventFamily(Generic[Event]):
         case's close): those are the shared rules' to read."""
         if event.type not in self.models:
             return None
-        return self._adapter.validate_python({**event.payload, "type": event.type})  # type: ignore[no-any-return]
+        return self._adapter.validate_python({**event.payload, "type": event.type})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -53,10 +53,13 @@ _BOOL = "tag:yaml.org,2002:bool"
 
 
 # The C parser (libyaml) when installed: same safety, a tenth of the time.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # a base class chosen at run time; to the type checker, the pure-Python loader (same interface)
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _OrganisationLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+class _OrganisationLoader(_SafeLoader):
     """`yaml.SafeLoader` that reads 17:00 as text (not the base-60 number 1020), `NO` as Norway (not false),
     and refuses a key given twice in one mapping instead of silently keeping the last."""
 
@@ -65,7 +68,7 @@ class _OrganisationLoader(_SafeLoader):  # type: ignore[valid-type,misc]
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
             except TypeError:
@@ -184,7 +187,8 @@ def _parts(data: dict[str, Any]) -> OrganisationParts:
     people, person_ids_unchecked, people_complete = _each(data.get("people"), Person)
     bands, _, bands_complete = _each(data.get("delegation_of_authority"), AuthorityBand)
     instruments, _, _ = _each(data.get("instruments", []), Instrument)
-    board = data.get("board") if isinstance(data.get("board"), dict) else {}
+    raw_board = data.get("board")
+    board = raw_board if isinstance(raw_board, dict) else {}
     voting = board.get("voting_members")
     observers = board.get("observers")
     raw_plans = data.get("step_plans")

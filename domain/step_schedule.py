@@ -70,8 +70,10 @@ def plan_schedule(organisation: Organisation, request: ScheduleRequest) -> TaskS
             if target == request.assignee or any(step.to == target for step in escalations):
                 continue
             # Lateness is counted on the late person's calendar; the message arrives at the recipient's hour.
-            at = local_instant(planned.local_day, escalation_time(plan, planned), zone_for(organisation, target))
-            escalations.append(Escalation(level=len(escalations) + 1, at=at.astimezone(UTC), to=target))
+            escalate_at = local_instant(
+                planned.local_day, escalation_time(plan, planned), zone_for(organisation, target)
+            )
+            escalations.append(Escalation(level=len(escalations) + 1, at=escalate_at.astimezone(UTC), to=target))
     return TaskSchedule(
         due_at=due_at.astimezone(UTC),
         reminders=reminders,

@@ -999,7 +999,8 @@ class StrategicPlanDecider:
             raise NotAllowed(
                 f"The {state.title} is published with its targets: give targets={TARGETS_FORMAT}.", rule="input"
             )
-        for item in (*targets, *milestones):
+        dated: tuple[Target | PlanMilestone, ...] = (*targets, *milestones)
+        for item in dated:
             if not starts <= item.due <= ends:
                 what = "Target" if isinstance(item, Target) else "Milestone"
                 raise NotAllowed(

@@ -6,7 +6,7 @@ step around separation of duties or a declared conflict of interest.
 """
 
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -92,7 +92,7 @@ def _extend(state: "CaseState", command: Command, context: "Context") -> list[Ev
     reason = required_comment(command)
     if task.schedule is None:
         raise NotAllowed(f"'{task.title}' has no due date to extend.", rule="step-management")
-    request = {
+    request: dict[str, Any] = {
         "assignee": task.assignee,
         "kind": task.kind,
         "opened_at": context.now.isoformat(),

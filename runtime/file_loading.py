@@ -12,7 +12,7 @@ that expects text, and a date in a command's fields would reach the case as some
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -20,10 +20,13 @@ from pydantic import BaseModel, ValidationError
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 # The C parser (libyaml) when installed: same safety, a tenth of the time.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # a base class chosen at run time; to the type checker, the pure-Python loader (same interface)
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _DatesAsTextLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+class _DatesAsTextLoader(_SafeLoader):
     """`yaml.SafeLoader` that leaves dates and times as the text written in the file."""
 
 

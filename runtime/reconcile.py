@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.common.v1 import Payloads, WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.client import WorkflowExecutionStatus as Status
@@ -120,7 +120,7 @@ async def _history_facts(client: Client, run: Run) -> tuple[list[str], str | Non
     """(event ids the run recorded through completed `record_events`, how it ended outside its rules, whether its
     opening was refused)."""
     history = await client.get_workflow_handle(run.workflow_id, run_id=run.run_id).fetch_history()
-    scheduled: dict[int, object] = {}
+    scheduled: dict[int, Payloads] = {}
     recorded: list[str] = []
     ended: str | None = None
     refused_opening = False
@@ -133,14 +133,14 @@ async def _history_facts(client: Client, run: Run) -> tuple[list[str], str | Non
         elif event.HasField("activity_task_completed_event_attributes"):
             payloads = scheduled.get(event.activity_task_completed_event_attributes.scheduled_event_id)
             if payloads is not None:
-                [request] = await converter.decode(payloads.payloads, [AppendRequest])  # type: ignore[attr-defined]
+                [request] = await converter.decode(payloads.payloads, [AppendRequest])
                 recorded.extend(item.event_id for item in request.events)
         elif event.HasField("workflow_execution_terminated_event_attributes"):
-            attributes = event.workflow_execution_terminated_event_attributes
-            ended = f"terminated by {attributes.identity or 'an unknown identity'} ({attributes.reason or 'no reason'})"
+            terminated = event.workflow_execution_terminated_event_attributes
+            ended = f"terminated by {terminated.identity or 'an unknown identity'} ({terminated.reason or 'no reason'})"
         elif event.HasField("workflow_execution_cancel_requested_event_attributes"):
-            attributes = event.workflow_execution_cancel_requested_event_attributes
-            ended = f"cancelled by {attributes.identity or 'an unknown identity'} ({attributes.cause or 'no reason'})"
+            cancelled = event.workflow_execution_cancel_requested_event_attributes
+            ended = f"cancelled by {cancelled.identity or 'an unknown identity'} ({cancelled.cause or 'no reason'})"
         elif event.HasField("workflow_execution_timed_out_event_attributes"):
             ended = "timed out (its execution timeout passed)"
         elif event.HasField("workflow_execution_failed_event_attributes"):

@@ -1,6 +1,7 @@
 """The search attributes every case carries, so `temporal workflow list --query` and the Web UI can filter
 cases. None of them holds confidential content."""
 
+from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
@@ -29,7 +30,8 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
         if error.status != RPCStatusCode.UNIMPLEMENTED:
             raise
         known = set()
-    missing = {key.name: key.indexed_value_type for key in ALL if key.name not in known}
+    # The request's map holds the protobuf enum's values, which temporalio's IntEnum mirrors.
+    missing = {key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL if key.name not in known}
     if missing:
         try:
             await client.operator_service.add_search_attributes(

@@ -4,7 +4,7 @@ A bad setting stops start-up with one line that names the setting (see `load_set
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         return self.data_dir / "mail"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the environment, apply CLI overrides (None means 'not given'), or raise SettingError."""
     given = {key: value for key, value in overrides.items() if value is not None}
     try:

@@ -132,18 +132,18 @@ def check(
     ):
         label = "reminder" if kind == "ReminderSent" else "escalation"
         candidates = [event for event in events if event.type == kind]
-        for expected in wanted:
-            hit = next((e for e in candidates if _notice_matches(e, expected, organisation)), None)
+        for notice in wanted:
+            hit = next((e for e in candidates if _notice_matches(e, notice, organisation)), None)
             if present and hit is None:
                 seen = (
                     ", ".join(
                         f"{e.payload.get('to')}@{_notice_at(e).isoformat()}"
                         for e in candidates
-                        if expected.case in (None, e.stream_id)
+                        if notice.case in (None, e.stream_id)
                     )
                     or "none"
                 )
-                failures.append(f"Expected a {_describe_notice(label, expected)}; {label}s seen: {seen}.")
+                failures.append(f"Expected a {_describe_notice(label, notice)}; {label}s seen: {seen}.")
             if not present and hit is not None:
-                failures.append(f"Expected no {_describe_notice(label, expected)}, but sequence {hit.seq} is one.")
+                failures.append(f"Expected no {_describe_notice(label, notice)}, but sequence {hit.seq} is one.")
     return failures

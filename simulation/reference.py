@@ -24,6 +24,7 @@ from typing import Any
 from domain import cancellation, case, task_management, timed_step
 from domain.case import CaseDecider
 from domain.case_kinds import case_kinds, decider_for
+from domain.events import DomainEvent
 from store.models import StoredEvent
 
 #: Each process's case id, as a person writes it, with an example that `decider_for` must resolve to it.
@@ -49,7 +50,7 @@ def declared_event_types(module: ModuleType) -> set[str]:
 def declared_actions(decider: CaseDecider) -> list[str]:
     """The actions a decider's module dispatches on: its handler table (or its `ACTIONS`)."""
     module = sys.modules[type(decider).__module__]
-    table = getattr(module, "_HANDLERS", None) or getattr(module, "ACTIONS", ())
+    table = getattr(module, "_HANDLERS", ()) or getattr(module, "ACTIONS", ())
     return sorted(table)
 
 
@@ -99,6 +100,11 @@ def _nested_keys(value: Any, generalise: _Generaliser) -> set[str]:
     return set()
 
 
+def _domain_event(event: StoredEvent) -> DomainEvent:
+    """The domain event a record carries, without its place in the chain (and without re-validation)."""
+    return DomainEvent.model_construct(**{name: getattr(event, name) for name in DomainEvent.model_fields})
+
+
 def observe(trails: Mapping[str, list[StoredEvent]], people: Iterable[str]) -> dict[str, ProcessSeen]:
     """What the trails show per process kind: each stream folded with its decider, event by event."""
     generalise = _Generaliser(people)
@@ -113,7 +119,7 @@ def observe(trails: Mapping[str, list[StoredEvent]], people: Iterable[str]) -> d
             process.cases += 1
             state = decider.initial_state(stream_id)
             for event in sorted(events, key=lambda item: item.stream_version):
-                state = case.evolve(decider, state, event)
+                state = case.evolve(decider, state, _domain_event(event))
                 if state.stage not in process.stages:
                     process.stages.append(state.stage)
                 record = process.events.setdefault(event.type, EventSeen())

@@ -26,7 +26,7 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -39,7 +39,7 @@ from store.errors import CheckpointError
 if TYPE_CHECKING:
     from store.event_store import EventStore
 
-STATEMENT_FORMAT = "govern-audit-checkpoint/v1"
+STATEMENT_FORMAT: Final = "govern-audit-checkpoint/v1"
 LOG_NAME_PREFIX = "govern-audit/"
 
 

@@ -57,6 +57,19 @@ class TaskTuple(tuple):
     __slots__ = ()
     FIELDS = _FIELDS
 
+    if TYPE_CHECKING:  # the getters the loop below sets, as the type checker should see them
+        case_id: str
+        task_id: str
+        kind: str
+        title: str
+        assignee: str
+        action: str
+        due_at: str | None
+        time_zone: str | None
+        due_local: str | None
+        overdue: bool
+        on_behalf_of: str | None
+
 
 for _index, _name in enumerate(_FIELDS):
     setattr(TaskTuple, _name, property(itemgetter(_index), doc=f"The row's {_name}."))
@@ -100,8 +113,7 @@ def desk_order(dialect: Dialect) -> str:
 def _tuples(rows: Sequence[Sequence[Any]], now_text: str, for_substitute: bool = False) -> list[TaskTuple]:
     # Overdue as `domain.timed_step.Task.is_overdue` says: past its due date and still open.
     return [
-        TaskTuple((*row, row[6] is not None and row[6] < now_text, row[4] if for_substitute else None))
-        for row in rows
+        TaskTuple((*row, row[6] is not None and row[6] < now_text, row[4] if for_substitute else None)) for row in rows
     ]
 
 

@@ -326,7 +326,7 @@ class EventStore:
                 if projector is not None:
                     fold = projector.append(cursor, stream_id, version, rows, [item.as_stored() for item in prepared])
                 connection.commit()
-                if fold is not None:
+                if projector is not None and fold is not None:
                     projector.remember(fold)
             finally:
                 cursor.close()

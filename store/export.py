@@ -7,7 +7,7 @@ the stored canonical payload text itself, and an empty cell is null (the store n
 
 import csv
 import json
-from typing import Literal, TextIO
+from typing import IO, Literal
 
 from sqlalchemy.engine import Engine
 
@@ -43,7 +43,7 @@ _POSITIONS = tuple(ROW_COLUMNS.index(name) for name in EXPORT_COLUMNS)
 _PAYLOAD_POSITION = EXPORT_COLUMNS.index("payload")
 
 
-def export_events(target: EventStore | Engine, export_format: ExportFormat, out: TextIO) -> int:
+def export_events(target: EventStore | Engine, export_format: ExportFormat, out: IO[str]) -> int:
     """Write every record, in sequence order, to `out`; return how many were written."""
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"Unknown export format {export_format!r}; use jsonl or csv.")

@@ -53,7 +53,7 @@ def case_page_data(web: WebContext, person_id: str, case_id: str) -> CasePage:
         documents += [ref for ref in papers if ref not in documents]
     related = [child for child in summary.get("board_cases", []) or [] if isinstance(child, str)]
     title = summary.get("title") or summary.get("matter") or case_id
-    is_board = isinstance(state, BoardDecisionState) and state.rules is not None
+    board = state if isinstance(state, BoardDecisionState) and state.rules is not None else None
 
     def local(instant: datetime) -> str:
         return format_local(instant, zone)
@@ -70,9 +70,9 @@ def case_page_data(web: WebContext, person_id: str, case_id: str) -> CasePage:
             web.organisation,
             show_content=reads_content(web, person_id, state, people),
             sealer=web.sealer,
-            detail_visible=response_details(state, person_id, web.organisation) if is_board else None,
+            detail_visible=response_details(board, person_id, web.organisation) if board is not None else None,
         ),
         parent_case=parent,
         related=[child for child in related if may_see(web, person_id, child)],
-        board=board_view(state, person_id, web.organisation) if is_board else None,
+        board=board_view(board, person_id, web.organisation) if board is not None else None,
     )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -243,15 +243,16 @@ class CaseRuntime(Generic[State]):
     def _publish_search_attributes(self) -> None:
         wake = case.next_wake(self.state)
         due = [task.due_at for task in self.state.tasks.values() if task.due_at is not None]
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             search_attributes.CASE_KIND.value_set(self.state.kind),
             search_attributes.STAGE.value_set(self.state.stage),
             search_attributes.ASSIGNEE.value_set(sorted({task.assignee for task in self.state.tasks.values()})),
         ]
         for name, value in self.case_kind.search_values(self.state).items():
             updates.append(CONTRIBUTED_ATTRIBUTES[name].value_set(value))
-        if due or wake:
-            updates.append(search_attributes.NEXT_DUE.value_set(min(due) if due else wake))
+        next_due = min(due) if due else wake
+        if next_due is not None:
+            updates.append(search_attributes.NEXT_DUE.value_set(next_due))
         else:
             updates.append(search_attributes.NEXT_DUE.value_unset())
         # Each upsert is a history event and a visibility write: only changes are sent (histories recorded before

@@ -5,6 +5,7 @@ uploaded signed checkpoint) and an export for offline verification. Anyone else 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +19,7 @@ from domain.refusal_record import COMMAND_REFUSED
 from domain.visibility import is_auditor
 from store.checkpoint import read_checkpoint
 from store.errors import CheckpointError, StoreError
-from store.export import EXPORT_FORMATS, export_events
+from store.export import EXPORT_FORMATS, ExportFormat, export_events
 from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
 from store.projections import case_rows
 from store.verify import verify
@@ -49,7 +50,7 @@ def _latest_refusals(request: Request) -> list[StoredEvent]:
         cursor = cursor.model_copy(update={"after_seq": page.next_after_seq})
 
 
-def _overview(request: Request) -> dict[str, object]:
+def _overview(request: Request) -> dict[str, Any]:
     web = web_of(request)
     head = web.store.head()
     after = max(0, head.seq - RECENT)
@@ -65,7 +66,7 @@ def _overview(request: Request) -> dict[str, object]:
     }
 
 
-async def _page(request: Request, **values: object) -> Response:
+async def _page(request: Request, **values: Any) -> Response:
     overview = await run_in_threadpool(_overview, request)
     return render(request, "audit.html", case_path=case_path, formats=EXPORT_FORMATS, **overview, **values)
 
@@ -117,12 +118,12 @@ async def verify_checkpoint(request: Request) -> Response:
     return await _page(request, verdict=sentence, verdict_ok=ok)
 
 
-def _export_file(request: Request, export_format: str) -> str:
+def _export_file(request: Request, export_format: ExportFormat) -> str:
     web = web_of(request)
     handle, name = tempfile.mkstemp(prefix="govern-export-", suffix=f".{export_format}")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            export_events(web.store, export_format, out)  # type: ignore[arg-type]
+            export_events(web.store, export_format, out)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -135,7 +136,7 @@ async def export(request: Request) -> Response:
     export_format = request.query_params.get("format", "jsonl")
     if export_format not in EXPORT_FORMATS:
         raise NotVisible()
-    name = await run_in_threadpool(_export_file, request, export_format)
+    name = await run_in_threadpool(_export_file, request, cast(ExportFormat, export_format))
     media = "text/csv" if export_format == "csv" else "application/x-ndjson"
     return FileResponse(
         name,

@@ -116,7 +116,9 @@ def _fill_from_the_log() -> None:
     cursor = connection.cursor()
     try:
         cursor.execute("SELECT max(seq) FROM audit_events")
-        head = int(cursor.fetchone()[0] or 0)
+        row = cursor.fetchone()
+        assert row is not None  # an aggregate always answers with one row
+        head = int(row[0] or 0)
         if head:
             projector.rebuild(connection, cursor, head)
     finally:
