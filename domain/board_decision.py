@@ -52,6 +52,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.board_request import BoardProcedure
 from domain.case import CaseState, Context, close_case, state_after
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
@@ -61,7 +62,6 @@ from domain.suggestions import did_you_mean
 
 KIND = "board_decision"
 
-Procedure = Literal["no_objection", "vote"]
 Choice = Literal["approve", "reject", "abstain"]
 
 # Event types
@@ -86,7 +86,7 @@ NO_OBJECTION = "no-objection"
 ACTIONS = (DECLARE_CONFLICT, VOTE, OBJECT, NO_OBJECTION)
 
 #: Step kinds of members' response tasks: the names `task_management.BOARD_KINDS` lets the Chair manage.
-TASK_KINDS: dict[str, str] = {"vote": "board_vote", "no_objection": "no_objection"}
+TASK_KINDS: dict[str, str] = {procedure.value: procedure.step_kind for procedure in BoardProcedure}
 #: The action that completes a member's task, as a reminder tells them.
 TASK_ACTIONS: dict[str, str] = {"vote": VOTE, "no_objection": OBJECT}
 
@@ -96,18 +96,19 @@ ASSENTED = "no_objection"
 RECUSED = "recused"
 NOT_RESPONDED = "not_responded"
 
-STAGE_OPEN = {"vote": "voting", "no_objection": "no_objection_period"}
+STAGE_OPEN = {procedure.value: procedure.stage for procedure in BoardProcedure}
 STAGE_DECIDED = "decided"
 
 DEFAULT_MEETING = "the next Board meeting"
-
-_PROCEDURE_NAMES = {"board_vote": "vote", "board_no_objection": "no_objection"}
 
 
 def _procedure(value: Any) -> Any:
     # The organisation file names procedures `board_vote` / `board_no_objection` (delegation of authority,
     # instruments); a parent may pass either spelling.
-    return _PROCEDURE_NAMES.get(value, value) if isinstance(value, str) else value
+    return BoardProcedure.named(value) if isinstance(value, str) and value in _NAMES else value
+
+
+_NAMES = frozenset(name for procedure in BoardProcedure for name in (procedure.value, procedure.organisation_name))
 
 
 class BoardDecisionRequest(BaseModel):
@@ -115,7 +116,7 @@ class BoardDecisionRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    procedure: Annotated[Procedure, BeforeValidator(_procedure)]
+    procedure: Annotated[BoardProcedure, BeforeValidator(_procedure)]
     matter: str = Field(min_length=1, description="What is decided, as members read it in their tasks.")
     parent_case: str = Field(min_length=1)
     requested_by: str = Field(description="Person id of who asked for the decision, e.g. the Director.")
@@ -158,9 +159,27 @@ class Tally(BaseModel):
         return self.approve + self.reject + self.abstain
 
 
+class BoardOutcome(BaseModel):
+    """The Board's answer as the parent case receives it: which Board decision, how it ended and its tally.
+
+    It is read from the Board decision's result (its `CaseView`: the `CaseClosed` outcome and the stage
+    summary's `tally`), whose shape is what saved workflow histories hold, so that shape does not change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    board_case: str
+    outcome: str = Field(description="approved, rejected, no_quorum or referred_to_meeting.")
+    tally: dict[str, Any] = Field(default_factory=dict, description="The closing `Tally`, as recorded.")
+
+    @classmethod
+    def reported(cls, board_case: str, outcome: str | None, summary: dict[str, Any]) -> "BoardOutcome":
+        """From the closed Board decision's view; a decision that closed without an outcome did not approve."""
+        return cls(board_case=board_case, outcome=outcome or REJECTED, tally=summary.get("tally", {}))
+
+
 class BoardDecisionState(CaseState):
     kind: str = KIND
-    procedure: Procedure | None = None
+    procedure: BoardProcedure | None = None
     matter: str = ""
     parent_case: str | None = None
     closes_at: datetime | None = None

@@ -10,6 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import board_decision
+    from domain.board_request import BoardProcedure
     from domain.commands import Command
     from domain.timed_step import ScheduleRequest, TaskSchedule
     from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
@@ -29,7 +30,7 @@ class BoardDecisionWorkflow:
         runtime = self.runtime
         await runtime.load_organisation()
         assert runtime.organisation is not None
-        kind = "no_objection" if opening.procedure == "no_objection" else "board_vote"
+        kind = BoardProcedure.named(opening.procedure).step_kind
         # The close of the procedure is a recorded instant, counted in the Chair's calendar like any step.
         [close] = await workflow.execute_activity(
             "plan_schedules",
