@@ -96,7 +96,6 @@ ASSENTED = "no_objection"
 RECUSED = "recused"
 NOT_RESPONDED = "not_responded"
 
-STAGE_OPEN = {procedure.value: procedure.stage for procedure in BoardProcedure}
 STAGE_DECIDED = "decided"
 
 DEFAULT_MEETING = "the next Board meeting"
@@ -354,7 +353,7 @@ def _close(state: BoardDecisionState, outcome: str, context: Context, *, early: 
         reason=reason,
         outcome=outcome,
         payload={
-            "procedure": state.procedure,
+            "procedure": state.procedure.value,
             "outcome": outcome,
             "tally": counted.model_dump(),
             "quorum_needed": rules.quorum_needed(counted.eligible) if counted.eligible else None,
@@ -441,7 +440,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
             reason=f"requested by {request.parent_case}",
             outcome="opened",
             payload={
-                "procedure": procedure,
+                "procedure": procedure.value,
                 "matter": request.matter,
                 "parent_case": request.parent_case,
                 "requested_by": request.requested_by,
@@ -464,7 +463,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
     drafts += [
         timed_step.open_task(
             task_id=_task_id(procedure, member),
-            kind=TASK_KINDS[procedure],
+            kind=procedure.step_kind,
             title=_task_title(procedure, request.matter),
             assignee=member,
             action=TASK_ACTIONS[procedure],
@@ -715,7 +714,7 @@ class BoardDecisionDecider:
     def evolve(self, state: BoardDecisionState, event: DomainEvent) -> BoardDecisionState:
         payload = event.payload
         if event.type == BOARD_DECISION_OPENED:
-            procedure = payload["procedure"]
+            procedure = BoardProcedure(payload["procedure"])
             return state.model_copy(
                 update={
                     "procedure": procedure,
@@ -724,7 +723,7 @@ class BoardDecisionDecider:
                     "requester": payload["requested_by"],
                     "closes_at": _instant(payload["closes_at"]),
                     "rules": _rules_from(payload),
-                    "stage": STAGE_OPEN[procedure],
+                    "stage": procedure.stage,
                 }
             )
         if event.type == MEMBER_RECUSED:
@@ -754,7 +753,7 @@ class BoardDecisionDecider:
         counted = tally(state)
         rules = state.rules
         return {
-            "procedure": state.procedure,
+            "procedure": state.procedure.value if state.procedure else None,
             "matter": state.matter,
             "parent_case": state.parent_case,
             "closes_at": state.closes_at.isoformat() if state.closes_at else None,
