@@ -33,14 +33,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import require_known_person
-from domain.board_request import (
-    BOARD_DECISION_RECORDED,
-    BOARD_DECISION_REQUESTED,
-    MeetingFields,
-    board_decision_recorded,
-    request_board_decision,
-)
-from domain.case import CaseState, Context, acting_on, close_case, handler_for
+from domain.board_decision import BoardOutcome
+from domain.board_referral import SUPERSEDED, BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
+from domain.board_request import BOARD_DECISION_RECORDED, BOARD_DECISION_REQUESTED, BoardProcedure
+from domain.case import Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields
 from domain.document_hash import Sha256
 from domain.errors import NotAllowed
@@ -74,7 +70,7 @@ def awp_case_id(plan_case: str, fiscal_year: int) -> str:
     return f"{plan_case}/awp/{fiscal_year}"
 
 
-class AnnualWorkPlanState(CaseState):
+class AnnualWorkPlanState(BoardReferringState):
     kind: str = KIND
     plan_case: str | None = None
     fiscal_year: int | None = None
@@ -86,8 +82,6 @@ class AnnualWorkPlanState(CaseState):
     document_sha256: str | None = None
     document_name: str | None = None
     linked_targets: tuple[str, ...] = ()
-    board_cases: tuple[str, ...] = ()
-    pending_board_case: str | None = None
     approved_reference: str | None = None
 
     @property
@@ -195,7 +189,7 @@ def open_annual_work_plan(
 
 # -- helpers ------------------------------------------------------------------------------------------------
 # -- the decider --------------------------------------------------------------------------------------------
-class AnnualWorkPlanDecider:
+class AnnualWorkPlanDecider(RefersToBoard):
     kind = KIND
 
     def initial_state(self, case_id: str) -> AnnualWorkPlanState:
@@ -242,7 +236,6 @@ class AnnualWorkPlanDecider:
             )
         version = state.draft_version + 1
         assert state.draft_due_at is not None and state.approval_due_at is not None
-        board_case_number = len(state.board_cases) + 1
         drafts = [
             EventDraft(
                 type=DRAFT_SUBMITTED,
@@ -261,10 +254,9 @@ class AnnualWorkPlanDecider:
                 },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "submitted"),
-            request_board_decision(
+            state.board.request(
                 parent_case=state.case_id,
-                number=board_case_number,
-                procedure="vote",
+                procedure=BoardProcedure.VOTE,
                 matter=f"Approval of the {state.title} under the Strategic Plan {state.period} (draft version "
                 f"{version}, {fields.document_name})",
                 actor=command.actor,
@@ -302,53 +294,61 @@ class AnnualWorkPlanDecider:
                 context,
                 when="the Board Chair records a Board meeting's decision once a draft is before the Management Board",
             )
-        fields = parse_fields(command, MeetingFields)
-        on_behalf = None
-        if not context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
-        outcome = "approved" if fields.decision == "approve" else "rejected"
-        reason = command.comment or f"decided by the Management Board in session ({fields.reference})"
-        superseded = state.pending_board_case
-        return self._board_outcome(
-            state,
-            context,
-            actor=command.actor,
-            on_behalf_of=on_behalf,
-            outcome=outcome,
-            reference=fields.reference,
-            reason=reason,
-            extra={"superseded_vote": superseded} if superseded else {},
+        decided = meeting_decision(state, command, context, task)
+        reason = command.comment or f"decided by the Management Board in session ({decided.reference})"
+        superseded = state.board.pending
+        recorded = decided.recorded(
+            reason, version=state.draft_version, **({"superseded_vote": superseded} if superseded else {})
         )
+        return [
+            recorded,
+            *self._after_board(
+                state,
+                context,
+                actor=command.actor,
+                on_behalf_of=decided.on_behalf_of,
+                outcome=decided.outcome,
+                reference=decided.reference,
+                reason=reason,
+            ),
+        ]
 
-    def record_board_outcome(
-        self, state: AnnualWorkPlanState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
+    def board_outcome(self, state: AnnualWorkPlanState, outcome: BoardOutcome, context: Context) -> list[EventDraft]:
+        """The child Board vote has closed; its outcome decides the plan."""
+        return [
+            outcome_recorded(outcome, version=state.draft_version),
+            *self._after_board(
+                state,
+                context,
+                actor=SYSTEM_ACTOR,
+                on_behalf_of=None,
+                outcome=outcome.outcome,
+                reference=outcome.board_case,
+                reason=f"Board decision {outcome.board_case} closed: {outcome.outcome}",
+            ),
+        ]
+
+    def stale_board_outcome(
+        self, state: AnnualWorkPlanState, outcome: BoardOutcome, context: Context
     ) -> list[EventDraft]:
-        """The child Board vote has closed; its outcome decides the plan unless a meeting already did."""
-        if state.closed:
-            return []
-        if board_case != state.pending_board_case:
-            return [
-                EventDraft(
-                    type=BOARD_RECORDED,
-                    actor=SYSTEM_ACTOR,
-                    reason=f"Board decision {board_case} closed ({outcome}) after the Board decided in session; "
-                    "it changes nothing",
-                    outcome="superseded",
-                    payload={"reference": board_case, "tally": tally, "vote_outcome": outcome, "superseded": True},
-                )
-            ]
-        return self._board_outcome(
-            state,
-            context,
-            actor=SYSTEM_ACTOR,
-            on_behalf_of=None,
-            outcome=outcome,
-            reference=board_case,
-            reason=f"Board decision {board_case} closed: {outcome}",
-            extra={"tally": tally},
-        )
+        """A vote that closes after the Board decided in session is put on the record, and changes nothing."""
+        return [
+            EventDraft(
+                type=BOARD_RECORDED,
+                actor=SYSTEM_ACTOR,
+                reason=f"Board decision {outcome.board_case} closed ({outcome.outcome}) after the Board decided in "
+                "session; it changes nothing",
+                outcome=SUPERSEDED,
+                payload={
+                    "reference": outcome.board_case,
+                    "tally": outcome.tally,
+                    "vote_outcome": outcome.outcome,
+                    "superseded": True,
+                },
+            )
+        ]
 
-    def _board_outcome(
+    def _after_board(
         self,
         state: AnnualWorkPlanState,
         context: Context,
@@ -358,20 +358,9 @@ class AnnualWorkPlanDecider:
         outcome: str,
         reference: str,
         reason: str,
-        extra: dict[str, Any],
     ) -> list[EventDraft]:
         assert state.approval_due_at is not None
-        drafts = [
-            board_decision_recorded(
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                reason=reason,
-                outcome=outcome,
-                reference=reference,
-                version=state.draft_version,
-                **extra,
-            )
-        ]
+        drafts: list[EventDraft] = []
         approval = state.tasks.get(APPROVAL_TASK)
         if outcome == "approved":
             if approval is not None:
@@ -468,14 +457,10 @@ class AnnualWorkPlanDecider:
                 "linked_targets": tuple(p["targets"]),
             }
         elif t == BOARD_REQUESTED:
+            update = {"board": state.board.after(event), "stage": "board_vote"}
+        elif t == BOARD_RECORDED and event.outcome != SUPERSEDED:
             update = {
-                "board_cases": (*state.board_cases, p["board_case"]),
-                "pending_board_case": p["board_case"],
-                "stage": "board_vote",
-            }
-        elif t == BOARD_RECORDED and event.outcome != "superseded":
-            update = {
-                "pending_board_case": None,
+                "board": state.board.after(event),
                 "stage": {"approved": "approved", "referred_to_meeting": "board_meeting"}.get(
                     event.outcome or "", "revision"
                 ),

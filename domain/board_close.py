@@ -3,10 +3,11 @@ step, with the no-objection period or the voting period as its length."""
 
 from datetime import datetime
 
+from domain.board_request import BoardProcedure
 from domain.organisation import Organisation
 from domain.timed_step import ScheduleRequest
 
 
 def close_request(procedure: str, organisation: Organisation, opened_at: datetime) -> ScheduleRequest:
-    kind = "no_objection" if procedure == "no_objection" else "board_vote"
+    kind = BoardProcedure.named(procedure).step_kind
     return ScheduleRequest(assignee=organisation.board.chair, kind=kind, opened_at=opened_at)

@@ -52,6 +52,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.board_request import BoardProcedure
 from domain.case import CaseState, Context, close_case, state_after
 from domain.commands import Command, EventDraft, parse_fields
 from domain.errors import NotAllowed
@@ -62,7 +63,6 @@ from domain.suggestions import did_you_mean
 
 KIND = "board_decision"
 
-Procedure = Literal["no_objection", "vote"]
 Choice = Literal["approve", "reject", "abstain"]
 
 # Event types
@@ -87,7 +87,7 @@ NO_OBJECTION = "no-objection"
 ACTIONS = (DECLARE_CONFLICT, VOTE, OBJECT, NO_OBJECTION)
 
 #: Step kinds of members' response tasks: the names `task_management.BOARD_KINDS` lets the Chair manage.
-TASK_KINDS: dict[str, str] = {"vote": "board_vote", "no_objection": "no_objection"}
+TASK_KINDS: dict[str, str] = {procedure.value: procedure.step_kind for procedure in BoardProcedure}
 #: The action that completes a member's task, as a reminder tells them.
 TASK_ACTIONS: dict[str, str] = {"vote": VOTE, "no_objection": OBJECT}
 
@@ -97,18 +97,18 @@ ASSENTED = "no_objection"
 RECUSED = "recused"
 NOT_RESPONDED = "not_responded"
 
-STAGE_OPEN = {"vote": "voting", "no_objection": "no_objection_period"}
 STAGE_DECIDED = "decided"
 
 DEFAULT_MEETING = "the next Board meeting"
-
-_PROCEDURE_NAMES = {"board_vote": "vote", "board_no_objection": "no_objection"}
 
 
 def _procedure(value: Any) -> Any:
     # The organisation file names procedures `board_vote` / `board_no_objection` (delegation of authority,
     # instruments); a parent may pass either spelling.
-    return _PROCEDURE_NAMES.get(value, value) if isinstance(value, str) else value
+    return BoardProcedure.named(value) if isinstance(value, str) and value in _NAMES else value
+
+
+_NAMES = frozenset(name for procedure in BoardProcedure for name in (procedure.value, procedure.organisation_name))
 
 
 class BoardDecisionRequest(BaseModel):
@@ -116,7 +116,7 @@ class BoardDecisionRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    procedure: Annotated[Procedure, BeforeValidator(_procedure)]
+    procedure: Annotated[BoardProcedure, BeforeValidator(_procedure)]
     matter: str = Field(min_length=1, description="What is decided, as members read it in their tasks.")
     parent_case: str = Field(min_length=1)
     requested_by: str = Field(description="Person id of who asked for the decision, e.g. the Director.")
@@ -159,9 +159,27 @@ class Tally(BaseModel):
         return self.approve + self.reject + self.abstain
 
 
+class BoardOutcome(BaseModel):
+    """The Board's answer as the parent case receives it: which Board decision, how it ended and its tally.
+
+    It is read from the Board decision's result (its `CaseView`: the `CaseClosed` outcome and the stage
+    summary's `tally`), whose shape is what saved workflow histories hold, so that shape does not change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    board_case: str
+    outcome: str = Field(description="approved, rejected, no_quorum or referred_to_meeting.")
+    tally: dict[str, Any] = Field(default_factory=dict, description="The closing `Tally`, as recorded.")
+
+    @classmethod
+    def reported(cls, board_case: str, outcome: str | None, summary: dict[str, Any]) -> "BoardOutcome":
+        """From the closed Board decision's view; a decision that closed without an outcome did not approve."""
+        return cls(board_case=board_case, outcome=outcome or REJECTED, tally=summary.get("tally", {}))
+
+
 class BoardDecisionState(CaseState):
     kind: str = KIND
-    procedure: Procedure | None = None
+    procedure: BoardProcedure | None = None
     matter: str = ""
     parent_case: str | None = None
     closes_at: datetime | None = None
@@ -336,7 +354,7 @@ def _close(state: BoardDecisionState, outcome: str, context: Context, *, early: 
         reason=reason,
         outcome=outcome,
         payload={
-            "procedure": state.procedure,
+            "procedure": state.procedure.value,
             "outcome": outcome,
             "tally": counted.model_dump(),
             "quorum_needed": rules.quorum_needed(counted.eligible) if counted.eligible else None,
@@ -423,7 +441,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
             reason=f"requested by {request.parent_case}",
             outcome="opened",
             payload={
-                "procedure": procedure,
+                "procedure": procedure.value,
                 "matter": request.matter,
                 "parent_case": request.parent_case,
                 "requested_by": request.requested_by,
@@ -446,7 +464,7 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
     drafts += [
         timed_step.open_task(
             task_id=_task_id(procedure, member),
-            kind=TASK_KINDS[procedure],
+            kind=procedure.step_kind,
             title=_task_title(procedure, request.matter),
             assignee=member,
             action=TASK_ACTIONS[procedure],
@@ -697,7 +715,7 @@ class BoardDecisionDecider:
     def evolve(self, state: BoardDecisionState, event: DomainEvent) -> BoardDecisionState:
         payload = event.payload
         if event.type == BOARD_DECISION_OPENED:
-            procedure = payload["procedure"]
+            procedure = BoardProcedure(payload["procedure"])
             return state.model_copy(
                 update={
                     "procedure": procedure,
@@ -706,7 +724,7 @@ class BoardDecisionDecider:
                     "requester": payload["requested_by"],
                     "closes_at": as_instant(payload["closes_at"]),
                     "rules": _rules_from(payload),
-                    "stage": STAGE_OPEN[procedure],
+                    "stage": procedure.stage,
                 }
             )
         if event.type == MEMBER_RECUSED:
@@ -736,7 +754,7 @@ class BoardDecisionDecider:
         counted = tally(state)
         rules = state.rules
         return {
-            "procedure": state.procedure,
+            "procedure": state.procedure.value if state.procedure else None,
             "matter": state.matter,
             "parent_case": state.parent_case,
             "closes_at": state.closes_at.isoformat() if state.closes_at else None,

@@ -4,6 +4,7 @@ The workflow runtime sees `BoardDecisionRequested`, starts the Board decision as
 and hands its outcome back to the parent's decider (`record_board_outcome`).
 """
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +18,33 @@ if TYPE_CHECKING:
 
 BOARD_DECISION_REQUESTED = "BoardDecisionRequested"
 
+
+class BoardProcedure(StrEnum):
+    """How the Board decides a matter referred to it: one concept that goes by several names. The request
+    names it by its value; the organisation file (delegation of authority, instruments) by `organisation_name`;
+    each member's response task has its `step_kind`, and the open Board decision is at its `stage`."""
+
+    NO_OBJECTION = "no_objection"
+    VOTE = "vote"
+
+    @property
+    def organisation_name(self) -> str:
+        return f"board_{self.value}"
+
+    @property
+    def step_kind(self) -> str:
+        return "board_vote" if self is BoardProcedure.VOTE else "no_objection"
+
+    @property
+    def stage(self) -> str:
+        return "voting" if self is BoardProcedure.VOTE else "no_objection_period"
+
+    @classmethod
+    def named(cls, name: str) -> "BoardProcedure":
+        """The procedure under either of its names: `vote` or the organisation file's `board_vote`."""
+        return cls(name.removeprefix("board_"))
+
+
 Procedure = Literal["no_objection", "vote"]
 
 
@@ -28,7 +56,7 @@ def request_board_decision(
     *,
     parent_case: str,
     number: int,
-    procedure: Procedure,
+    procedure: BoardProcedure,
     matter: str,
     actor: str,
     reason: str,
@@ -45,7 +73,7 @@ def request_board_decision(
         outcome="requested",
         payload={
             "board_case": board_case_id(parent_case, number),
-            "procedure": procedure,
+            "procedure": BoardProcedure(procedure).value,
             "matter": matter,
             "conflicted": list(conflicted),
         },

@@ -16,16 +16,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.board_decision import BoardOutcome
+from domain.board_referral import BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
     MEETING_TASK,
-    MeetingFields,
-    board_decision_recorded,
+    BoardProcedure,
     meeting_referral_task,
-    request_board_decision,
 )
-from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
+from domain.case import Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -63,7 +63,7 @@ class Review(BaseModel):
     recommendation: str
 
 
-class GrantState(CaseState):
+class GrantState(BoardReferringState):
     kind: str = KIND
     application: GrantApplication | None = None
     amount_usd: Decimal | None = None
@@ -76,7 +76,6 @@ class GrantState(CaseState):
     needs_board: bool = False
     band: str | None = None
     endorsed_by: str | None = None
-    board_cases: tuple[str, ...] = ()
     approved_by: str | None = None
     tranches_released: int = 0
     reports_approved: int = 0
@@ -364,7 +363,7 @@ def _why_not_endorsement(state: GrantState) -> str | None:
 
 
 # -- the decider ------------------------------------------------------------------------------------------------
-class GrantDecider:
+class GrantDecider(RefersToBoard):
     kind = KIND
 
     def initial_state(self, case_id: str) -> GrantState:
@@ -790,10 +789,9 @@ class GrantDecider:
                 payload={"by": command.actor},
             ),
             completed,
-            request_board_decision(
+            state.board.request(
                 parent_case=state.case_id,
-                number=len(state.board_cases) + 1,
-                procedure="no_objection",
+                procedure=BoardProcedure.NO_OBJECTION,
                 matter=f"Grant {state.case_id}: {_usd(state.amount_usd)} to {state.application.applicant} "
                 f"for '{state.application.title}'",
                 actor=command.actor,
@@ -812,67 +810,39 @@ class GrantDecider:
             when="a Board meeting decides a grant only after an objection in the no-objection procedure referred it "
             "there",
         )
-        fields = parse_fields(command, MeetingFields)
-        if not context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
-        else:
-            on_behalf = None
-        return self._board_outcome(
-            state,
-            context,
-            actor=command.actor,
-            on_behalf_of=on_behalf,
-            outcome="approved" if fields.decision == "approve" else "rejected",
-            reference=fields.reference,
-            reason=command.comment,
-            completed=timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
-        )
-
-    def record_board_outcome(
-        self, state: GrantState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
-    ) -> list[EventDraft]:
-        """The child Board decision has closed; its outcome becomes a fact of the grant (unless it has ended)."""
-        if state.closed:
-            return []
-        return self._board_outcome(
-            state,
-            context,
-            actor=SYSTEM_ACTOR,
-            on_behalf_of=None,
-            outcome=outcome,
-            reference=board_case,
-            reason=f"Board decision {board_case} closed: {outcome}",
-            completed=None,
-            tally=tally,
-        )
-
-    def _board_outcome(
-        self,
-        state: GrantState,
-        context: Context,
-        *,
-        actor: str,
-        on_behalf_of: str | None,
-        outcome: str,
-        reference: str,
-        reason: str | None,
-        completed: EventDraft | None,
-        tally: dict[str, Any] | None = None,
-    ) -> list[EventDraft]:
-        drafts = [
-            board_decision_recorded(
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                reason=reason,
-                outcome=outcome,
-                reference=reference,
-                tally=tally or {},
-            )
+        decided = meeting_decision(state, command, context, task)
+        return [
+            decided.recorded(command.comment, tally={}),
+            decided.completes(task),
+            *self._after_board(
+                state,
+                context,
+                actor=command.actor,
+                outcome=decided.outcome,
+                reference=decided.reference,
+                reason=command.comment,
+            ),
         ]
-        if completed is not None:
-            drafts.append(completed)
+
+    def board_outcome(self, state: GrantState, outcome: BoardOutcome, context: Context) -> list[EventDraft]:
+        """The child Board decision has closed; its outcome becomes a fact of the grant."""
+        return [
+            outcome_recorded(outcome),
+            *self._after_board(
+                state,
+                context,
+                actor=SYSTEM_ACTOR,
+                outcome=outcome.outcome,
+                reference=outcome.board_case,
+                reason=f"Board decision {outcome.board_case} closed: {outcome.outcome}",
+            ),
+        ]
+
+    def _after_board(
+        self, state: GrantState, context: Context, *, actor: str, outcome: str, reference: str, reason: str | None
+    ) -> list[EventDraft]:
         if outcome == "approved":
-            return drafts + [
+            return [
                 EventDraft(
                     type=APPROVED,
                     actor=actor,
@@ -884,8 +854,8 @@ class GrantDecider:
                 self._agreement_task(state, context),
             ]
         if outcome == "referred_to_meeting":
-            return drafts + [meeting_referral_task(context, subject="this grant", officer=state.requester)]
-        return drafts + close_case(
+            return [meeting_referral_task(context, subject="this grant", officer=state.requester)]
+        return close_case(
             state.model_copy(update={"tasks": {}}),
             actor=actor,
             outcome="rejected",
@@ -1399,11 +1369,14 @@ class GrantDecider:
         elif t == ROUTED:
             update = {"stage": "director_endorsement" if p["needs_board"] else "approval"}
         elif t == BOARD_REQUESTED:
-            update = {"board_cases": (*state.board_cases, p["board_case"]), "stage": "board_no_objection"}
+            update = {"board": state.board.after(event), "stage": "board_no_objection"}
         elif t == ENDORSED:
             update = {"endorsed_by": event.actor}
         elif t == BOARD_RECORDED:
-            update = {"stage": "board_meeting" if event.outcome == "referred_to_meeting" else state.stage}
+            update = {
+                "board": state.board.after(event),
+                "stage": "board_meeting" if event.outcome == "referred_to_meeting" else state.stage,
+            }
         elif t == APPROVED:
             update = {"approved_by": p.get("by"), "stage": "agreement"}
         elif t == TRANCHE_RELEASED:

@@ -27,18 +27,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain import timed_step
 from domain.acting import local_date, require_known_person
+from domain.board_decision import BoardOutcome
+from domain.board_referral import BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
     MEETING_TASK,
-    MeetingFields,
-    Procedure,
-    board_decision_recorded,
+    BoardProcedure,
     meeting_referral_task,
-    request_board_decision,
 )
 from domain.calendar_months import add_months
-from domain.case import CaseState, Context, acting_on, close_case, handler_for, state_after, waiting_for
+from domain.case import Context, acting_on, close_case, handler_for, state_after, waiting_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
@@ -79,8 +78,6 @@ ENDORSEMENT_TASK = "endorsement"
 PUBLICATION_TASK = "publication"
 ATTESTATION_PREFIX = "attestation-"
 
-#: The organisation file names Board procedures as step kinds; a Board request names the procedure.
-_PROCEDURES: dict[str, Procedure] = {"board_vote": "vote", "board_no_objection": "no_objection"}
 
 AttestationStatus = Literal["acknowledged", "pending", "overdue"]
 
@@ -118,7 +115,7 @@ class Publication(BaseModel):
     reaffirmed: bool
 
 
-class PolicyReviewState(CaseState):
+class PolicyReviewState(BoardReferringState):
     kind: str = KIND
     instrument_id: str | None = None
     title: str | None = None
@@ -134,8 +131,6 @@ class PolicyReviewState(CaseState):
     draft: Draft | None = None
     reaffirmed: bool = False
     endorsed_by: str | None = None
-    board_cases: tuple[str, ...] = ()
-    pending_board_case: str | None = None
     approval: Approval | None = None
     restarts: int = 0
     published: Publication | None = None
@@ -439,7 +434,7 @@ def open_policy_review(
                 "version_under_review": version,
                 "current_sha256": current_sha256,
                 "approving_body": instrument.approving_body,
-                "board_procedure": _PROCEDURES[instrument.board_procedure]
+                "board_procedure": BoardProcedure.named(instrument.board_procedure).value
                 if instrument.approving_body == "board"
                 else None,
                 "review_interval_months": instrument.review_interval_months,
@@ -452,7 +447,7 @@ def open_policy_review(
 
 
 # -- the decider ------------------------------------------------------------------------------------------------
-class PolicyReviewDecider:
+class PolicyReviewDecider(RefersToBoard):
     kind = KIND
 
     def initial_state(self, case_id: str) -> PolicyReviewState:
@@ -682,7 +677,7 @@ class PolicyReviewDecider:
                     reason=command.comment,
                 ),
             ]
-        procedure: Procedure = "no_objection" if state.board_procedure == "no_objection" else "vote"
+        procedure = BoardProcedure.NO_OBJECTION if state.board_procedure == "no_objection" else BoardProcedure.VOTE
         what = "reaffirmation" if state.reaffirmed else "revision"
         return [
             EventDraft(
@@ -695,9 +690,8 @@ class PolicyReviewDecider:
                 payload={"by": command.actor, "version": version, "sha256": state.proposed_sha256},
             ),
             completed,
-            request_board_decision(
+            state.board.request(
                 parent_case=state.case_id,
-                number=len(state.board_cases) + 1,
                 procedure=procedure,
                 matter=f"{state.title}: approval of the {what}, version {version} ({state.case_id})",
                 actor=command.actor,
@@ -716,52 +710,31 @@ class PolicyReviewDecider:
             when="a Board meeting decides an instrument only after an objection in the no-objection procedure "
             "referred it there",
         )
-        fields = parse_fields(command, MeetingFields)
-        if context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = None
-        else:
-            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
+        decided = meeting_decision(state, command, context, task)
         return [
-            board_decision_recorded(
-                actor=command.actor,
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="approved" if fields.decision == "approve" else "rejected",
-                reference=fields.reference,
-                tally={},
-            ),
-            timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
+            decided.recorded(command.comment, tally={}),
+            decided.completes(task),
             *self._after_board(
                 state,
                 context,
-                outcome="approved" if fields.decision == "approve" else "rejected",
-                reference=fields.reference,
+                outcome=decided.outcome,
+                reference=decided.reference,
                 actor=command.actor,
                 actor_role="board_chair",
-                on_behalf_of=on_behalf,
+                on_behalf_of=decided.on_behalf_of,
             ),
         ]
 
-    def record_board_outcome(
-        self, state: PolicyReviewState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
-    ) -> list[EventDraft]:
+    def board_outcome(self, state: PolicyReviewState, outcome: BoardOutcome, context: Context) -> list[EventDraft]:
         """The child Board decision has closed. An outcome for a Board case that is no longer the pending one
-        (the document changed and the approvals restarted) or for a closed review is stale: nothing happens."""
-        if state.closed or board_case != state.pending_board_case:
-            return []
+        (the document changed and the approvals restarted) is stale (`RefersToBoard`): nothing happens."""
         return [
-            board_decision_recorded(
-                actor=SYSTEM_ACTOR,
-                reason=f"Board decision {board_case} closed: {outcome}",
-                outcome=outcome,
-                reference=board_case,
-                tally=tally,
-            ),
+            outcome_recorded(outcome),
             *self._after_board(
                 state,
                 context,
-                outcome=outcome,
-                reference=board_case,
+                outcome=outcome.outcome,
+                reference=outcome.board_case,
                 actor=SYSTEM_ACTOR,
                 actor_role="management_board",
                 on_behalf_of=None,
@@ -993,17 +966,13 @@ class PolicyReviewDecider:
         elif t == ENDORSED:
             update = {"endorsed_by": p["by"]}
         elif t == BOARD_REQUESTED:
-            update = {
-                "board_cases": (*state.board_cases, p["board_case"]),
-                "pending_board_case": p["board_case"],
-                "stage": BOARD,
-            }
+            update = {"board": state.board.after(event), "stage": BOARD}
         elif t == BOARD_RECORDED:
-            update = {"pending_board_case": None}
+            update = {"board": state.board.after(event)}
             if event.outcome == "referred_to_meeting":
                 update["stage"] = BOARD_MEETING
         elif t == RETURNED:
-            update = {"stage": OWNER_REVIEW, "approval": None, "endorsed_by": None, "pending_board_case": None}
+            update = {"stage": OWNER_REVIEW, "approval": None, "endorsed_by": None, "board": state.board.forgotten()}
         elif t == APPROVED:
             update = {
                 "approval": Approval(
@@ -1018,7 +987,7 @@ class PolicyReviewDecider:
             update = {
                 "approval": None,
                 "endorsed_by": None,
-                "pending_board_case": None,
+                "board": state.board.forgotten(),
                 "restarts": state.restarts + 1,
             }
         elif t == PUBLISHED:

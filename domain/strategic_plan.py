@@ -36,16 +36,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.board_decision import BoardOutcome
+from domain.board_referral import BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
     MEETING_TASK,
-    MeetingFields,
-    board_decision_recorded,
+    BoardProcedure,
     meeting_referral_task,
-    request_board_decision,
 )
-from domain.case import CaseState, Context, acting_on, close_case, handler_for
+from domain.case import Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.document_hash import Sha256
 from domain.errors import NotAllowed
@@ -299,7 +299,7 @@ class MemberComment(BaseModel):
     attachment_sha256: str | None = None
 
 
-class StrategicPlanState(CaseState):
+class StrategicPlanState(BoardReferringState):
     kind: str = KIND
     period: str | None = None
     first_year: int | None = None
@@ -314,7 +314,6 @@ class StrategicPlanState(CaseState):
     consultation_closed: bool = False
     comments: tuple[MemberComment, ...] = ()
     board_reviews: int = 0
-    board_cases: tuple[str, ...] = ()
     approved_version: int | None = None
     approved_reference: str | None = None
     targets: tuple[Target, ...] = ()
@@ -512,7 +511,7 @@ def _chair(context: Context) -> str:
 
 
 # -- the decider --------------------------------------------------------------------------------------------
-class StrategicPlanDecider:
+class StrategicPlanDecider(RefersToBoard):
     kind = KIND
 
     def initial_state(self, case_id: str) -> StrategicPlanState:
@@ -851,10 +850,9 @@ class StrategicPlanDecider:
         if fields.decision == "revise":
             return drafts + [self._revision_task(state, context, reason or "the Board Chair asked for revisions")]
         return drafts + [
-            request_board_decision(
+            state.board.request(
                 parent_case=state.case_id,
-                number=len(state.board_cases) + 1,
-                procedure="vote",
+                procedure=BoardProcedure.VOTE,
                 matter=f"Approval of the {state.title} (final draft version {final.version}, {final.document_name})",
                 actor=command.actor,
                 actor_role="board_chair",
@@ -886,69 +884,35 @@ class StrategicPlanDecider:
             context,
             when="a Board meeting decides the plan only after its vote was referred there",
         )
-        fields = parse_fields(command, MeetingFields)
-        on_behalf = None
-        if not context.organisation.has_role(command.actor, "board_chair"):
-            on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")
-        return self._board_outcome(
-            state,
-            context,
-            actor=command.actor,
-            on_behalf_of=on_behalf,
-            outcome="approved" if fields.decision == "approve" else "rejected",
-            reference=fields.reference,
-            reason=command.comment,
-            completed=timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
-        )
+        decided = meeting_decision(state, command, context, task)
+        final = state.final_draft
+        assert final is not None
+        return [
+            decided.recorded(command.comment, tally={}, version=final.version),
+            decided.completes(task),
+            *self._after_board(
+                state, context, actor=command.actor, outcome=decided.outcome, reference=decided.reference
+            ),
+        ]
 
-    def record_board_outcome(
-        self, state: StrategicPlanState, board_case: str, outcome: str, tally: dict[str, Any], context: Context
-    ) -> list[EventDraft]:
+    def board_outcome(self, state: StrategicPlanState, outcome: BoardOutcome, context: Context) -> list[EventDraft]:
         """The child Board vote has closed; its outcome becomes a fact of the plan."""
-        if state.closed or not state.board_cases or board_case != state.board_cases[-1] or state.stage != "board_vote":
-            return []
-        return self._board_outcome(
-            state,
-            context,
-            actor=SYSTEM_ACTOR,
-            on_behalf_of=None,
-            outcome=outcome,
-            reference=board_case,
-            reason=f"Board decision {board_case} closed: {outcome}",
-            completed=None,
-            tally=tally,
-        )
+        final = state.final_draft
+        assert final is not None
+        return [
+            outcome_recorded(outcome, version=final.version),
+            *self._after_board(
+                state, context, actor=SYSTEM_ACTOR, outcome=outcome.outcome, reference=outcome.board_case
+            ),
+        ]
 
-    def _board_outcome(
-        self,
-        state: StrategicPlanState,
-        context: Context,
-        *,
-        actor: str,
-        on_behalf_of: str | None,
-        outcome: str,
-        reference: str,
-        reason: str | None,
-        completed: EventDraft | None,
-        tally: dict[str, Any] | None = None,
+    def _after_board(
+        self, state: StrategicPlanState, context: Context, *, actor: str, outcome: str, reference: str
     ) -> list[EventDraft]:
         final = state.final_draft
         assert final is not None
-        drafts = [
-            board_decision_recorded(
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                reason=reason,
-                outcome=outcome,
-                reference=reference,
-                tally=tally or {},
-                version=final.version,
-            )
-        ]
-        if completed is not None:
-            drafts.append(completed)
         if outcome == "approved":
-            return drafts + [
+            return [
                 EventDraft(
                     type=APPROVED,
                     actor=actor,
@@ -973,10 +937,8 @@ class StrategicPlanDecider:
                 ),
             ]
         if outcome == "referred_to_meeting":
-            return drafts + [
-                meeting_referral_task(context, subject=f"the {state.title}", officer=None, kind=MEETING_KIND)
-            ]
-        return drafts + [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
+            return [meeting_referral_task(context, subject=f"the {state.title}", officer=None, kind=MEETING_KIND)]
+        return [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
     def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
         task = state.open_step(
@@ -1129,12 +1091,13 @@ class StrategicPlanDecider:
                 "stage": "revision" if p["decision"] == "revise" else state.stage,
             }
         elif t == BOARD_REQUESTED:
-            update = {"board_cases": (*state.board_cases, p["board_case"]), "stage": "board_vote"}
+            update = {"board": state.board.after(event), "stage": "board_vote"}
         elif t == BOARD_RECORDED:
             update = {
+                "board": state.board.after(event),
                 "stage": {"approved": "publication", "referred_to_meeting": "board_meeting"}.get(
                     event.outcome or "", "revision"
-                )
+                ),
             }
         elif t == APPROVED:
             update = {"approved_version": p["version"], "approved_reference": p["reference"], "stage": "publication"}

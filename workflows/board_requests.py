@@ -8,6 +8,7 @@ from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from domain.board_decision import BoardOutcome
     from domain.board_request import BOARD_DECISION_REQUESTED
     from domain.events import DomainEvent
     from workflows.board_decision import BoardDecisionWorkflow
@@ -19,7 +20,7 @@ BOARD_DECISION_TIMEOUT = timedelta(days=400)
 
 
 class BoardRequests:
-    """Attach to a runtime whose decider has `record_board_outcome(state, board_case, outcome, tally, context)`."""
+    """Attach to a runtime whose decider refers to the Board (`domain.board_referral.RefersToBoard`)."""
 
     def __init__(self, runtime: CaseRuntime) -> None:
         self.runtime = runtime
@@ -54,8 +55,7 @@ class BoardRequests:
             execution_timeout=BOARD_DECISION_TIMEOUT,
         )
         decider = runtime.decider
+        answer = BoardOutcome.reported(board_case, outcome.outcome, outcome.summary)
         await runtime.apply(
-            lambda state, context: decider.record_board_outcome(  # type: ignore[attr-defined]
-                state, board_case, outcome.outcome or "rejected", outcome.summary.get("tally", {}), context
-            )
+            lambda state, context: decider.take_board_outcome(state, answer, context)  # type: ignore[attr-defined]
         )
