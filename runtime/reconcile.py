@@ -23,13 +23,13 @@ from temporalio.client import Client
 from temporalio.client import WorkflowExecutionStatus as Status
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.audit import AppendRequest
+from activities.audit import AppendRequest, AuditActivities
 from domain.case_kinds import decider_for
 from domain.errors import UnknownCase
 from store.event_store import EventStore
 from store.projections import case_state
 from store.schema import audit_events
-from workflows.case_kind_workflows import all_workflows, workflow_type
+from workflows.case_kind_workflows import activity_type, all_workflows, workflow_type
 
 #: The workflow types govern runs; others on a shared namespace are not ours to judge.
 CASE_WORKFLOWS = frozenset(workflow_type(case_workflow) for case_workflow in all_workflows())
@@ -128,7 +128,7 @@ async def _history_facts(client: Client, run: Run) -> tuple[list[str], str | Non
     for event in history.events:
         if event.HasField("activity_task_scheduled_event_attributes"):
             attributes = event.activity_task_scheduled_event_attributes
-            if attributes.activity_type.name == "record_events":
+            if attributes.activity_type.name == activity_type(AuditActivities.record_events):
                 scheduled[event.event_id] = attributes.input
         elif event.HasField("activity_task_completed_event_attributes"):
             payloads = scheduled.get(event.activity_task_completed_event_attributes.scheduled_event_id)

@@ -2,10 +2,11 @@
 Temporal). The CLI, the simulator, the bench and the cases that open other cases start them from here, by
 class, so a workflow's type name is written once: in its `@workflow.defn`."""
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from temporalio import workflow
+from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.case_kinds import kind_of
@@ -58,4 +59,11 @@ def workflow_type(workflow_class: type) -> str:
     """The type name a workflow class is registered under (and recorded in histories)."""
     name = workflow._Definition.must_from_class(workflow_class).name
     assert name is not None, f"{workflow_class.__name__} is a dynamic workflow: it has no type name"
+    return name
+
+
+def activity_type(method: Callable[..., Any]) -> str:
+    """The type name an activity is registered under (and recorded in histories), from the function itself."""
+    name = activity._Definition.must_from_callable(method).name
+    assert name, f"{getattr(method, '__qualname__', method)} is a dynamic activity: it has no type name"
     return name
