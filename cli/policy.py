@@ -8,6 +8,7 @@ import typer
 from cli import desk_text
 from cli.cases import _echo, load_org, open_store, perform, zone_in
 from cli.context import fail, settings_of
+from domain.attestation import attestation_status
 from domain.policy_register import (
     PolicyRegisterState,
     register_case_id,
@@ -15,7 +16,7 @@ from domain.policy_register import (
     unstarted_summary,
     version_history,
 )
-from domain.policy_review import PolicyReviewState, attestation_status, review_case_id
+from domain.policy_review import PolicyReviewState, review_case_id
 from store.event_store import EventStore
 from store.projections import case_state, overdue_tasks
 

@@ -20,13 +20,23 @@ Version numbers: a revision without `version` takes the next major number of the
 the leading whole number plus one, then ".0" ("2.1" -> "3.0", "5" -> "6.0").
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain import timed_step
+from domain import attestation, timed_step
+from domain import policy_review_events as events
 from domain.acting import local_date, require_known_person
+
+# The staff attestation's moves and status, as the runtime, the CLI and the action table name them here.
+from domain.attestation import AttestationStatus as AttestationStatus
+from domain.attestation import AttestingState
+from domain.attestation import add_attestation as add_attestation
+from domain.attestation import add_missing_attestations as add_missing_attestations
+from domain.attestation import attestation_status as attestation_status
+from domain.attestation import missing_attestations as missing_attestations
 from domain.board_decision import BoardOutcome
 from domain.board_referral import BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
 from domain.board_request import (
@@ -37,28 +47,47 @@ from domain.board_request import (
     meeting_referral_task,
 )
 from domain.calendar_months import add_months
-from domain.case import Context, acting_on, close_case, handler_for, state_after, waiting_for
-from domain.commands import Command, EventDraft, parse_fields, required_comment
+from domain.case import Context, acting_on, close_case, handler_for, state_after
+from domain.command_model import NoFields as NoFields
+from domain.commands import Command, EventDraft, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import OrganisationLookupError
+from domain.policy_review_commands import (
+    POLICY_REVIEW_COMMANDS,
+    ComplianceReview,
+    Endorse,
+    Publish,
+    Reaffirm,
+    RecordMeetingDecision,
+    SubmitRevision,
+)
+
+# Each action's fields, as the action table (`domain.action_table`) names them here.
+from domain.policy_review_commands import AttestationFields as AttestationFields
+from domain.policy_review_commands import ComplianceFields as ComplianceFields
+from domain.policy_review_commands import EndorseFields as EndorseFields
+from domain.policy_review_commands import PublishFields as PublishFields
+from domain.policy_review_commands import RevisionFields as RevisionFields
+from domain.policy_review_events import POLICY_REVIEW_EVENTS
 
 KIND = "policy_review"
 
-OPENED = "PolicyReviewOpened"
-REAFFIRMED = "InstrumentReaffirmed"
-REVISION_SUBMITTED = "RevisionSubmitted"
-COMPLIANCE_ACCEPTED = "ComplianceReviewAccepted"
-CHANGES_REQUESTED = "ChangesRequested"
-ENDORSED = "DirectorEndorsed"
-RETURNED = "ReturnedToOwner"
+# The event types, as the typed events of `domain.policy_review_events` name them.
+OPENED = events.PolicyReviewOpened.model_fields["type"].default
+REAFFIRMED = events.InstrumentReaffirmed.model_fields["type"].default
+REVISION_SUBMITTED = events.RevisionSubmitted.model_fields["type"].default
+COMPLIANCE_ACCEPTED = events.ComplianceReviewAccepted.model_fields["type"].default
+CHANGES_REQUESTED = events.ChangesRequested.model_fields["type"].default
+ENDORSED = events.DirectorEndorsed.model_fields["type"].default
+RETURNED = events.ReturnedToOwner.model_fields["type"].default
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
 BOARD_RECORDED = BOARD_DECISION_RECORDED
-APPROVED = "InstrumentApproved"
-RESTARTED = "ApprovalsRestarted"
-PUBLISHED = "InstrumentPublished"
-ATTESTATION_ADDED = "AttestationAdded"
-ACKNOWLEDGED = "PolicyAcknowledged"
+APPROVED = events.InstrumentApproved.model_fields["type"].default
+RESTARTED = events.ApprovalsRestarted.model_fields["type"].default
+PUBLISHED = events.InstrumentPublished.model_fields["type"].default
+ATTESTATION_ADDED = events.AttestationAdded.model_fields["type"].default
+ACKNOWLEDGED = events.PolicyAcknowledged.model_fields["type"].default
 
 # Stages
 OWNER_REVIEW = "owner_review"
@@ -76,10 +105,7 @@ REVISE_TASK = "revise"
 COMPLIANCE_TASK = "compliance-review"
 ENDORSEMENT_TASK = "endorsement"
 PUBLICATION_TASK = "publication"
-ATTESTATION_PREFIX = "attestation-"
-
-
-AttestationStatus = Literal["acknowledged", "pending", "overdue"]
+ATTESTATION_PREFIX = attestation.TASK_PREFIX
 
 
 class Draft(BaseModel):
@@ -115,26 +141,27 @@ class Publication(BaseModel):
     reaffirmed: bool
 
 
-class PolicyReviewState(BoardReferringState):
+class PolicyReviewState(BoardReferringState, AttestingState):
+    """The approval chain's state; the instrument, its attestation scope and who acknowledged are the
+    attestation's slice (`AttestingState`)."""
+
     kind: str = KIND
-    instrument_id: str | None = None
-    title: str | None = None
-    owner: str | None = None
     reason: str | None = Field(default=None, description="'due' or 'early'.")
     version_under_review: str | None = None
     current_sha256: str | None = Field(default=None, description="Hash of the version under review, if known.")
     approving_body: Literal["director", "board"] | None = None
     board_procedure: str | None = None
     review_interval_months: int | None = None
-    attestation_working_days: int | None = None
-    attestation_scope: tuple[str, ...] = ()
     draft: Draft | None = None
     reaffirmed: bool = False
     endorsed_by: str | None = None
     approval: Approval | None = None
     restarts: int = 0
     published: Publication | None = None
-    acknowledged: dict[str, str] = Field(default_factory=dict, description="Person -> ISO instant acknowledged.")
+
+    @property
+    def published_version(self) -> str | None:
+        return self.published.version if self.published is not None else None
 
     @property
     def proposed_version(self) -> str | None:
@@ -151,39 +178,6 @@ class PolicyReviewState(BoardReferringState):
         if self.pending_board_case is not None:
             return f"the Management Board's decision {self.pending_board_case}"
         return None
-
-
-# -- command fields ---------------------------------------------------------------------------------------------
-class NoFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RevisionFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    document_sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the stored document.")
-    document_name: str = Field(min_length=1)
-    change_summary: str = Field(min_length=1)
-    version: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)*$")
-
-
-class ComplianceFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["accept", "request-changes"]
-
-
-class EndorseFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "return"]
-
-
-class PublishFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    published_on: date | None = None
-
-
-class AttestationFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person: str = Field(min_length=1)
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -208,10 +202,6 @@ def _name(context: Context, person: str) -> str:
 
 def _open(context: Context, **kwargs: Any) -> EventDraft:
     return timed_step.open_task(opened_at=context.now, **kwargs)
-
-
-def _attestation_task_id(person: str) -> str:
-    return f"{ATTESTATION_PREFIX}{person}"
 
 
 def _pick_compliance_reviewer(state: PolicyReviewState, context: Context) -> str:
@@ -284,36 +274,6 @@ def _publication_task(state: PolicyReviewState, context: Context, version: str) 
     )
 
 
-def _attestation_task(state: PolicyReviewState, context: Context, person: str, version: str) -> EventDraft:
-    return _open(
-        context,
-        task_id=_attestation_task_id(person),
-        kind="attestation",
-        title=f"Acknowledge {state.title} version {version}",
-        assignee=person,
-        action="acknowledge",
-        working_days=state.attestation_working_days,
-        officer=state.owner,
-    )
-
-
-def _not_yet_joined(context: Context, person: str) -> date | None:
-    """The day a person in the file joins, while it is still ahead of their local today."""
-    joined_on = context.organisation.person(person).joined_on
-    if joined_on is not None and joined_on > local_date(context.organisation, person, context.now):
-        return joined_on
-    return None
-
-
-def _scope_now(state: PolicyReviewState, context: Context) -> tuple[str, ...]:
-    assert state.instrument_id is not None
-    try:
-        return tuple(person.id for person in context.organisation.attestation_scope_of(state.instrument_id))
-    except OrganisationLookupError:
-        # The instrument left the organisation file after this review opened: its scope is the one recorded.
-        return state.attestation_scope
-
-
 def _approved(
     state: PolicyReviewState,
     context: Context,
@@ -329,22 +289,14 @@ def _approved(
     version = state.proposed_version
     assert version is not None
     return [
-        EventDraft(
-            type=APPROVED,
-            actor=actor,
-            actor_role=actor_role,
-            on_behalf_of=on_behalf_of,
-            reason=reason,
-            outcome="approved",
-            payload={
-                "by": by,
-                "approver": approver,
-                "version": version,
-                "sha256": state.proposed_sha256,
-                "reaffirmed": state.reaffirmed,
-                "decision_reference": reference,
-            },
-        ),
+        events.InstrumentApproved(
+            by=by,
+            approver=approver,
+            version=version,
+            sha256=state.proposed_sha256,
+            reaffirmed=state.reaffirmed,
+            decision_reference=reference,
+        ).draft(actor, actor_role=actor_role, on_behalf_of=on_behalf_of, reason=reason, outcome="approved"),
         _publication_task(state, context, version),
     ]
 
@@ -360,14 +312,8 @@ def _returned(
     outcome: str,
 ) -> list[EventDraft]:
     return [
-        EventDraft(
-            type=RETURNED,
-            actor=actor,
-            actor_role=actor_role,
-            on_behalf_of=on_behalf_of,
-            reason=reason,
-            outcome=outcome,
-            payload={"from_stage": state.stage, "version": state.proposed_version},
+        events.ReturnedToOwner(from_stage=state.stage, version=state.proposed_version).draft(
+            actor, actor_role=actor_role, on_behalf_of=on_behalf_of, reason=reason, outcome=outcome
         ),
         _owner_task(state, context, reason),
     ]
@@ -420,28 +366,22 @@ def open_policy_review(
         else f"review of {instrument.title} started early by {requested_by}"
     )
     return [
-        EventDraft(
-            type=OPENED,
-            actor=requested_by,
-            reason=why,
-            outcome=reason,
-            payload={
-                "instrument": instrument.id,
-                "title": instrument.title,
-                "owner": instrument.owner,
-                "reason": reason,
-                "requested_by": requested_by,
-                "version_under_review": version,
-                "current_sha256": current_sha256,
-                "approving_body": instrument.approving_body,
-                "board_procedure": BoardProcedure.named(instrument.board_procedure).value
-                if instrument.approving_body == "board"
-                else None,
-                "review_interval_months": instrument.review_interval_months,
-                "attestation_working_days": instrument.attestation_working_days,
-                "attestation_scope": scope,
-            },
-        ),
+        events.PolicyReviewOpened(
+            instrument=instrument.id,
+            title=instrument.title,
+            owner=instrument.owner,
+            reason=reason,
+            requested_by=requested_by,
+            version_under_review=version,
+            current_sha256=current_sha256,
+            approving_body=instrument.approving_body,
+            board_procedure=BoardProcedure.named(instrument.board_procedure).value
+            if instrument.approving_body == "board"
+            else None,
+            review_interval_months=instrument.review_interval_months,
+            attestation_working_days=instrument.attestation_working_days,
+            attestation_scope=tuple(scope),
+        ).draft(requested_by, reason=why, outcome=reason),
         _owner_task(state, context),
     ]
 
@@ -458,9 +398,9 @@ class PolicyReviewDecider(RefersToBoard):
         handler = handler_for(_HANDLERS, command, "a policy review")
         if state.instrument_id is None:
             raise NotAllowed(f"Policy review {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, POLICY_REVIEW_COMMANDS.parse(command), context)
 
-    def reaffirm(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
+    def reaffirm(self, state: PolicyReviewState, command: Reaffirm, context: Context) -> list[EventDraft]:
         task = state.tasks.get(REVISE_TASK)
         if task is None:
             raise NotAllowed(
@@ -468,19 +408,13 @@ class PolicyReviewDecider(RefersToBoard):
                 f"{state.stage}); to change the text now, submit a revision, which restarts the approvals.",
                 rule="stage",
             )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"reaffirm the {state.title}")
         reason = required_comment(command, "Reaffirming an instrument unchanged")
         assert state.version_under_review is not None
         drafts = [
-            EventDraft(
-                type=REAFFIRMED,
-                actor=command.actor,
-                actor_role="owner",
-                on_behalf_of=on_behalf,
-                reason=reason,
-                outcome="reaffirmed",
-                payload={"version": state.version_under_review, "sha256": state.current_sha256},
+            events.InstrumentReaffirmed(version=state.version_under_review, sha256=state.current_sha256).draft(
+                command.actor, actor_role="owner", on_behalf_of=on_behalf, reason=reason, outcome="reaffirmed"
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "reaffirmed"),
         ]
@@ -489,14 +423,14 @@ class PolicyReviewDecider(RefersToBoard):
         reaffirmed = state_after(self, state, drafts, context.now)
         return drafts + [_endorsement_task(reaffirmed, context, state.version_under_review)]
 
-    def submit_revision(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_revision(self, state: PolicyReviewState, command: SubmitRevision, context: Context) -> list[EventDraft]:
         if state.published is not None:
             raise NotAllowed(
                 f"Version {state.published.version} of the {state.title} is published; the text cannot change in "
                 "this review. A further change needs a new review.",
                 rule="restart-on-edit",
             )
-        fields = parse_fields(command, RevisionFields)
+        fields = command.fields
         task = state.tasks.get(REVISE_TASK)
         assert state.owner is not None and state.version_under_review is not None
         on_behalf = acting_on(
@@ -520,20 +454,9 @@ class PolicyReviewDecider(RefersToBoard):
                 "instead of submitting it as a revision.",
                 rule="versioning",
             )
-        submitted = EventDraft(
-            type=REVISION_SUBMITTED,
-            actor=command.actor,
-            actor_role="owner",
-            on_behalf_of=on_behalf,
-            reason=command.comment,
-            outcome="submitted",
-            payload={
-                "version": version,
-                "sha256": sha256,
-                "name": fields.document_name,
-                "change_summary": fields.change_summary,
-            },
-        )
+        submitted = events.RevisionSubmitted(
+            version=version, sha256=sha256, name=fields.document_name, change_summary=fields.change_summary
+        ).draft(command.actor, actor_role="owner", on_behalf_of=on_behalf, reason=command.comment, outcome="submitted")
         if task is not None:
             return [
                 submitted,
@@ -554,24 +477,22 @@ class PolicyReviewDecider(RefersToBoard):
                 "changed, so the approvals go on.",
                 rule="restart-on-edit",
             )
-        restarted = EventDraft(
-            type=RESTARTED,
-            actor=command.actor,
+        restarted = events.ApprovalsRestarted(
+            from_stage=state.stage,
+            previous_version=state.proposed_version,
+            previous_sha256=state.proposed_sha256,
+            new_version=version,
+            new_sha256=sha256,
+            superseded_board_case=state.pending_board_case,
+            superseded_approval=state.approval.decision_reference if state.approval else None,
+        ).draft(
+            command.actor,
             actor_role="owner",
             on_behalf_of=on_behalf,
             reason=command.comment.strip()
             if command.comment and command.comment.strip()
             else "the document changed after approvals had started (restart-on-edit)",
             outcome="restarted",
-            payload={
-                "from_stage": state.stage,
-                "previous_version": state.proposed_version,
-                "previous_sha256": state.proposed_sha256,
-                "new_version": version,
-                "new_sha256": sha256,
-                "superseded_board_case": state.pending_board_case,
-                "superseded_approval": state.approval.decision_reference if state.approval else None,
-            },
         )
         return [
             restarted,
@@ -583,7 +504,9 @@ class PolicyReviewDecider(RefersToBoard):
             _compliance_task(state, context, version),
         ]
 
-    def compliance_review(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
+    def compliance_review(
+        self, state: PolicyReviewState, command: ComplianceReview, context: Context
+    ) -> list[EventDraft]:
         task = state.open_step(
             COMPLIANCE_TASK,
             "review for compliance",
@@ -592,7 +515,7 @@ class PolicyReviewDecider(RefersToBoard):
             when="a compliance review follows each revision the owner submits; a reaffirmed text, unchanged, goes to "
             "the Director without one",
         )
-        fields = parse_fields(command, ComplianceFields)
+        fields = command.fields
         if command.actor == state.owner:
             raise NotAllowed(
                 f"{_name(context, command.actor)} owns the {state.title}, and an owner cannot review compliance "
@@ -605,33 +528,29 @@ class PolicyReviewDecider(RefersToBoard):
         if fields.decision == "request-changes":
             reason = required_comment(command, "Requesting changes")
             return [
-                EventDraft(
-                    type=CHANGES_REQUESTED,
-                    actor=command.actor,
+                events.ChangesRequested(version=state.draft.version, sha256=state.draft.sha256).draft(
+                    command.actor,
                     actor_role="compliance_officer",
                     on_behalf_of=on_behalf,
                     reason=reason,
                     outcome="changes-requested",
-                    payload={"version": state.draft.version, "sha256": state.draft.sha256},
                 ),
                 completed,
                 _owner_task(state, context, reason),
             ]
         return [
-            EventDraft(
-                type=COMPLIANCE_ACCEPTED,
-                actor=command.actor,
+            events.ComplianceReviewAccepted(version=state.draft.version, sha256=state.draft.sha256).draft(
+                command.actor,
                 actor_role="compliance_officer",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="accepted",
-                payload={"version": state.draft.version, "sha256": state.draft.sha256},
             ),
             completed,
             _endorsement_task(state, context, state.draft.version),
         ]
 
-    def endorse(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
+    def endorse(self, state: PolicyReviewState, command: Endorse, context: Context) -> list[EventDraft]:
         task = state.open_step(
             ENDORSEMENT_TASK,
             "endorse",
@@ -640,7 +559,7 @@ class PolicyReviewDecider(RefersToBoard):
             when="the Director endorses once compliance has accepted a revision, or once the owner has reaffirmed the "
             "instrument",
         )
-        fields = parse_fields(command, EndorseFields)
+        fields = command.fields
         if context.organisation.has_role(command.actor, "director"):
             on_behalf = None
         else:
@@ -680,14 +599,8 @@ class PolicyReviewDecider(RefersToBoard):
         procedure = BoardProcedure.NO_OBJECTION if state.board_procedure == "no_objection" else BoardProcedure.VOTE
         what = "reaffirmation" if state.reaffirmed else "revision"
         return [
-            EventDraft(
-                type=ENDORSED,
-                actor=command.actor,
-                actor_role="director",
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="endorsed",
-                payload={"by": command.actor, "version": version, "sha256": state.proposed_sha256},
+            events.DirectorEndorsed(by=command.actor, version=version, sha256=state.proposed_sha256).draft(
+                command.actor, actor_role="director", on_behalf_of=on_behalf, reason=command.comment, outcome="endorsed"
             ),
             completed,
             state.board.request(
@@ -701,7 +614,9 @@ class PolicyReviewDecider(RefersToBoard):
             ),
         ]
 
-    def record_meeting_decision(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
+    def record_meeting_decision(
+        self, state: PolicyReviewState, command: RecordMeetingDecision, context: Context
+    ) -> list[EventDraft]:
         task = state.open_step(
             MEETING_TASK,
             "record the Board meeting's decision on",
@@ -776,7 +691,7 @@ class PolicyReviewDecider(RefersToBoard):
             outcome=outcome,
         )
 
-    def publish(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
+    def publish(self, state: PolicyReviewState, command: Publish, context: Context) -> list[EventDraft]:
         task = state.open_step(
             PUBLICATION_TASK,
             "publish",
@@ -784,7 +699,7 @@ class PolicyReviewDecider(RefersToBoard):
             context,
             when="a version is published once its approving body has approved it",
         )
-        fields = parse_fields(command, PublishFields)
+        fields = command.fields
         organisation = context.organisation
         if organisation.has_role(command.actor, "director"):
             on_behalf = None
@@ -809,83 +724,35 @@ class PolicyReviewDecider(RefersToBoard):
             )
         # One full interval from publication, even when the approval came inside the warning window.
         next_review_on = add_months(published_on, state.review_interval_months)
-        scope = _scope_now(state, context)
-        later = {person: day for person in scope if (day := _not_yet_joined(context, person)) is not None}
-        attesting = [person for person in scope if person not in later]
+        attesting, later = attestation.scope_at_publication(state, context)
         drafts = [
-            EventDraft(
-                type=PUBLISHED,
-                actor=command.actor,
+            events.InstrumentPublished(
+                instrument=state.instrument_id,
+                version=version,
+                sha256=state.proposed_sha256,
+                document_name=state.draft.name if state.draft else None,
+                published_on=published_on,
+                next_review_on=next_review_on,
+                approver=approval.approver,
+                approved_by=approval.by,
+                decision_reference=approval.decision_reference,
+                reaffirmed=state.reaffirmed,
+                attestation_scope=tuple(attesting),
+                joining_later=later,
+            ).draft(
+                command.actor,
                 actor_role="director" if organisation.has_role(command.actor, "director") else "owner",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="reaffirmed" if state.reaffirmed else "published",
-                payload={
-                    "instrument": state.instrument_id,
-                    "version": version,
-                    "sha256": state.proposed_sha256,
-                    "document_name": state.draft.name if state.draft else None,
-                    "published_on": published_on.isoformat(),
-                    "next_review_on": next_review_on.isoformat(),
-                    "approver": approval.approver,
-                    "approved_by": approval.by,
-                    "decision_reference": approval.decision_reference,
-                    "reaffirmed": state.reaffirmed,
-                    "attestation_scope": attesting,
-                    "joining_later": {person: day.isoformat() for person, day in later.items()},
-                },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "published"),
         ]
-        drafts += [_attestation_task(state, context, person, version) for person in attesting]
-        return drafts
-
-    def acknowledge(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        task = state.tasks.get(_attestation_task_id(command.actor))
-        parse_fields(command, NoFields)
-        name = _name(context, command.actor)
-        if task is None:
-            if command.actor in state.acknowledged and state.published is not None:
-                raise NotAllowed(
-                    f"{name} already acknowledged the {state.title} version {state.published.version}.",
-                    rule="attestation",
-                )
-            if state.published is None:
-                raise NotAllowed(
-                    f"Acknowledgements follow publication, which this review of the {state.title} has not reached "
-                    f"(stage: {state.stage}); {waiting_for(state, context.organisation)}.",
-                    rule="attestation",
-                )
-            raise NotAllowed(
-                f"{name} has no acknowledgement of the {state.title} to make on {state.case_id}: only staff in "
-                "its attestation scope acknowledge, each for themselves (attestation is personal).",
-                rule="attestation",
-            )
-        assert state.published is not None
-        return [
-            EventDraft(
-                type=ACKNOWLEDGED,
-                actor=command.actor,
-                reason=command.comment,
-                outcome="acknowledged",
-                payload={"person": command.actor, "version": state.published.version},
-            ),
-            timed_step.complete_task(task, command.actor, None, "acknowledged"),
-        ]
-
-    def add_attestation_command(self, state: PolicyReviewState, command: Command, context: Context) -> list[EventDraft]:
-        fields = parse_fields(command, AttestationFields)
-        if not context.organisation.has_role(command.actor, "compliance_officer"):
-            raise NotAllowed(
-                f"Only the Compliance Officer may add a staff member to the attestation of the {state.title}; "
-                "those who join later are added by the system.",
-                rule="attestation",
-            )
-        return add_attestation(state, fields.person, context, actor=command.actor, reason=command.comment)
+        return drafts + attestation.open_attestations(state, context, attesting, version)
 
     # reactions and timers ---------------------------------------------------------------------------------------
     def react(self, state: PolicyReviewState, context: Context) -> list[EventDraft]:
-        if state.stage == ATTESTATION and not state.tasks_of_kind("attestation"):
+        if state.stage == ATTESTATION and attestation.complete(state):
             outcome = "reaffirmed" if state.reaffirmed else "published"
             count = len(state.acknowledged)
             return close_case(
@@ -904,12 +771,7 @@ class PolicyReviewDecider(RefersToBoard):
     def check_assignee(self, state: PolicyReviewState, task: timed_step.Task, person: str, context: Context) -> None:
         """A reassignment passes the same rules as the original assignment."""
         organisation = context.organisation
-        if task.kind == "attestation":
-            raise NotAllowed(
-                "An acknowledgement is personal: each staff member in scope acknowledges the instrument "
-                "themselves, so it cannot be reassigned (attestation).",
-                rule="attestation",
-            )
+        attestation.refuse_reassignment(task)
         if task.task_id == COMPLIANCE_TASK:
             if person == state.owner:
                 raise NotAllowed(
@@ -930,82 +792,90 @@ class PolicyReviewDecider(RefersToBoard):
 
     # evolve -----------------------------------------------------------------------------------------------------
     def evolve(self, state: PolicyReviewState, event: DomainEvent) -> PolicyReviewState:
-        p = event.payload
-        t = event.type
+        parsed = POLICY_REVIEW_EVENTS.parse(event)
         update: dict[str, Any] = {}
-        if t == OPENED:
-            update = {
-                "instrument_id": p["instrument"],
-                "title": p["title"],
-                "owner": p["owner"],
-                "reason": p["reason"],
-                "requester": p["requested_by"],
-                "version_under_review": p["version_under_review"],
-                "current_sha256": p.get("current_sha256"),
-                "approving_body": p["approving_body"],
-                "board_procedure": p.get("board_procedure"),
-                "review_interval_months": p["review_interval_months"],
-                "attestation_working_days": p["attestation_working_days"],
-                "attestation_scope": tuple(p["attestation_scope"]),
-                "stage": OWNER_REVIEW,
-            }
-        elif t == REAFFIRMED:
-            update = {"reaffirmed": True, "draft": None, "stage": DIRECTOR_ENDORSEMENT}
-        elif t == REVISION_SUBMITTED:
-            update = {
-                "draft": Draft(
-                    version=p["version"], sha256=p["sha256"], name=p["name"], change_summary=p["change_summary"]
-                ),
-                "reaffirmed": False,
-                "stage": COMPLIANCE_REVIEW,
-            }
-        elif t == COMPLIANCE_ACCEPTED:
-            update = {"stage": DIRECTOR_ENDORSEMENT}
-        elif t == CHANGES_REQUESTED:
-            update = {"stage": OWNER_REVIEW}
-        elif t == ENDORSED:
-            update = {"endorsed_by": p["by"]}
-        elif t == BOARD_REQUESTED:
-            update = {"board": state.board.after(event), "stage": BOARD}
-        elif t == BOARD_RECORDED:
-            update = {"board": state.board.after(event)}
-            if event.outcome == "referred_to_meeting":
-                update["stage"] = BOARD_MEETING
-        elif t == RETURNED:
-            update = {"stage": OWNER_REVIEW, "approval": None, "endorsed_by": None, "board": state.board.forgotten()}
-        elif t == APPROVED:
-            update = {
-                "approval": Approval(
-                    by=p["by"],
-                    approver=p["approver"],
-                    decision_reference=p["decision_reference"],
-                    approved_at=event.occurred_at,
-                ),
-                "stage": PUBLICATION,
-            }
-        elif t == RESTARTED:
-            update = {
-                "approval": None,
-                "endorsed_by": None,
-                "board": state.board.forgotten(),
-                "restarts": state.restarts + 1,
-            }
-        elif t == PUBLISHED:
-            update = {
-                "published": Publication(
-                    version=p["version"],
-                    sha256=p["sha256"],
-                    document_name=p.get("document_name"),
-                    published_on=date.fromisoformat(p["published_on"]),
-                    next_review_on=date.fromisoformat(p["next_review_on"]),
-                    approver=p["approver"],
-                    decision_reference=p["decision_reference"],
-                    reaffirmed=p["reaffirmed"],
-                ),
-                "stage": ATTESTATION,
-            }
-        elif t == ACKNOWLEDGED:
-            update = {"acknowledged": {**state.acknowledged, p["person"]: event.occurred_at.isoformat()}}
+        match parsed:
+            case events.PolicyReviewOpened() as opened:
+                update = {
+                    "instrument_id": opened.instrument,
+                    "title": opened.title,
+                    "owner": opened.owner,
+                    "reason": opened.reason,
+                    "requester": opened.requested_by,
+                    "version_under_review": opened.version_under_review,
+                    "current_sha256": opened.current_sha256,
+                    "approving_body": opened.approving_body,
+                    "board_procedure": opened.board_procedure,
+                    "review_interval_months": opened.review_interval_months,
+                    "attestation_working_days": opened.attestation_working_days,
+                    "attestation_scope": opened.attestation_scope,
+                    "stage": OWNER_REVIEW,
+                }
+            case events.InstrumentReaffirmed():
+                update = {"reaffirmed": True, "draft": None, "stage": DIRECTOR_ENDORSEMENT}
+            case events.RevisionSubmitted() as submitted:
+                update = {
+                    "draft": Draft(
+                        version=submitted.version,
+                        sha256=submitted.sha256,
+                        name=submitted.name,
+                        change_summary=submitted.change_summary,
+                    ),
+                    "reaffirmed": False,
+                    "stage": COMPLIANCE_REVIEW,
+                }
+            case events.ComplianceReviewAccepted():
+                update = {"stage": DIRECTOR_ENDORSEMENT}
+            case events.ChangesRequested():
+                update = {"stage": OWNER_REVIEW}
+            case events.DirectorEndorsed() as endorsed:
+                update = {"endorsed_by": endorsed.by}
+            case events.ReturnedToOwner():
+                update = {
+                    "stage": OWNER_REVIEW,
+                    "approval": None,
+                    "endorsed_by": None,
+                    "board": state.board.forgotten(),
+                }
+            case events.InstrumentApproved() as approved:
+                update = {
+                    "approval": Approval(
+                        by=approved.by,
+                        approver=approved.approver,
+                        decision_reference=approved.decision_reference,
+                        approved_at=event.occurred_at,
+                    ),
+                    "stage": PUBLICATION,
+                }
+            case events.ApprovalsRestarted():
+                update = {
+                    "approval": None,
+                    "endorsed_by": None,
+                    "board": state.board.forgotten(),
+                    "restarts": state.restarts + 1,
+                }
+            case events.InstrumentPublished() as published:
+                update = {
+                    "published": Publication(
+                        version=published.version,
+                        sha256=published.sha256,
+                        document_name=published.document_name,
+                        published_on=published.published_on,
+                        next_review_on=published.next_review_on,
+                        approver=published.approver,
+                        decision_reference=published.decision_reference,
+                        reaffirmed=published.reaffirmed,
+                    ),
+                    "stage": ATTESTATION,
+                }
+            case events.AttestationAdded() | events.PolicyAcknowledged():
+                update = attestation.after(state, parsed, event.occurred_at)
+            case None if event.type == BOARD_REQUESTED:  # the Board referral's events, read as it reads them
+                update = {"board": state.board.after(event), "stage": BOARD}
+            case None if event.type == BOARD_RECORDED:
+                update = {"board": state.board.after(event)}
+                if event.outcome == "referred_to_meeting":
+                    update["stage"] = BOARD_MEETING
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: PolicyReviewState) -> dict[str, Any]:
@@ -1024,7 +894,7 @@ class PolicyReviewDecider(RefersToBoard):
             "restarts": state.restarts,
             "published": publication_of(state),
             "acknowledged": len(state.acknowledged),
-            "attestations_open": len(state.tasks_of_kind("attestation")),
+            "attestations_open": len(state.tasks_of_kind(attestation.TASK_KIND)),
         }
 
 
@@ -1036,106 +906,45 @@ def publication_of(state: PolicyReviewState) -> dict[str, Any] | None:
     return state.published.model_dump(mode="json")
 
 
-def add_attestation(
-    state: PolicyReviewState,
-    person: str,
-    context: Context,
-    *,
-    actor: str = SYSTEM_ACTOR,
-    reason: str | None = None,
-) -> list[EventDraft]:
-    """A staff member who joined after publication acknowledges the published version too.
+class ReviewResult(BaseModel):
+    """The review's result as its register receives it: which review, how it closed, and what it published.
 
-    The runtime calls this (actor `system`) for each of `missing_attestations`; the Compliance Officer may
-    ask for it with `add-attestation`."""
-    organisation = context.organisation
-    if state.closed:
-        raise NotAllowed(
-            f"Case {state.case_id} is closed ({state.outcome or state.stage}); it accepts no further actions.",
-            rule="closed",
+    It is read from the closed review's `CaseView` (its outcome and the stage summary's `published`, which is
+    `publication_of`), whose shape is what saved workflow histories hold, so that shape does not change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_case: str
+    outcome: str = Field(description="published, reaffirmed, or how else the review closed ('ended' if unsaid).")
+    published: Publication | None = None
+
+    @classmethod
+    def reported(cls, review_case: str, outcome: str | None, summary: dict[str, Any]) -> "ReviewResult":
+        published = summary.get("published")
+        return cls(
+            review_case=review_case,
+            outcome=outcome or "ended",
+            published=Publication.model_validate(published) if published is not None else None,
         )
-    if state.published is None:
-        raise NotAllowed(
-            f"Acknowledgements follow publication, which this review of the {state.title} has not reached "
-            f"(stage: {state.stage}); {waiting_for(state, organisation)}.",
-            rule="attestation",
-        )
-    require_known_person(organisation, person)
-    name = _name(context, person)
-    if person not in _scope_now(state, context):
-        assert state.instrument_id is not None
-        try:
-            scope = ", ".join(organisation.instrument(state.instrument_id).attestation_scope)
-        except OrganisationLookupError:
-            scope = "as recorded when the review opened"
-        raise NotAllowed(f"{name} is not in the attestation scope of the {state.title} ({scope}).", rule="attestation")
-    if person in state.acknowledged:
-        raise NotAllowed(
-            f"{name} already acknowledged the {state.title} version {state.published.version}.", rule="attestation"
-        )
-    if _attestation_task_id(person) in state.tasks:
-        raise NotAllowed(
-            f"{name} already has an open acknowledgement of the {state.title} version {state.published.version}.",
-            rule="attestation",
-        )
-    joins_on = _not_yet_joined(context, person)
-    if joins_on is not None:
-        raise NotAllowed(
-            f"{name} joins on {joins_on.isoformat()}; their acknowledgement can be added from that day.",
-            rule="attestation",
-        )
-    return [
-        EventDraft(
-            type=ATTESTATION_ADDED,
-            actor=actor,
-            actor_role="compliance_officer" if actor != SYSTEM_ACTOR else None,
-            reason=reason or f"{name} joined after version {state.published.version} was published",
-            outcome="added",
-            payload={"person": person, "version": state.published.version},
-        ),
-        _attestation_task(state, context, person, state.published.version),
-    ]
+
+    @property
+    def publication(self) -> dict[str, Any] | None:
+        """The publication as the register records it (`record_review_outcome`'s `published`)."""
+        return self.published.model_dump(mode="json") if self.published is not None else None
 
 
-def missing_attestations(state: PolicyReviewState, context: Context) -> list[str]:
-    """People in scope today (joined, no task, not acknowledged) who have no acknowledgement to make yet."""
-    if state.closed or state.published is None:
-        return []
-    return [
-        person
-        for person in _scope_now(state, context)
-        if person not in state.acknowledged
-        and _attestation_task_id(person) not in state.tasks
-        and _not_yet_joined(context, person) is None
-    ]
-
-
-def add_missing_attestations(state: PolicyReviewState, context: Context) -> list[EventDraft]:
-    """Every late joiner's acknowledgement, for the runtime to apply when the organisation changes or a
-    joining date arrives; nothing when there is none."""
-    drafts: list[EventDraft] = []
-    for person in missing_attestations(state, context):
-        drafts += add_attestation(state, person, context)
-    return drafts
-
-
-def attestation_status(state: PolicyReviewState, now: datetime) -> dict[str, AttestationStatus]:
-    """Who has acknowledged the published version, who has not yet, and whose step is past its due date."""
-    status: dict[str, AttestationStatus] = {person: "acknowledged" for person in state.acknowledged}
-    for task in state.tasks_of_kind("attestation"):
-        status[task.assignee] = "overdue" if task.is_overdue(now) else "pending"
-    return status
-
-
-_HANDLERS = {
+#: Each action's handler, given the typed command of its action.
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "reaffirm": PolicyReviewDecider.reaffirm,
     "submit-revision": PolicyReviewDecider.submit_revision,
     "compliance-review": PolicyReviewDecider.compliance_review,
     "endorse": PolicyReviewDecider.endorse,
     "record-meeting-decision": PolicyReviewDecider.record_meeting_decision,
     "publish": PolicyReviewDecider.publish,
-    "acknowledge": PolicyReviewDecider.acknowledge,
-    "add-attestation": PolicyReviewDecider.add_attestation_command,
+    "acknowledge": lambda decider, state, command, context: attestation.acknowledge(state, command, context),
+    "add-attestation": lambda decider, state, command, context: attestation.add_attestation_command(
+        state, command, context
+    ),
 }
 
 POLICY_REVIEW = PolicyReviewDecider()

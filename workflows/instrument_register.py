@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDReusePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain import policy_register
+    from domain.policy_review import ReviewResult
     from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.case_workflow import CaseWorkflow
     from workflows.messages import OpenPolicyReview, OpenRegister
@@ -77,9 +78,9 @@ class InstrumentRegisterWorkflow(CaseWorkflow):
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             execution_timeout=REVIEW_TIMEOUT,
         )
-        published = view.summary.get("published")
+        result = ReviewResult.reported(review_case, view.outcome, view.summary)
         await runtime.apply(
             lambda state, context: policy_register.POLICY_REGISTER.record_review_outcome(
-                state, review_case, view.outcome or "ended", published, context
+                state, result.review_case, result.outcome, result.publication, context
             )
         )

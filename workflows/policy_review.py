@@ -6,7 +6,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain import policy_review
+    from domain import attestation, policy_review
     from domain.review_reason import review_reason
     from workflows.board_requests import BoardRequests
     from workflows.case_runtime import CaseRuntime, records_cancellation
@@ -55,4 +55,4 @@ class PolicyReviewWorkflow(CaseWorkflow):
             if runtime.state.closed:
                 return
             await runtime.load_organisation()
-            await runtime.apply(lambda state, context: policy_review.add_missing_attestations(state, context))
+            await runtime.apply(lambda state, context: attestation.add_missing_attestations(state, context))
