@@ -23,6 +23,7 @@ from domain import (
     board_decision,
     board_report,
     grant,
+    plan_targets,
     policy_register,
     policy_review,
     strategic_plan,
@@ -388,8 +389,8 @@ RULES: dict[str, dict[str, ActionRule]] = {
             strategic_plan.PublishFields,
             "Comment",
             {
-                "targets": FieldNote(label="Targets", example=f"T1={'...'}:0", help=strategic_plan.TARGETS_FORMAT),
-                "milestones": FieldNote(label="Plan milestones", help=strategic_plan.MILESTONES_FORMAT),
+                "targets": FieldNote(label="Targets", example=f"T1={'...'}:0", help=plan_targets.TARGETS_FORMAT),
+                "milestones": FieldNote(label="Plan milestones", help=plan_targets.MILESTONES_FORMAT),
                 "targets_file_sha256": _HASH_ONLY,
             },
         ),

@@ -42,7 +42,8 @@ from domain.document_hash import Sha256
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
-from domain.strategic_plan import DUE_LOCAL_TIME, listing, plan_years, split_ids
+from domain.plan_period import DUE_LOCAL_TIME, plan_years
+from domain.plan_targets import listing, split_ids
 from domain.working_days import due_instant
 
 KIND = "annual_work_plan"
