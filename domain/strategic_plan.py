@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from domain import strategic_plan_events as events
 from domain import timed_step
 from domain.acting import require_known_person
 from domain.board_decision import BoardOutcome
@@ -61,11 +62,12 @@ from domain.plan_targets import (
 )
 from domain.plan_targets import listing as listing  # re-exported, as plan_years
 from domain.plan_targets import split_entries as split_entries  # re-exported, as plan_years
+from domain.strategic_plan_events import STRATEGIC_PLAN_EVENTS
 from domain.working_days import due_instant, local_text, zone_for
 
 KIND = "strategic_plan"
 
-# Event types
+# Event types (the models are `domain.strategic_plan_events`)
 OPENED = "StrategicPlanOpened"
 MILESTONE_SUBMITTED = "MilestoneSubmitted"
 CONSULTATION_OPENED = "ConsultationOpened"
@@ -282,26 +284,24 @@ def open_strategic_plan(
             "give the milestones dates still ahead.",
             rule="strategic-plan",
         )
-    opened = EventDraft(
-        type=OPENED,
-        actor=requested_by,
+    opened = events.StrategicPlanOpened(
+        period=period,
+        period_start_year=period_start_year,
+        period_end_year=period_end_year,
+        milestones_due={name: instant.isoformat() for name, instant in due_at.items()},
+        milestone_dates={
+            CONCEPT_NOTE: due.concept_note_due,
+            CONSULTATION_DRAFT: due.consultation_draft_due,
+            FINAL_DRAFT: due.final_draft_due,
+        },
+        consultation_closes_on=consultation_closes,
+        director=director,
+        requested_by=requested_by,
+    ).draft(
+        requested_by,
         actor_role="director" if organisation.has_role(requested_by, "director") else "board_chair",
         reason=f"Strategic Plan cycle {period} opened",
         outcome="opened",
-        payload={
-            "period": period,
-            "period_start_year": period_start_year,
-            "period_end_year": period_end_year,
-            "milestones_due": {name: instant.isoformat() for name, instant in due_at.items()},
-            "milestone_dates": {
-                CONCEPT_NOTE: due.concept_note_due.isoformat(),
-                CONSULTATION_DRAFT: due.consultation_draft_due.isoformat(),
-                FINAL_DRAFT: due.final_draft_due.isoformat(),
-            },
-            "consultation_closes_on": consultation_closes.isoformat(),
-            "director": director,
-            "requested_by": requested_by,
-        },
     )
     return [opened, _milestone_task(CONCEPT_NOTE, period, director, due.concept_note_due, context)]
 
@@ -392,21 +392,15 @@ class StrategicPlanDecider(RefersToBoard):
             )
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {name} of the {state.title}")
         version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
-        submitted = EventDraft(
-            type=MILESTONE_SUBMITTED,
-            actor=command.actor,
-            actor_role="director",
-            on_behalf_of=on_behalf,
-            reason=command.comment,
-            outcome="submitted",
-            payload={
-                "milestone": milestone,
-                "version": version,
-                "document_sha256": fields.document_sha256,
-                "document_name": fields.document_name,
-                "due_at": task.due_at.isoformat() if task.due_at else None,
-                "late": bool(task.due_at and context.now > task.due_at),
-            },
+        submitted = events.MilestoneSubmitted(
+            milestone=milestone,
+            version=version,
+            document_sha256=fields.document_sha256,
+            document_name=fields.document_name,
+            due_at=task.due_at.isoformat() if task.due_at else None,
+            late=bool(task.due_at and context.now > task.due_at),
+        ).draft(
+            command.actor, actor_role="director", on_behalf_of=on_behalf, reason=command.comment, outcome="submitted"
         )
         drafts = [submitted, timed_step.complete_task(task, command.actor, on_behalf, "submitted")]
         director = task.assignee
@@ -476,19 +470,13 @@ class StrategicPlanDecider(RefersToBoard):
             )
         members = [person.id for person in organisation.people_with_role("member_representative")]
         drafts = [
-            EventDraft(
-                type=CONSULTATION_OPENED,
-                actor=SYSTEM_ACTOR,
-                reason="the consultation draft opens the Member consultation",
-                outcome="opened",
-                payload={
-                    "closes_at": closes_at.isoformat(),
-                    "closes_on": closes_on.isoformat(),
-                    "members": members,
-                    "document_sha256": fields.document_sha256,
-                    "document_name": fields.document_name,
-                },
-            )
+            events.ConsultationOpened(
+                closes_at=closes_at.isoformat(),
+                closes_on=closes_on,
+                members=tuple(members),
+                document_sha256=fields.document_sha256,
+                document_name=fields.document_name,
+            ).draft(SYSTEM_ACTOR, reason="the consultation draft opens the Member consultation", outcome="opened")
         ]
         # The Members' steps first and the window last: all lapse at `closes_at`, and timers that fire together
         # are handled in opening order, so the window's lapse (the close) comes after every Member's.
@@ -556,19 +544,13 @@ class StrategicPlanDecider(RefersToBoard):
         text = command.comment.strip()
         consultation_draft = next(s for s in state.submissions if s.milestone == CONSULTATION_DRAFT)
         drafts = [
-            EventDraft(
-                type=COMMENT_RECEIVED,
-                actor=command.actor,
-                actor_role="member_representative",
-                outcome="received",
-                payload={
-                    "member": command.actor,
-                    "comment": text,
-                    "number": len(state.comments) + 1,
-                    "document_sha256": consultation_draft.document_sha256,
-                    "attachment_sha256": fields.attachment_sha256,
-                },
-            )
+            events.MemberCommentReceived(
+                member=command.actor,
+                comment=text,
+                number=len(state.comments) + 1,
+                document_sha256=consultation_draft.document_sha256,
+                attachment_sha256=fields.attachment_sha256,
+            ).draft(command.actor, actor_role="member_representative", outcome="received")
         ]
         task = state.tasks.get(f"comment/{command.actor}")
         if task is not None:
@@ -590,17 +572,15 @@ class StrategicPlanDecider(RefersToBoard):
             drafts.append(timed_step.complete_task(window, SYSTEM_ACTOR, outcome="closed"))
         count = len(state.comments)
         drafts.append(
-            EventDraft(
-                type=CONSULTATION_CLOSED,
-                actor=SYSTEM_ACTOR,
+            events.ConsultationClosed(
+                comments=count,
+                commenters=state.commenters,
+                silent=tuple(silent),
+                closes_at=closes.isoformat() if closes else None,
+            ).draft(
+                SYSTEM_ACTOR,
                 reason=f"the Member consultation closed with {count} comment{'' if count == 1 else 's'}",
                 outcome="closed",
-                payload={
-                    "comments": count,
-                    "commenters": list(state.commenters),
-                    "silent": silent,
-                    "closes_at": closes.isoformat() if closes else None,
-                },
             )
         )
         drafts.append(
@@ -626,19 +606,17 @@ class StrategicPlanDecider(RefersToBoard):
         assert final is not None
         chair = _chair(context)
         return [
-            EventDraft(
-                type=BOARD_REVIEW_REQUESTED,
-                actor=command.actor,
+            events.BoardReviewRequested(
+                version=final.version,
+                document_sha256=final.document_sha256,
+                document_name=final.document_name,
+                reviewer=chair,
+            ).draft(
+                command.actor,
                 actor_role="director",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="requested",
-                payload={
-                    "version": final.version,
-                    "document_sha256": final.document_sha256,
-                    "document_name": final.document_name,
-                    "reviewer": chair,
-                },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "requested"),
             _open(
@@ -670,14 +648,10 @@ class StrategicPlanDecider(RefersToBoard):
         if fields.decision == "revise":
             reason = required_comment(command, "Asking for revisions")
         drafts = [
-            EventDraft(
-                type=BOARD_REVIEW_COMPLETED,
-                actor=command.actor,
-                actor_role="board_chair",
-                on_behalf_of=on_behalf,
-                reason=reason,
-                outcome=fields.decision,
-                payload={"decision": fields.decision, "version": final.version, "review": state.board_reviews + 1},
+            events.BoardReviewCompleted(
+                decision=fields.decision, version=final.version, review=state.board_reviews + 1
+            ).draft(
+                command.actor, actor_role="board_chair", on_behalf_of=on_behalf, reason=reason, outcome=fields.decision
             ),
             timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
         ]
@@ -747,19 +721,16 @@ class StrategicPlanDecider(RefersToBoard):
         assert final is not None
         if outcome == "approved":
             return [
-                EventDraft(
-                    type=APPROVED,
-                    actor=actor,
+                events.StrategicPlanApproved(
+                    reference=reference,
+                    version=final.version,
+                    document_sha256=final.document_sha256,
+                    document_name=final.document_name,
+                ).draft(
+                    actor,
                     actor_role="management_board",
                     outcome="approved",
                     reason=f"approved by the Management Board ({reference})",
-                    payload={
-                        "by": "board",
-                        "reference": reference,
-                        "version": final.version,
-                        "document_sha256": final.document_sha256,
-                        "document_name": final.document_name,
-                    },
                 ),
                 _open(
                     context,
@@ -806,23 +777,18 @@ class StrategicPlanDecider(RefersToBoard):
                 )
         final = state.final_draft
         assert final is not None
-        published = EventDraft(
-            type=PUBLISHED,
-            actor=command.actor,
-            actor_role="director",
-            on_behalf_of=on_behalf,
-            reason=command.comment,
-            outcome="published",
-            payload={
-                "period": state.period,
-                "version": state.approved_version,
-                "document_sha256": final.document_sha256,
-                "document_name": final.document_name,
-                "approved_by": state.approved_reference,
-                "targets": [target.model_dump(mode="json") for target in targets],
-                "milestones": [milestone.model_dump(mode="json") for milestone in milestones],
-                "targets_file_sha256": fields.targets_file_sha256,
-            },
+        assert state.period is not None
+        published = events.StrategicPlanPublished(
+            period=state.period,
+            version=state.approved_version,
+            document_sha256=final.document_sha256,
+            document_name=final.document_name,
+            approved_by=state.approved_reference,
+            targets=tuple(targets),
+            milestones=tuple(milestones),
+            targets_file_sha256=fields.targets_file_sha256,
+        ).draft(
+            command.actor, actor_role="director", on_behalf_of=on_behalf, reason=command.comment, outcome="published"
         )
         return [
             published,
@@ -871,60 +837,74 @@ class StrategicPlanDecider(RefersToBoard):
 
     # evolve -----------------------------------------------------------------------------------------------
     def evolve(self, state: StrategicPlanState, event: DomainEvent) -> StrategicPlanState:
+        update: dict[str, Any] = {}
+        match STRATEGIC_PLAN_EVENTS.parse(event):
+            case events.StrategicPlanOpened() as opened:
+                update = {
+                    "period": opened.period,
+                    "first_year": opened.period_start_year,
+                    "last_year": opened.period_end_year,
+                    "milestones_due": {name: as_instant(value) for name, value in opened.milestones_due.items()},
+                    "milestone_dates": dict(opened.milestone_dates or {}),
+                    "consultation_closes_on": opened.consultation_closes_on,
+                    "requester": opened.requested_by,
+                    "stage": "drafting",
+                }
+            case events.MilestoneSubmitted() as submitted:
+                submission = Submission(
+                    milestone=submitted.milestone,
+                    version=submitted.version,
+                    document_sha256=submitted.document_sha256,
+                    document_name=submitted.document_name,
+                    submitted_by=event.actor,
+                    submitted_at=event.occurred_at,
+                    late=bool(submitted.late),
+                )
+                update = {"submissions": (*state.submissions, submission)}
+                if submitted.milestone == FINAL_DRAFT:
+                    update["stage"] = "board_submission"
+            case events.ConsultationOpened() as consultation:
+                update = {
+                    "consultation_opened": True,
+                    "consultation_closes_at": as_instant(consultation.closes_at),
+                    "consultation_members": consultation.members,
+                    "stage": "consultation",
+                }
+            case events.MemberCommentReceived() as received:
+                comment = MemberComment(
+                    member=received.member,
+                    text=received.comment,
+                    received_at=event.occurred_at,
+                    attachment_sha256=received.attachment_sha256,
+                )
+                update = {"comments": (*state.comments, comment)}
+            case events.ConsultationClosed():
+                update = {"consultation_closed": True, "stage": "final_drafting"}
+            case events.BoardReviewRequested():
+                update = {"stage": "board_review"}
+            case events.BoardReviewCompleted() as review:
+                update = {
+                    "board_reviews": state.board_reviews + 1,
+                    "stage": "revision" if review.decision == "revise" else state.stage,
+                }
+            case events.StrategicPlanApproved() as approved:
+                update = {
+                    "approved_version": approved.version,
+                    "approved_reference": approved.reference,
+                    "stage": "publication",
+                }
+            case events.StrategicPlanPublished() as published:
+                update = {"targets": published.targets, "plan_milestones": published.milestones}
+            case None:
+                update = self._evolve_shared(state, event)
+        return state.model_copy(update=update) if update else state
+
+    def _evolve_shared(self, state: StrategicPlanState, event: DomainEvent) -> dict[str, Any]:
+        """The Board referral's events and the steps' events, as far as the plan's own state follows them."""
         p = event.payload
         t = event.type
         update: dict[str, Any] = {}
-        if t == OPENED:
-            update = {
-                "period": p["period"],
-                "first_year": p["period_start_year"],
-                "last_year": p["period_end_year"],
-                "milestones_due": {name: as_instant(value) for name, value in p["milestones_due"].items()},
-                "milestone_dates": {
-                    name: date.fromisoformat(day) for name, day in p.get("milestone_dates", {}).items()
-                },
-                "consultation_closes_on": date.fromisoformat(p["consultation_closes_on"]),
-                "requester": p["requested_by"],
-                "stage": "drafting",
-            }
-        elif t == MILESTONE_SUBMITTED:
-            submission = Submission(
-                milestone=p["milestone"],
-                version=p["version"],
-                document_sha256=p["document_sha256"],
-                document_name=p["document_name"],
-                submitted_by=event.actor,
-                submitted_at=event.occurred_at,
-                late=p.get("late", False),
-            )
-            update = {"submissions": (*state.submissions, submission)}
-            if p["milestone"] == FINAL_DRAFT:
-                update["stage"] = "board_submission"
-        elif t == CONSULTATION_OPENED:
-            update = {
-                "consultation_opened": True,
-                "consultation_closes_at": as_instant(p["closes_at"]),
-                "consultation_members": tuple(p["members"]),
-                "stage": "consultation",
-            }
-        elif t == COMMENT_RECEIVED:
-            comment = MemberComment(
-                member=p["member"],
-                text=p["comment"],
-                received_at=event.occurred_at,
-                attachment_sha256=p.get("attachment_sha256"),
-            )
-            update = {"comments": (*state.comments, comment)}
-        elif t == CONSULTATION_CLOSED:
-            update = {"consultation_closed": True, "stage": "final_drafting"}
-        elif t == BOARD_REVIEW_REQUESTED:
-            update = {"stage": "board_review"}
-        elif t == BOARD_REVIEW_COMPLETED:
-            update = {
-                "board_reviews": state.board_reviews + 1,
-                "stage": "revision" if p["decision"] == "revise" else state.stage,
-            }
-        elif t == BOARD_REQUESTED:
+        if t == BOARD_REQUESTED:
             update = {"board": state.board.after(event), "stage": "board_vote"}
         elif t == BOARD_RECORDED:
             update = {
@@ -932,13 +912,6 @@ class StrategicPlanDecider(RefersToBoard):
                 "stage": {"approved": "publication", "referred_to_meeting": "board_meeting"}.get(
                     event.outcome or "", "revision"
                 ),
-            }
-        elif t == APPROVED:
-            update = {"approved_version": p["version"], "approved_reference": p["reference"], "stage": "publication"}
-        elif t == PUBLISHED:
-            update = {
-                "targets": tuple(Target.model_validate(item) for item in p["targets"]),
-                "plan_milestones": tuple(PlanMilestone.model_validate(item) for item in p["milestones"]),
             }
         elif t == timed_step.TASK_OPENED and p["task_id"] == REVISION_TASK:
             update = {"stage": "revision"}
@@ -948,7 +921,7 @@ class StrategicPlanDecider(RefersToBoard):
             update["milestones_due"] = {**state.milestones_due, milestone: as_instant(p["schedule"]["due_at"])}
         if t == timed_step.DEADLINE_EXTENDED and p["task_id"] == WINDOW_TASK and p.get("schedule"):
             update["consultation_closes_at"] = as_instant(p["schedule"]["due_at"])
-        return state.model_copy(update=update) if update else state
+        return update
 
     def stage_summary(self, state: StrategicPlanState) -> dict[str, Any]:
         submitted = {s.milestone: s for s in state.submissions}
