@@ -25,22 +25,27 @@ A draft links to the Strategic Plan's targets by id; a target the plan does not 
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from domain import annual_work_plan_events as events
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.annual_work_plan_commands import ANNUAL_WORK_PLAN_COMMANDS, SubmitDraft
 from domain.annual_work_plan_events import ANNUAL_WORK_PLAN_EVENTS
 from domain.board_decision import BoardOutcome
-from domain.board_referral import SUPERSEDED, BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
+from domain.board_referral import (
+    SUPERSEDED,
+    BoardReferringState,
+    RecordMeetingDecision,
+    RefersToBoard,
+    meeting_decision,
+    outcome_recorded,
+)
 from domain.board_request import BOARD_DECISION_RECORDED, BOARD_DECISION_REQUESTED, BoardProcedure
 from domain.case import Context, acting_on, close_case, handler_for
-from domain.commands import Command, EventDraft, parse_fields
-from domain.document_hash import Sha256
+from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
@@ -99,14 +104,6 @@ class AnnualWorkPlanState(BoardReferringState):
         if self.pending_board_case is not None:
             return f"the Management Board's vote {self.pending_board_case}"
         return None
-
-
-class DraftFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    document_sha256: Sha256
-    document_name: str = Field(min_length=1)
-    targets: str | list[str] = Field(description="The plan's target ids this plan serves: 'T1,T2' or a list.")
 
 
 # -- opening ------------------------------------------------------------------------------------------------
@@ -198,9 +195,9 @@ class AnnualWorkPlanDecider(RefersToBoard):
         handler = handler_for(_HANDLERS, command, "an Annual Work Plan")
         if state.fiscal_year is None:
             raise NotAllowed(f"Annual Work Plan {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, ANNUAL_WORK_PLAN_COMMANDS.parse(command), context)
 
-    def submit_draft(self, state: AnnualWorkPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_draft(self, state: AnnualWorkPlanState, command: SubmitDraft, context: Context) -> list[EventDraft]:
         task = state.tasks.get(DRAFT_TASK)
         if task is None:
             if state.pending_board_case is not None:
@@ -216,7 +213,7 @@ class AnnualWorkPlanDecider(RefersToBoard):
                 when="the Director submits a draft when the case opens, and a revised one when the Management Board "
                 "does not approve it",
             )
-        fields = parse_fields(command, DraftFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {state.title}")
         linked = list(dict.fromkeys(split_ids(fields.targets)))
         if not linked:
@@ -281,7 +278,7 @@ class AnnualWorkPlanDecider(RefersToBoard):
         return drafts
 
     def record_meeting_decision(
-        self, state: AnnualWorkPlanState, command: Command, context: Context
+        self, state: AnnualWorkPlanState, command: RecordMeetingDecision, context: Context
     ) -> list[EventDraft]:
         task = state.tasks.get(APPROVAL_TASK)
         if task is None or state.draft_version == 0:
@@ -495,7 +492,7 @@ def _approval_due_on(state: AnnualWorkPlanState, context: Context) -> date:
     return state.fiscal_year_starts_on - timedelta(days=1)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "submit-draft": AnnualWorkPlanDecider.submit_draft,
     "record-meeting-decision": AnnualWorkPlanDecider.record_meeting_decision,
 }

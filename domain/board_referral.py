@@ -22,6 +22,7 @@ from domain.board_request import (
     request_board_decision,
 )
 from domain.case import CaseState, acting_on
+from domain.command_model import ActionCommand
 from domain.commands import Command, EventDraft, parse_fields
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.timed_step import Task, complete_task
@@ -136,9 +137,18 @@ class MeetingDecision(BaseModel):
         return complete_task(task, self.actor, self.on_behalf_of, self.decision)
 
 
-def meeting_decision(state: CaseState, command: Command, context: "Context", task: Task) -> MeetingDecision:
+class RecordMeetingDecision(ActionCommand[MeetingFields]):
+    """The typed command of `record-meeting-decision`, for a decider whose actions are typed."""
+
+    fields_model = MeetingFields
+    action: Literal["record-meeting-decision"] = "record-meeting-decision"
+
+
+def meeting_decision(
+    state: CaseState, command: Command | RecordMeetingDecision, context: "Context", task: Task
+) -> MeetingDecision:
     """The Chair records a meeting's decision; anyone else only on the Chair's behalf (a delegation)."""
-    fields = parse_fields(command, MeetingFields)
+    fields = command.fields if isinstance(command, RecordMeetingDecision) else parse_fields(command, MeetingFields)
     on_behalf = None
     if not context.organisation.has_role(command.actor, "board_chair"):
         on_behalf = acting_on(state, context, command.actor, task.assignee, "record the Board meeting's decision")

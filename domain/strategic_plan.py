@@ -26,9 +26,9 @@ Targets and plan milestones travel through `govern act --field` as text, or as s
 scenario file (`domain.plan_targets`); the plan period's helpers are `domain.plan_period`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,7 +36,13 @@ from domain import strategic_plan_events as events
 from domain import timed_step
 from domain.acting import require_known_person
 from domain.board_decision import BoardOutcome
-from domain.board_referral import BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
+from domain.board_referral import (
+    BoardReferringState,
+    RecordMeetingDecision,
+    RefersToBoard,
+    meeting_decision,
+    outcome_recorded,
+)
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -45,8 +51,7 @@ from domain.board_request import (
     meeting_referral_task,
 )
 from domain.case import Context, acting_on, close_case, handler_for
-from domain.commands import Command, EventDraft, parse_fields, required_comment
-from domain.document_hash import Sha256
+from domain.commands import Command, EventDraft, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
@@ -62,6 +67,15 @@ from domain.plan_targets import (
 )
 from domain.plan_targets import listing as listing  # re-exported, as plan_years
 from domain.plan_targets import split_entries as split_entries  # re-exported, as plan_years
+from domain.strategic_plan_commands import (
+    STRATEGIC_PLAN_COMMANDS,
+    BoardReview,
+    Comment,
+    MilestoneFields,
+    Publish,
+    RequestBoardReview,
+    SubmitMilestone,
+)
 from domain.strategic_plan_events import STRATEGIC_PLAN_EVENTS
 from domain.working_days import due_instant, local_text, zone_for
 
@@ -185,39 +199,6 @@ class MilestoneDueDates(BaseModel):
     concept_note_due: date
     consultation_draft_due: date
     final_draft_due: date
-
-
-class MilestoneFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    milestone: Literal["concept_note", "consultation_draft", "final_draft"]
-    document_sha256: Sha256
-    document_name: str = Field(min_length=1)
-    consultation_closes: date | None = Field(default=None, description="Consultation draft only: a new close.")
-
-
-class CommentFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    attachment_sha256: Sha256 | None = None
-
-
-class BoardReviewFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["approve-for-vote", "revise"]
-
-
-class PublishFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    targets: str | list[dict[str, Any]]
-    milestones: str | list[dict[str, Any]] = ""
-    targets_file_sha256: Sha256 | None = None
-
-
-class NoFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- opening ------------------------------------------------------------------------------------------------
@@ -356,10 +337,12 @@ class StrategicPlanDecider(RefersToBoard):
         handler = handler_for(_HANDLERS, command, "a Strategic Plan")
         if state.period is None:
             raise NotAllowed(f"Strategic Plan {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, STRATEGIC_PLAN_COMMANDS.parse(command), context)
 
-    def submit_milestone(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        fields = parse_fields(command, MilestoneFields)
+    def submit_milestone(
+        self, state: StrategicPlanState, command: SubmitMilestone, context: Context
+    ) -> list[EventDraft]:
+        fields = command.fields
         milestone = fields.milestone
         name = MILESTONE_NAMES[milestone]
         for earlier in MILESTONES[: MILESTONES.index(milestone)]:
@@ -516,7 +499,7 @@ class StrategicPlanDecider(RefersToBoard):
             return window.due_at
         return state.consultation_closes_at
 
-    def comment(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def comment(self, state: StrategicPlanState, command: Comment, context: Context) -> list[EventDraft]:
         organisation = context.organisation
         if not organisation.has_role(command.actor, "member_representative"):
             raise NotAllowed(
@@ -538,7 +521,7 @@ class StrategicPlanDecider(RefersToBoard):
                 f"{local_text(organisation, _director(context), closes)}; comments can no longer be received.",
                 rule="consultation",
             )
-        fields = parse_fields(command, CommentFields)
+        fields = command.fields
         if not command.comment or not command.comment.strip():
             raise NotAllowed("A consultation comment needs its text: give --comment.", rule="consultation")
         text = command.comment.strip()
@@ -590,7 +573,9 @@ class StrategicPlanDecider(RefersToBoard):
         )
         return drafts
 
-    def request_board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def request_board_review(
+        self, state: StrategicPlanState, command: RequestBoardReview, context: Context
+    ) -> list[EventDraft]:
         task = state.open_step(
             SUBMISSION_TASK,
             "request the Board's review",
@@ -598,7 +583,7 @@ class StrategicPlanDecider(RefersToBoard):
             context,
             when="the Director requests the Board's review once a final draft version is submitted",
         )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "request the Board's review of the final draft"
         )
@@ -630,7 +615,7 @@ class StrategicPlanDecider(RefersToBoard):
             ),
         ]
 
-    def board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def board_review(self, state: StrategicPlanState, command: BoardReview, context: Context) -> list[EventDraft]:
         task = state.open_step(
             BOARD_REVIEW_TASK,
             "review for the Board",
@@ -638,7 +623,7 @@ class StrategicPlanDecider(RefersToBoard):
             context,
             when="the Board Chair reviews a final draft once the Director has requested the Board's review",
         )
-        fields = parse_fields(command, BoardReviewFields)
+        fields = command.fields
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "review the final draft for the Management Board"
         )
@@ -683,7 +668,7 @@ class StrategicPlanDecider(RefersToBoard):
         )
 
     def record_meeting_decision(
-        self, state: StrategicPlanState, command: Command, context: Context
+        self, state: StrategicPlanState, command: RecordMeetingDecision, context: Context
     ) -> list[EventDraft]:
         task = state.open_step(
             MEETING_TASK,
@@ -745,7 +730,7 @@ class StrategicPlanDecider(RefersToBoard):
             return [meeting_referral_task(context, subject=f"the {state.title}", officer=None, kind=MEETING_KIND)]
         return [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
-    def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def publish(self, state: StrategicPlanState, command: Publish, context: Context) -> list[EventDraft]:
         task = state.open_step(
             PUBLICATION_TASK,
             "publish",
@@ -753,7 +738,7 @@ class StrategicPlanDecider(RefersToBoard):
             context,
             when="the plan is published once the Management Board has approved it by vote",
         )
-        fields = parse_fields(command, PublishFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"publish the {state.title}")
         assert state.first_year is not None and state.last_year is not None
         starts, ends = plan_period_bounds(context.organisation, state.first_year, state.last_year)
@@ -955,7 +940,7 @@ class StrategicPlanDecider(RefersToBoard):
         }
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "submit-milestone": StrategicPlanDecider.submit_milestone,
     "comment": StrategicPlanDecider.comment,
     "request-board-review": StrategicPlanDecider.request_board_review,

@@ -1,6 +1,7 @@
 """Every recorded event of the Strategic Plan and the Annual Work Plan reads back as its typed model and dumps
 to exactly the payload it was read from: the saved Temporal histories of the example plan's Annual Work Plans
-(what the workflows sent to the audit activity) and the trail the example scenarios recorded in the store (channels stamped)."""
+(what the workflows sent to the audit activity) and the trail the example scenarios recorded in the store
+(channels stamped)."""
 
 import json
 from pathlib import Path
@@ -8,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from domain import annual_work_plan, strategic_plan
+from domain.annual_work_plan_commands import ANNUAL_WORK_PLAN_COMMANDS
 from domain.annual_work_plan_events import ANNUAL_WORK_PLAN_EVENTS
 from domain.event_model import EventFamily
 from domain.events import DomainEvent
+from domain.strategic_plan_commands import STRATEGIC_PLAN_COMMANDS
 from domain.strategic_plan_events import STRATEGIC_PLAN_EVENTS
 from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
 
@@ -72,3 +76,9 @@ def test_published_targets_keep_their_values_as_recorded() -> None:
     assert [target.id for target in model.targets] == [item["id"] for item in published.payload["targets"]]
     altered = published.model_copy(update={"payload": {**published.payload, "version": str(model.version)}})
     assert STRATEGIC_PLAN_EVENTS.parse(altered).payload() != altered.payload
+
+
+def test_each_plan_decider_parses_exactly_the_actions_it_handles() -> None:
+    """A handler without its typed command (or a command no handler takes) would fail only when first used."""
+    assert STRATEGIC_PLAN_COMMANDS.actions == list(strategic_plan._HANDLERS)
+    assert ANNUAL_WORK_PLAN_COMMANDS.actions == list(annual_work_plan._HANDLERS)
