@@ -18,14 +18,17 @@ from pydantic import BaseModel
 
 from domain import (
     annual_work_plan,
+    annual_work_plan_commands,
     appraisal,
     appraisal_cycle,
     board_decision,
     board_report,
     grant,
+    plan_targets,
     policy_register,
     policy_review,
     strategic_plan,
+    strategic_plan_commands,
     task_management,
     timed_step,
 )
@@ -359,7 +362,7 @@ RULES: dict[str, dict[str, ActionRule]] = {
     strategic_plan.KIND: {
         "submit-milestone": ActionRule(
             "Submit a drafting milestone",
-            strategic_plan.MilestoneFields,
+            strategic_plan_commands.MilestoneFields,
             "Comment",
             {
                 "milestone": FieldNote(label="Milestone"),
@@ -369,27 +372,27 @@ RULES: dict[str, dict[str, ActionRule]] = {
         ),
         "comment": ActionRule(
             "Comment on the consultation draft",
-            strategic_plan.CommentFields,
+            strategic_plan_commands.CommentFields,
             "Your comment",
             {"attachment_sha256": _HASH_ONLY},
         ),
         "request-board-review": ActionRule(
-            "Send the final draft to the Board Chair", strategic_plan.NoFields, "Comment"
+            "Send the final draft to the Board Chair", strategic_plan_commands.NoFields, "Comment"
         ),
         "board-review": ActionRule(
             "Review the final draft for the Board",
-            strategic_plan.BoardReviewFields,
+            strategic_plan_commands.BoardReviewFields,
             "Reason (needed for revisions)",
             {"decision": FieldNote(label="Decision")},
         ),
         "record-meeting-decision": _MEETING,
         "publish": ActionRule(
             "Publish the plan with its targets",
-            strategic_plan.PublishFields,
+            strategic_plan_commands.PublishFields,
             "Comment",
             {
-                "targets": FieldNote(label="Targets", example=f"T1={'...'}:0", help=strategic_plan.TARGETS_FORMAT),
-                "milestones": FieldNote(label="Plan milestones", help=strategic_plan.MILESTONES_FORMAT),
+                "targets": FieldNote(label="Targets", example=f"T1={'...'}:0", help=plan_targets.TARGETS_FORMAT),
+                "milestones": FieldNote(label="Plan milestones", help=plan_targets.MILESTONES_FORMAT),
                 "targets_file_sha256": _HASH_ONLY,
             },
         ),
@@ -397,7 +400,7 @@ RULES: dict[str, dict[str, ActionRule]] = {
     annual_work_plan.KIND: {
         "submit-draft": ActionRule(
             "Submit the draft Annual Work Plan",
-            annual_work_plan.DraftFields,
+            annual_work_plan_commands.DraftFields,
             "Comment",
             {
                 "document": FieldNote(label="The draft"),

@@ -25,24 +25,32 @@ A draft links to the Strategic Plan's targets by id; a target the plan does not 
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from domain import annual_work_plan_events as events
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.annual_work_plan_commands import ANNUAL_WORK_PLAN_COMMANDS, SubmitDraft
+from domain.annual_work_plan_events import ANNUAL_WORK_PLAN_EVENTS
 from domain.board_decision import BoardOutcome
-from domain.board_referral import SUPERSEDED, BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
+from domain.board_referral import (
+    SUPERSEDED,
+    BoardReferringState,
+    RecordMeetingDecision,
+    RefersToBoard,
+    meeting_decision,
+    outcome_recorded,
+)
 from domain.board_request import BOARD_DECISION_RECORDED, BOARD_DECISION_REQUESTED, BoardProcedure
 from domain.case import Context, acting_on, close_case, handler_for
-from domain.commands import Command, EventDraft, parse_fields
-from domain.document_hash import Sha256
+from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
-from domain.strategic_plan import DUE_LOCAL_TIME, listing, plan_years, split_ids
+from domain.plan_period import DUE_LOCAL_TIME, plan_years
+from domain.plan_targets import listing, split_ids
 from domain.working_days import due_instant
 
 KIND = "annual_work_plan"
@@ -50,7 +58,7 @@ DEFAULT_DRAFT_WEEKS_BEFORE = 8
 #: Working days the Director has for a revised draft after the Board did not approve one.
 REVISION_WORKING_DAYS = 10
 
-# Event types
+# Event types (the models are `domain.annual_work_plan_events`)
 OPENED = "AnnualWorkPlanOpened"
 DRAFT_SUBMITTED = "AnnualWorkPlanDraftSubmitted"
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
@@ -96,14 +104,6 @@ class AnnualWorkPlanState(BoardReferringState):
         if self.pending_board_case is not None:
             return f"the Management Board's vote {self.pending_board_case}"
         return None
-
-
-class DraftFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    document_sha256: Sha256
-    document_name: str = Field(min_length=1)
-    targets: str | list[str] = Field(description="The plan's target ids this plan serves: 'T1,T2' or a list.")
 
 
 # -- opening ------------------------------------------------------------------------------------------------
@@ -152,24 +152,20 @@ def open_annual_work_plan(
     draft_due_at = due_instant(organisation, director, draft_due_on, DUE_LOCAL_TIME)
     # nominal: 'before the fiscal year'
     approval_due_at = due_instant(organisation, chair, approval_due_on, DUE_LOCAL_TIME)
-    opened = EventDraft(
-        type=OPENED,
-        actor=requested_by,
-        reason=f"the Annual Work Plan for fiscal year {fiscal_year} under {plan_case}",
-        outcome="opened",
-        payload={
-            "plan_case": plan_case,
-            "fiscal_year": fiscal_year,
-            "fiscal_year_starts_on": starts_on.isoformat(),
-            "draft_weeks_before": draft_weeks_before,
-            "draft_due_at": draft_due_at.isoformat(),
-            "draft_due_on": draft_due_on.isoformat(),
-            "approval_due_at": approval_due_at.isoformat(),
-            "approval_due_on": approval_due_on.isoformat(),
-            "plan_targets": targets,
-            "director": director,
-            "requested_by": requested_by,
-        },
+    opened = events.AnnualWorkPlanOpened(
+        plan_case=plan_case,
+        fiscal_year=fiscal_year,
+        fiscal_year_starts_on=starts_on,
+        draft_weeks_before=draft_weeks_before,
+        draft_due_at=draft_due_at.isoformat(),
+        draft_due_on=draft_due_on,
+        approval_due_at=approval_due_at.isoformat(),
+        approval_due_on=approval_due_on,
+        plan_targets=tuple(targets),
+        director=director,
+        requested_by=requested_by,
+    ).draft(
+        requested_by, reason=f"the Annual Work Plan for fiscal year {fiscal_year} under {plan_case}", outcome="opened"
     )
     return [
         opened,
@@ -199,9 +195,9 @@ class AnnualWorkPlanDecider(RefersToBoard):
         handler = handler_for(_HANDLERS, command, "an Annual Work Plan")
         if state.fiscal_year is None:
             raise NotAllowed(f"Annual Work Plan {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, ANNUAL_WORK_PLAN_COMMANDS.parse(command), context)
 
-    def submit_draft(self, state: AnnualWorkPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_draft(self, state: AnnualWorkPlanState, command: SubmitDraft, context: Context) -> list[EventDraft]:
         task = state.tasks.get(DRAFT_TASK)
         if task is None:
             if state.pending_board_case is not None:
@@ -217,7 +213,7 @@ class AnnualWorkPlanDecider(RefersToBoard):
                 when="the Director submits a draft when the case opens, and a revised one when the Management Board "
                 "does not approve it",
             )
-        fields = parse_fields(command, DraftFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {state.title}")
         linked = list(dict.fromkeys(split_ids(fields.targets)))
         if not linked:
@@ -237,21 +233,19 @@ class AnnualWorkPlanDecider(RefersToBoard):
         version = state.draft_version + 1
         assert state.draft_due_at is not None and state.approval_due_at is not None
         drafts = [
-            EventDraft(
-                type=DRAFT_SUBMITTED,
-                actor=command.actor,
+            events.AnnualWorkPlanDraftSubmitted(
+                version=version,
+                document_sha256=fields.document_sha256,
+                document_name=fields.document_name,
+                targets=tuple(linked),
+                due_at=task.due_at.isoformat() if task.due_at else None,
+                late=bool(task.due_at and context.now > task.due_at),
+            ).draft(
+                command.actor,
                 actor_role="director",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="submitted",
-                payload={
-                    "version": version,
-                    "document_sha256": fields.document_sha256,
-                    "document_name": fields.document_name,
-                    "targets": linked,
-                    "due_at": task.due_at.isoformat() if task.due_at else None,
-                    "late": bool(task.due_at and context.now > task.due_at),
-                },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "submitted"),
             state.board.request(
@@ -284,7 +278,7 @@ class AnnualWorkPlanDecider(RefersToBoard):
         return drafts
 
     def record_meeting_decision(
-        self, state: AnnualWorkPlanState, command: Command, context: Context
+        self, state: AnnualWorkPlanState, command: RecordMeetingDecision, context: Context
     ) -> list[EventDraft]:
         task = state.tasks.get(APPROVAL_TASK)
         if task is None or state.draft_version == 0:
@@ -367,22 +361,19 @@ class AnnualWorkPlanDecider(RefersToBoard):
                 drafts.append(timed_step.complete_task(approval, actor, on_behalf_of, "approved"))
             rest = {key: task for key, task in state.tasks.items() if key != APPROVAL_TASK}
             return drafts + [
-                EventDraft(
-                    type=APPROVED,
-                    actor=actor,
+                events.AnnualWorkPlanApproved(
+                    reference=reference,
+                    version=state.draft_version,
+                    document_sha256=state.document_sha256,
+                    document_name=state.document_name,
+                    targets=state.linked_targets,
+                    fiscal_year=state.fiscal_year,
+                    before_fiscal_year=context.now <= state.approval_due_at,
+                ).draft(
+                    actor,
                     actor_role="management_board",
                     outcome="approved",
                     reason=f"approved by the Management Board ({reference})",
-                    payload={
-                        "by": "board",
-                        "reference": reference,
-                        "version": state.draft_version,
-                        "document_sha256": state.document_sha256,
-                        "document_name": state.document_name,
-                        "targets": list(state.linked_targets),
-                        "fiscal_year": state.fiscal_year,
-                        "before_fiscal_year": context.now <= state.approval_due_at,
-                    },
                 ),
                 *close_case(
                     state.model_copy(update={"tasks": rest}),
@@ -435,42 +426,49 @@ class AnnualWorkPlanDecider(RefersToBoard):
 
     # evolve -----------------------------------------------------------------------------------------------
     def evolve(self, state: AnnualWorkPlanState, event: DomainEvent) -> AnnualWorkPlanState:
+        update: dict[str, Any] = {}
+        match ANNUAL_WORK_PLAN_EVENTS.parse(event):
+            case events.AnnualWorkPlanOpened() as opened:
+                update = {
+                    "plan_case": opened.plan_case,
+                    "fiscal_year": opened.fiscal_year,
+                    "fiscal_year_starts_on": opened.fiscal_year_starts_on,
+                    "draft_due_at": as_instant(opened.draft_due_at),
+                    "approval_due_at": as_instant(opened.approval_due_at),
+                    "plan_targets": opened.plan_targets,
+                    "requester": opened.requested_by if opened.requested_by != SYSTEM_ACTOR else None,
+                    "stage": "drafting",
+                }
+            case events.AnnualWorkPlanDraftSubmitted() as submitted:
+                update = {
+                    "draft_version": submitted.version,
+                    "document_sha256": submitted.document_sha256,
+                    "document_name": submitted.document_name,
+                    "linked_targets": submitted.targets,
+                }
+            case events.AnnualWorkPlanApproved() as approved:
+                update = {"approved_reference": approved.reference}
+            case None:
+                update = self._evolve_shared(state, event)
+        return state.model_copy(update=update) if update else state
+
+    def _evolve_shared(self, state: AnnualWorkPlanState, event: DomainEvent) -> dict[str, Any]:
+        """The Board referral's events and the draft step's first schedule, as the plan's state follows them."""
         p = event.payload
         t = event.type
-        update: dict[str, Any] = {}
-        if t == OPENED:
-            update = {
-                "plan_case": p["plan_case"],
-                "fiscal_year": p["fiscal_year"],
-                "fiscal_year_starts_on": date.fromisoformat(p["fiscal_year_starts_on"]),
-                "draft_due_at": as_instant(p["draft_due_at"]),
-                "approval_due_at": as_instant(p["approval_due_at"]),
-                "plan_targets": tuple(p["plan_targets"]),
-                "requester": p["requested_by"] if p["requested_by"] != SYSTEM_ACTOR else None,
-                "stage": "drafting",
-            }
-        elif t == DRAFT_SUBMITTED:
-            update = {
-                "draft_version": p["version"],
-                "document_sha256": p["document_sha256"],
-                "document_name": p["document_name"],
-                "linked_targets": tuple(p["targets"]),
-            }
-        elif t == BOARD_REQUESTED:
-            update = {"board": state.board.after(event), "stage": "board_vote"}
-        elif t == BOARD_RECORDED and event.outcome != SUPERSEDED:
-            update = {
+        if t == BOARD_REQUESTED:
+            return {"board": state.board.after(event), "stage": "board_vote"}
+        if t == BOARD_RECORDED and event.outcome != SUPERSEDED:
+            return {
                 "board": state.board.after(event),
                 "stage": {"approved": "approved", "referred_to_meeting": "board_meeting"}.get(
                     event.outcome or "", "revision"
                 ),
             }
-        elif t == APPROVED:
-            update = {"approved_reference": p["reference"]}
-        elif t == timed_step.TASK_OPENED and p["task_id"] == DRAFT_TASK and state.draft_version == 0:
+        if t == timed_step.TASK_OPENED and p["task_id"] == DRAFT_TASK and state.draft_version == 0:
             if p.get("schedule"):  # the first draft's deadline, as the calendar fixed it
-                update = {"draft_due_at": as_instant(p["schedule"]["due_at"])}
-        return state.model_copy(update=update) if update else state
+                return {"draft_due_at": as_instant(p["schedule"]["due_at"])}
+        return {}
 
     def stage_summary(self, state: AnnualWorkPlanState) -> dict[str, Any]:
         return {
@@ -494,7 +492,7 @@ def _approval_due_on(state: AnnualWorkPlanState, context: Context) -> date:
     return state.fiscal_year_starts_on - timedelta(days=1)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "submit-draft": AnnualWorkPlanDecider.submit_draft,
     "record-meeting-decision": AnnualWorkPlanDecider.record_meeting_decision,
 }

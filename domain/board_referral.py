@@ -137,11 +137,19 @@ class MeetingDecision(BaseModel):
         return complete_task(task, self.actor, self.on_behalf_of, self.decision)
 
 
+class RecordMeetingDecision(ActionCommand[MeetingFields]):
+    """The typed command of `record-meeting-decision`, for a decider whose actions are typed."""
+
+    fields_model = MeetingFields
+    action: Literal["record-meeting-decision"] = "record-meeting-decision"
+
+
 def meeting_decision(
     state: CaseState, command: "Command | ActionCommand[MeetingFields]", context: "Context", task: Task
 ) -> MeetingDecision:
     """The Chair records a meeting's decision; anyone else only on the Chair's behalf (a delegation). A typed
-    command (`fields_model` `MeetingFields`) gives its parsed fields, a generic one is parsed here."""
+    command (`RecordMeetingDecision`, or a process's own with `MeetingFields`) gives its parsed fields, a generic
+    one is parsed here."""
     fields = command.fields if isinstance(command, ActionCommand) else parse_fields(command, MeetingFields)
     on_behalf = None
     if not context.organisation.has_role(command.actor, "board_chair"):

@@ -22,22 +22,27 @@ timely approval by the Management Board"):
 5. Publication by the Director with the plan's targets and milestones; the case closes `published`. The
    Annual Work Plans and the quarterly reports are separate cases that name this case and its target ids.
 
-Targets and plan milestones travel through `govern act --field` as text (see `parse_targets` and
-`parse_milestones`), or as structured lists from a scenario file; both are checked by the same rules.
+Targets and plan milestones travel through `govern act --field` as text, or as structured lists from a
+scenario file (`domain.plan_targets`); the plan period's helpers are `domain.plan_period`.
 """
 
-import re
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from domain import strategic_plan_events as events
 from domain import timed_step
 from domain.acting import require_known_person
 from domain.board_decision import BoardOutcome
-from domain.board_referral import BoardReferringState, RefersToBoard, meeting_decision, outcome_recorded
+from domain.board_referral import (
+    BoardReferringState,
+    RecordMeetingDecision,
+    RefersToBoard,
+    meeting_decision,
+    outcome_recorded,
+)
 from domain.board_request import (
     BOARD_DECISION_RECORDED,
     BOARD_DECISION_REQUESTED,
@@ -46,20 +51,37 @@ from domain.board_request import (
     meeting_referral_task,
 )
 from domain.case import Context, acting_on, close_case, handler_for
-from domain.commands import Command, EventDraft, parse_fields, required_comment
-from domain.document_hash import Sha256
+from domain.commands import Command, EventDraft, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
-from domain.organisation import Organisation
+from domain.plan_period import DUE_LOCAL_TIME, plan_case_id, plan_period_bounds
+from domain.plan_period import plan_years as plan_years  # re-exported: domain.board_report imports it from here
+from domain.plan_targets import (
+    TARGETS_FORMAT,
+    PlanFormatError,
+    PlanMilestone,
+    Target,
+    milestones_from,
+    targets_from,
+)
+from domain.plan_targets import listing as listing  # re-exported, as plan_years
+from domain.plan_targets import split_entries as split_entries  # re-exported, as plan_years
+from domain.strategic_plan_commands import (
+    STRATEGIC_PLAN_COMMANDS,
+    BoardReview,
+    Comment,
+    MilestoneFields,
+    Publish,
+    RequestBoardReview,
+    SubmitMilestone,
+)
+from domain.strategic_plan_events import STRATEGIC_PLAN_EVENTS
 from domain.working_days import due_instant, local_text, zone_for
 
 KIND = "strategic_plan"
 
-#: Drafting milestones and plan deadlines fall due at this hour, in the Director's (headquarters) time zone.
-DUE_LOCAL_TIME = time(17, 0)
-
-# Event types
+# Event types (the models are `domain.strategic_plan_events`)
 OPENED = "StrategicPlanOpened"
 MILESTONE_SUBMITTED = "MilestoneSubmitted"
 CONSULTATION_OPENED = "ConsultationOpened"
@@ -103,178 +125,6 @@ REVISION_TASK = "revise"
 PUBLICATION_TASK = "publication"
 DIRECTOR_TASKS = frozenset({*MILESTONE_TASKS.values(), WINDOW_TASK, SUBMISSION_TASK, REVISION_TASK, PUBLICATION_TASK})
 CHAIR_TASKS = frozenset({BOARD_REVIEW_TASK, MEETING_TASK})
-
-_PLAN_CASE = re.compile(r"^plan/(\d{4})-(\d{4})$")
-_ENTRY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
-
-
-# -- shared by the plan's cases (Annual Work Plans and Board reports import these) ---------------------------
-def plan_case_id(first_year: int, last_year: int) -> str:
-    return f"plan/{first_year}-{last_year}"
-
-
-def plan_years(plan_case: str) -> tuple[int, int]:
-    """(first year, last year) of `plan/2028-2032`; ValueError for anything else."""
-    match = _PLAN_CASE.match(plan_case)
-    if not match:
-        raise ValueError(f"'{plan_case}' is not a Strategic Plan case id (e.g. plan/2028-2032)")
-    return int(match.group(1)), int(match.group(2))
-
-
-def plan_period_bounds(organisation: Organisation, first_year: int, last_year: int) -> tuple[date, date]:
-    """The first and last day of the plan period, in fiscal years."""
-    return (
-        organisation.fiscal_year_start_in(first_year),
-        organisation.fiscal_year_start_in(last_year + 1) - timedelta(days=1),
-    )
-
-
-def split_entries(text: str) -> list[str]:
-    """Entries of a `--field` list: separated by ';' or new lines; blank entries are ignored."""
-    return [entry.strip() for entry in re.split(r"[;\n]", text) if entry.strip()]
-
-
-def split_ids(value: str | Iterable[str]) -> list[str]:
-    """Ids given as 'T1,T2' (or ';'-separated) or as a list."""
-    items = re.split(r"[,;\s]+", value) if isinstance(value, str) else [str(item) for item in value]
-    return [item.strip() for item in items if item.strip()]
-
-
-def listing(items: Iterable[str]) -> str:
-    return ", ".join(items) or "none"
-
-
-# -- targets and plan milestones ---------------------------------------------------------------------------
-class PlanFormatError(ValueError):
-    """A target or milestone list that does not parse; `str(error)` is the sentence a person reads."""
-
-
-class Target(BaseModel):
-    """A time-bound target of the plan, e.g. T1: 40 cities with citywide slum upgrading plans by 2032."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=_ENTRY_ID.pattern)
-    title: str = Field(min_length=1)
-    value: Decimal
-    due: date
-
-
-class PlanMilestone(BaseModel):
-    """A dated milestone of the approved plan, e.g. M1: mid-term review by 30 June 2030."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=_ENTRY_ID.pattern)
-    title: str = Field(min_length=1)
-    due: date
-
-
-TARGETS_FORMAT = "ID=title:value:YYYY-MM-DD, entries separated by ';' (the date may be left out)"
-MILESTONES_FORMAT = "ID=title:YYYY-MM-DD, entries separated by ';'"
-
-
-def _entry(text: str, number: int, what_format: str) -> tuple[str, str]:
-    key, sep, rest = text.partition("=")
-    key = key.strip()
-    if not sep or not _ENTRY_ID.match(key) or not rest.strip():
-        raise PlanFormatError(f"Entry {number} ('{text}') is not in the form {what_format}.")
-    return key, rest.strip()
-
-
-def _date(text: str, number: int, entry: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise PlanFormatError(f"Entry {number} ('{entry}'): '{text.strip()}' is not a date (YYYY-MM-DD).") from None
-
-
-def _number(text: str, number: int, entry: str) -> Decimal:
-    try:
-        value = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise PlanFormatError(f"Entry {number} ('{entry}'): '{text.strip()}' is not a number.") from None
-    if not value.is_finite():
-        raise PlanFormatError(f"Entry {number} ('{entry}'): '{text.strip()}' is not a number.")
-    return value
-
-
-def _unique(ids: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for item in ids:
-        if item in seen:
-            raise PlanFormatError(f"{what} {item} is listed twice.")
-        seen.add(item)
-
-
-def parse_targets(text: str, default_due: date | None = None) -> list[Target]:
-    """`T1=Cities with citywide plans:40:2032-12-31;T2=...` as targets.
-
-    The title may itself contain ':' (the value and the date are read from the right). Without a date a
-    target is due at `default_due` (the end of the plan period). Raises `PlanFormatError` with a sentence.
-    """
-    targets = []
-    for number, entry in enumerate(split_entries(text), 1):
-        key, rest = _entry(entry, number, TARGETS_FORMAT)
-        parts = rest.rsplit(":", 2)
-        due: date | None = default_due
-        if len(parts) == 3 and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", parts[2]):
-            title, value, due = parts[0], _number(parts[1], number, entry), _date(parts[2], number, entry)
-        else:
-            parts = rest.rsplit(":", 1)
-            if len(parts) != 2:
-                raise PlanFormatError(f"Entry {number} ('{entry}') is not in the form {TARGETS_FORMAT}.")
-            title, value = parts[0], _number(parts[1], number, entry)
-        if due is None:
-            raise PlanFormatError(f"Entry {number} ('{entry}') needs its due date (YYYY-MM-DD).")
-        if not title.strip():
-            raise PlanFormatError(f"Entry {number} ('{entry}') has no title.")
-        targets.append(Target(id=key, title=title.strip(), value=value, due=due))
-    _unique([target.id for target in targets], "Target")
-    return targets
-
-
-def parse_milestones(text: str) -> list[PlanMilestone]:
-    """`M1=Mid-term review:2030-06-30;M2=...` as plan milestones; raises `PlanFormatError` with a sentence."""
-    milestones = []
-    for number, entry in enumerate(split_entries(text), 1):
-        key, rest = _entry(entry, number, MILESTONES_FORMAT)
-        title, sep, when = rest.rpartition(":")
-        if not sep or not title.strip():
-            raise PlanFormatError(f"Entry {number} ('{entry}') is not in the form {MILESTONES_FORMAT}.")
-        milestones.append(PlanMilestone(id=key, title=title.strip(), due=_date(when, number, entry)))
-    _unique([milestone.id for milestone in milestones], "Milestone")
-    return milestones
-
-
-def _structured(model: type[BaseModel], items: list[Any], what: str) -> list[Any]:
-    parsed = []
-    for number, item in enumerate(items, 1):
-        try:
-            parsed.append(model.model_validate(item))
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or what
-            raise PlanFormatError(f"{what.capitalize()} {number}: {where}: {first['msg'].lower()}.") from None
-    return parsed
-
-
-def targets_from(value: str | list[Any], default_due: date | None = None) -> list[Target]:
-    """Targets from `--field` text or from a structured list (a scenario file)."""
-    if isinstance(value, str):
-        return parse_targets(value, default_due)
-    items = [item if "due" in item or default_due is None else {**item, "due": default_due} for item in value]
-    targets = _structured(Target, items, "target")
-    _unique([target.id for target in targets], "Target")
-    return targets
-
-
-def milestones_from(value: str | list[Any]) -> list[PlanMilestone]:
-    if isinstance(value, str):
-        return parse_milestones(value)
-    milestones = _structured(PlanMilestone, value, "milestone")
-    _unique([milestone.id for milestone in milestones], "Milestone")
-    return milestones
 
 
 # -- state --------------------------------------------------------------------------------------------------
@@ -351,39 +201,6 @@ class MilestoneDueDates(BaseModel):
     final_draft_due: date
 
 
-class MilestoneFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    milestone: Literal["concept_note", "consultation_draft", "final_draft"]
-    document_sha256: Sha256
-    document_name: str = Field(min_length=1)
-    consultation_closes: date | None = Field(default=None, description="Consultation draft only: a new close.")
-
-
-class CommentFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    attachment_sha256: Sha256 | None = None
-
-
-class BoardReviewFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["approve-for-vote", "revise"]
-
-
-class PublishFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    targets: str | list[dict[str, Any]]
-    milestones: str | list[dict[str, Any]] = ""
-    targets_file_sha256: Sha256 | None = None
-
-
-class NoFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # -- opening ------------------------------------------------------------------------------------------------
 def open_strategic_plan(
     case_id: str,
@@ -448,26 +265,24 @@ def open_strategic_plan(
             "give the milestones dates still ahead.",
             rule="strategic-plan",
         )
-    opened = EventDraft(
-        type=OPENED,
-        actor=requested_by,
+    opened = events.StrategicPlanOpened(
+        period=period,
+        period_start_year=period_start_year,
+        period_end_year=period_end_year,
+        milestones_due={name: instant.isoformat() for name, instant in due_at.items()},
+        milestone_dates={
+            CONCEPT_NOTE: due.concept_note_due,
+            CONSULTATION_DRAFT: due.consultation_draft_due,
+            FINAL_DRAFT: due.final_draft_due,
+        },
+        consultation_closes_on=consultation_closes,
+        director=director,
+        requested_by=requested_by,
+    ).draft(
+        requested_by,
         actor_role="director" if organisation.has_role(requested_by, "director") else "board_chair",
         reason=f"Strategic Plan cycle {period} opened",
         outcome="opened",
-        payload={
-            "period": period,
-            "period_start_year": period_start_year,
-            "period_end_year": period_end_year,
-            "milestones_due": {name: instant.isoformat() for name, instant in due_at.items()},
-            "milestone_dates": {
-                CONCEPT_NOTE: due.concept_note_due.isoformat(),
-                CONSULTATION_DRAFT: due.consultation_draft_due.isoformat(),
-                FINAL_DRAFT: due.final_draft_due.isoformat(),
-            },
-            "consultation_closes_on": consultation_closes.isoformat(),
-            "director": director,
-            "requested_by": requested_by,
-        },
     )
     return [opened, _milestone_task(CONCEPT_NOTE, period, director, due.concept_note_due, context)]
 
@@ -522,10 +337,12 @@ class StrategicPlanDecider(RefersToBoard):
         handler = handler_for(_HANDLERS, command, "a Strategic Plan")
         if state.period is None:
             raise NotAllowed(f"Strategic Plan {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, STRATEGIC_PLAN_COMMANDS.parse(command), context)
 
-    def submit_milestone(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
-        fields = parse_fields(command, MilestoneFields)
+    def submit_milestone(
+        self, state: StrategicPlanState, command: SubmitMilestone, context: Context
+    ) -> list[EventDraft]:
+        fields = command.fields
         milestone = fields.milestone
         name = MILESTONE_NAMES[milestone]
         for earlier in MILESTONES[: MILESTONES.index(milestone)]:
@@ -558,21 +375,15 @@ class StrategicPlanDecider(RefersToBoard):
             )
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"submit the {name} of the {state.title}")
         version = (state.final_draft.version + 1 if state.final_draft else 1) if milestone == FINAL_DRAFT else 1
-        submitted = EventDraft(
-            type=MILESTONE_SUBMITTED,
-            actor=command.actor,
-            actor_role="director",
-            on_behalf_of=on_behalf,
-            reason=command.comment,
-            outcome="submitted",
-            payload={
-                "milestone": milestone,
-                "version": version,
-                "document_sha256": fields.document_sha256,
-                "document_name": fields.document_name,
-                "due_at": task.due_at.isoformat() if task.due_at else None,
-                "late": bool(task.due_at and context.now > task.due_at),
-            },
+        submitted = events.MilestoneSubmitted(
+            milestone=milestone,
+            version=version,
+            document_sha256=fields.document_sha256,
+            document_name=fields.document_name,
+            due_at=task.due_at.isoformat() if task.due_at else None,
+            late=bool(task.due_at and context.now > task.due_at),
+        ).draft(
+            command.actor, actor_role="director", on_behalf_of=on_behalf, reason=command.comment, outcome="submitted"
         )
         drafts = [submitted, timed_step.complete_task(task, command.actor, on_behalf, "submitted")]
         director = task.assignee
@@ -642,19 +453,13 @@ class StrategicPlanDecider(RefersToBoard):
             )
         members = [person.id for person in organisation.people_with_role("member_representative")]
         drafts = [
-            EventDraft(
-                type=CONSULTATION_OPENED,
-                actor=SYSTEM_ACTOR,
-                reason="the consultation draft opens the Member consultation",
-                outcome="opened",
-                payload={
-                    "closes_at": closes_at.isoformat(),
-                    "closes_on": closes_on.isoformat(),
-                    "members": members,
-                    "document_sha256": fields.document_sha256,
-                    "document_name": fields.document_name,
-                },
-            )
+            events.ConsultationOpened(
+                closes_at=closes_at.isoformat(),
+                closes_on=closes_on,
+                members=tuple(members),
+                document_sha256=fields.document_sha256,
+                document_name=fields.document_name,
+            ).draft(SYSTEM_ACTOR, reason="the consultation draft opens the Member consultation", outcome="opened")
         ]
         # The Members' steps first and the window last: all lapse at `closes_at`, and timers that fire together
         # are handled in opening order, so the window's lapse (the close) comes after every Member's.
@@ -694,7 +499,7 @@ class StrategicPlanDecider(RefersToBoard):
             return window.due_at
         return state.consultation_closes_at
 
-    def comment(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def comment(self, state: StrategicPlanState, command: Comment, context: Context) -> list[EventDraft]:
         organisation = context.organisation
         if not organisation.has_role(command.actor, "member_representative"):
             raise NotAllowed(
@@ -716,25 +521,19 @@ class StrategicPlanDecider(RefersToBoard):
                 f"{local_text(organisation, _director(context), closes)}; comments can no longer be received.",
                 rule="consultation",
             )
-        fields = parse_fields(command, CommentFields)
+        fields = command.fields
         if not command.comment or not command.comment.strip():
             raise NotAllowed("A consultation comment needs its text: give --comment.", rule="consultation")
         text = command.comment.strip()
         consultation_draft = next(s for s in state.submissions if s.milestone == CONSULTATION_DRAFT)
         drafts = [
-            EventDraft(
-                type=COMMENT_RECEIVED,
-                actor=command.actor,
-                actor_role="member_representative",
-                outcome="received",
-                payload={
-                    "member": command.actor,
-                    "comment": text,
-                    "number": len(state.comments) + 1,
-                    "document_sha256": consultation_draft.document_sha256,
-                    "attachment_sha256": fields.attachment_sha256,
-                },
-            )
+            events.MemberCommentReceived(
+                member=command.actor,
+                comment=text,
+                number=len(state.comments) + 1,
+                document_sha256=consultation_draft.document_sha256,
+                attachment_sha256=fields.attachment_sha256,
+            ).draft(command.actor, actor_role="member_representative", outcome="received")
         ]
         task = state.tasks.get(f"comment/{command.actor}")
         if task is not None:
@@ -756,17 +555,15 @@ class StrategicPlanDecider(RefersToBoard):
             drafts.append(timed_step.complete_task(window, SYSTEM_ACTOR, outcome="closed"))
         count = len(state.comments)
         drafts.append(
-            EventDraft(
-                type=CONSULTATION_CLOSED,
-                actor=SYSTEM_ACTOR,
+            events.ConsultationClosed(
+                comments=count,
+                commenters=state.commenters,
+                silent=tuple(silent),
+                closes_at=closes.isoformat() if closes else None,
+            ).draft(
+                SYSTEM_ACTOR,
                 reason=f"the Member consultation closed with {count} comment{'' if count == 1 else 's'}",
                 outcome="closed",
-                payload={
-                    "comments": count,
-                    "commenters": list(state.commenters),
-                    "silent": silent,
-                    "closes_at": closes.isoformat() if closes else None,
-                },
             )
         )
         drafts.append(
@@ -776,7 +573,9 @@ class StrategicPlanDecider(RefersToBoard):
         )
         return drafts
 
-    def request_board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def request_board_review(
+        self, state: StrategicPlanState, command: RequestBoardReview, context: Context
+    ) -> list[EventDraft]:
         task = state.open_step(
             SUBMISSION_TASK,
             "request the Board's review",
@@ -784,7 +583,7 @@ class StrategicPlanDecider(RefersToBoard):
             context,
             when="the Director requests the Board's review once a final draft version is submitted",
         )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "request the Board's review of the final draft"
         )
@@ -792,19 +591,17 @@ class StrategicPlanDecider(RefersToBoard):
         assert final is not None
         chair = _chair(context)
         return [
-            EventDraft(
-                type=BOARD_REVIEW_REQUESTED,
-                actor=command.actor,
+            events.BoardReviewRequested(
+                version=final.version,
+                document_sha256=final.document_sha256,
+                document_name=final.document_name,
+                reviewer=chair,
+            ).draft(
+                command.actor,
                 actor_role="director",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="requested",
-                payload={
-                    "version": final.version,
-                    "document_sha256": final.document_sha256,
-                    "document_name": final.document_name,
-                    "reviewer": chair,
-                },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "requested"),
             _open(
@@ -818,7 +615,7 @@ class StrategicPlanDecider(RefersToBoard):
             ),
         ]
 
-    def board_review(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def board_review(self, state: StrategicPlanState, command: BoardReview, context: Context) -> list[EventDraft]:
         task = state.open_step(
             BOARD_REVIEW_TASK,
             "review for the Board",
@@ -826,7 +623,7 @@ class StrategicPlanDecider(RefersToBoard):
             context,
             when="the Board Chair reviews a final draft once the Director has requested the Board's review",
         )
-        fields = parse_fields(command, BoardReviewFields)
+        fields = command.fields
         on_behalf = acting_on(
             state, context, command.actor, task.assignee, "review the final draft for the Management Board"
         )
@@ -836,14 +633,10 @@ class StrategicPlanDecider(RefersToBoard):
         if fields.decision == "revise":
             reason = required_comment(command, "Asking for revisions")
         drafts = [
-            EventDraft(
-                type=BOARD_REVIEW_COMPLETED,
-                actor=command.actor,
-                actor_role="board_chair",
-                on_behalf_of=on_behalf,
-                reason=reason,
-                outcome=fields.decision,
-                payload={"decision": fields.decision, "version": final.version, "review": state.board_reviews + 1},
+            events.BoardReviewCompleted(
+                decision=fields.decision, version=final.version, review=state.board_reviews + 1
+            ).draft(
+                command.actor, actor_role="board_chair", on_behalf_of=on_behalf, reason=reason, outcome=fields.decision
             ),
             timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
         ]
@@ -875,7 +668,7 @@ class StrategicPlanDecider(RefersToBoard):
         )
 
     def record_meeting_decision(
-        self, state: StrategicPlanState, command: Command, context: Context
+        self, state: StrategicPlanState, command: RecordMeetingDecision, context: Context
     ) -> list[EventDraft]:
         task = state.open_step(
             MEETING_TASK,
@@ -913,19 +706,16 @@ class StrategicPlanDecider(RefersToBoard):
         assert final is not None
         if outcome == "approved":
             return [
-                EventDraft(
-                    type=APPROVED,
-                    actor=actor,
+                events.StrategicPlanApproved(
+                    reference=reference,
+                    version=final.version,
+                    document_sha256=final.document_sha256,
+                    document_name=final.document_name,
+                ).draft(
+                    actor,
                     actor_role="management_board",
                     outcome="approved",
                     reason=f"approved by the Management Board ({reference})",
-                    payload={
-                        "by": "board",
-                        "reference": reference,
-                        "version": final.version,
-                        "document_sha256": final.document_sha256,
-                        "document_name": final.document_name,
-                    },
                 ),
                 _open(
                     context,
@@ -940,7 +730,7 @@ class StrategicPlanDecider(RefersToBoard):
             return [meeting_referral_task(context, subject=f"the {state.title}", officer=None, kind=MEETING_KIND)]
         return [self._revision_task(state, context, f"the Management Board did not approve ({outcome})")]
 
-    def publish(self, state: StrategicPlanState, command: Command, context: Context) -> list[EventDraft]:
+    def publish(self, state: StrategicPlanState, command: Publish, context: Context) -> list[EventDraft]:
         task = state.open_step(
             PUBLICATION_TASK,
             "publish",
@@ -948,7 +738,7 @@ class StrategicPlanDecider(RefersToBoard):
             context,
             when="the plan is published once the Management Board has approved it by vote",
         )
-        fields = parse_fields(command, PublishFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, f"publish the {state.title}")
         assert state.first_year is not None and state.last_year is not None
         starts, ends = plan_period_bounds(context.organisation, state.first_year, state.last_year)
@@ -972,23 +762,18 @@ class StrategicPlanDecider(RefersToBoard):
                 )
         final = state.final_draft
         assert final is not None
-        published = EventDraft(
-            type=PUBLISHED,
-            actor=command.actor,
-            actor_role="director",
-            on_behalf_of=on_behalf,
-            reason=command.comment,
-            outcome="published",
-            payload={
-                "period": state.period,
-                "version": state.approved_version,
-                "document_sha256": final.document_sha256,
-                "document_name": final.document_name,
-                "approved_by": state.approved_reference,
-                "targets": [target.model_dump(mode="json") for target in targets],
-                "milestones": [milestone.model_dump(mode="json") for milestone in milestones],
-                "targets_file_sha256": fields.targets_file_sha256,
-            },
+        assert state.period is not None
+        published = events.StrategicPlanPublished(
+            period=state.period,
+            version=state.approved_version,
+            document_sha256=final.document_sha256,
+            document_name=final.document_name,
+            approved_by=state.approved_reference,
+            targets=tuple(targets),
+            milestones=tuple(milestones),
+            targets_file_sha256=fields.targets_file_sha256,
+        ).draft(
+            command.actor, actor_role="director", on_behalf_of=on_behalf, reason=command.comment, outcome="published"
         )
         return [
             published,
@@ -1037,60 +822,74 @@ class StrategicPlanDecider(RefersToBoard):
 
     # evolve -----------------------------------------------------------------------------------------------
     def evolve(self, state: StrategicPlanState, event: DomainEvent) -> StrategicPlanState:
+        update: dict[str, Any] = {}
+        match STRATEGIC_PLAN_EVENTS.parse(event):
+            case events.StrategicPlanOpened() as opened:
+                update = {
+                    "period": opened.period,
+                    "first_year": opened.period_start_year,
+                    "last_year": opened.period_end_year,
+                    "milestones_due": {name: as_instant(value) for name, value in opened.milestones_due.items()},
+                    "milestone_dates": dict(opened.milestone_dates or {}),
+                    "consultation_closes_on": opened.consultation_closes_on,
+                    "requester": opened.requested_by,
+                    "stage": "drafting",
+                }
+            case events.MilestoneSubmitted() as submitted:
+                submission = Submission(
+                    milestone=submitted.milestone,
+                    version=submitted.version,
+                    document_sha256=submitted.document_sha256,
+                    document_name=submitted.document_name,
+                    submitted_by=event.actor,
+                    submitted_at=event.occurred_at,
+                    late=bool(submitted.late),
+                )
+                update = {"submissions": (*state.submissions, submission)}
+                if submitted.milestone == FINAL_DRAFT:
+                    update["stage"] = "board_submission"
+            case events.ConsultationOpened() as consultation:
+                update = {
+                    "consultation_opened": True,
+                    "consultation_closes_at": as_instant(consultation.closes_at),
+                    "consultation_members": consultation.members,
+                    "stage": "consultation",
+                }
+            case events.MemberCommentReceived() as received:
+                comment = MemberComment(
+                    member=received.member,
+                    text=received.comment,
+                    received_at=event.occurred_at,
+                    attachment_sha256=received.attachment_sha256,
+                )
+                update = {"comments": (*state.comments, comment)}
+            case events.ConsultationClosed():
+                update = {"consultation_closed": True, "stage": "final_drafting"}
+            case events.BoardReviewRequested():
+                update = {"stage": "board_review"}
+            case events.BoardReviewCompleted() as review:
+                update = {
+                    "board_reviews": state.board_reviews + 1,
+                    "stage": "revision" if review.decision == "revise" else state.stage,
+                }
+            case events.StrategicPlanApproved() as approved:
+                update = {
+                    "approved_version": approved.version,
+                    "approved_reference": approved.reference,
+                    "stage": "publication",
+                }
+            case events.StrategicPlanPublished() as published:
+                update = {"targets": published.targets, "plan_milestones": published.milestones}
+            case None:
+                update = self._evolve_shared(state, event)
+        return state.model_copy(update=update) if update else state
+
+    def _evolve_shared(self, state: StrategicPlanState, event: DomainEvent) -> dict[str, Any]:
+        """The Board referral's events and the steps' events, as far as the plan's own state follows them."""
         p = event.payload
         t = event.type
         update: dict[str, Any] = {}
-        if t == OPENED:
-            update = {
-                "period": p["period"],
-                "first_year": p["period_start_year"],
-                "last_year": p["period_end_year"],
-                "milestones_due": {name: as_instant(value) for name, value in p["milestones_due"].items()},
-                "milestone_dates": {
-                    name: date.fromisoformat(day) for name, day in p.get("milestone_dates", {}).items()
-                },
-                "consultation_closes_on": date.fromisoformat(p["consultation_closes_on"]),
-                "requester": p["requested_by"],
-                "stage": "drafting",
-            }
-        elif t == MILESTONE_SUBMITTED:
-            submission = Submission(
-                milestone=p["milestone"],
-                version=p["version"],
-                document_sha256=p["document_sha256"],
-                document_name=p["document_name"],
-                submitted_by=event.actor,
-                submitted_at=event.occurred_at,
-                late=p.get("late", False),
-            )
-            update = {"submissions": (*state.submissions, submission)}
-            if p["milestone"] == FINAL_DRAFT:
-                update["stage"] = "board_submission"
-        elif t == CONSULTATION_OPENED:
-            update = {
-                "consultation_opened": True,
-                "consultation_closes_at": as_instant(p["closes_at"]),
-                "consultation_members": tuple(p["members"]),
-                "stage": "consultation",
-            }
-        elif t == COMMENT_RECEIVED:
-            comment = MemberComment(
-                member=p["member"],
-                text=p["comment"],
-                received_at=event.occurred_at,
-                attachment_sha256=p.get("attachment_sha256"),
-            )
-            update = {"comments": (*state.comments, comment)}
-        elif t == CONSULTATION_CLOSED:
-            update = {"consultation_closed": True, "stage": "final_drafting"}
-        elif t == BOARD_REVIEW_REQUESTED:
-            update = {"stage": "board_review"}
-        elif t == BOARD_REVIEW_COMPLETED:
-            update = {
-                "board_reviews": state.board_reviews + 1,
-                "stage": "revision" if p["decision"] == "revise" else state.stage,
-            }
-        elif t == BOARD_REQUESTED:
+        if t == BOARD_REQUESTED:
             update = {"board": state.board.after(event), "stage": "board_vote"}
         elif t == BOARD_RECORDED:
             update = {
@@ -1098,13 +897,6 @@ class StrategicPlanDecider(RefersToBoard):
                 "stage": {"approved": "publication", "referred_to_meeting": "board_meeting"}.get(
                     event.outcome or "", "revision"
                 ),
-            }
-        elif t == APPROVED:
-            update = {"approved_version": p["version"], "approved_reference": p["reference"], "stage": "publication"}
-        elif t == PUBLISHED:
-            update = {
-                "targets": tuple(Target.model_validate(item) for item in p["targets"]),
-                "plan_milestones": tuple(PlanMilestone.model_validate(item) for item in p["milestones"]),
             }
         elif t == timed_step.TASK_OPENED and p["task_id"] == REVISION_TASK:
             update = {"stage": "revision"}
@@ -1114,7 +906,7 @@ class StrategicPlanDecider(RefersToBoard):
             update["milestones_due"] = {**state.milestones_due, milestone: as_instant(p["schedule"]["due_at"])}
         if t == timed_step.DEADLINE_EXTENDED and p["task_id"] == WINDOW_TASK and p.get("schedule"):
             update["consultation_closes_at"] = as_instant(p["schedule"]["due_at"])
-        return state.model_copy(update=update) if update else state
+        return update
 
     def stage_summary(self, state: StrategicPlanState) -> dict[str, Any]:
         submitted = {s.milestone: s for s in state.submissions}
@@ -1148,7 +940,7 @@ class StrategicPlanDecider(RefersToBoard):
         }
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "submit-milestone": StrategicPlanDecider.submit_milestone,
     "comment": StrategicPlanDecider.comment,
     "request-board-review": StrategicPlanDecider.request_board_review,

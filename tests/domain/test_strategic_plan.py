@@ -29,16 +29,8 @@ from domain.errors import NotAllowed
 from domain.events import DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.strategic_plan import (
-    STRATEGIC_PLAN,
-    PlanFormatError,
-    PlanMilestone,
-    StrategicPlanState,
-    Target,
-    open_strategic_plan,
-    parse_milestones,
-    parse_targets,
-)
+from domain.plan_targets import PlanFormatError, PlanMilestone, Target, parse_milestones, parse_targets
+from domain.strategic_plan import STRATEGIC_PLAN, StrategicPlanState, open_strategic_plan
 from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]
