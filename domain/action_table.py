@@ -318,7 +318,7 @@ RULES: dict[str, dict[str, ActionRule]] = {
         ),
     },
     policy_register.KIND: {
-        "start-review": ActionRule("Start the review now", policy_register.StartReviewFields, "Why it starts early"),
+        "start-review": ActionRule("Start the review now", policy_register.NoFields, "Why it starts early"),
     },
     policy_review.KIND: {
         "reaffirm": ActionRule("Reaffirm unchanged", policy_review.NoFields, "Why it stands unchanged"),

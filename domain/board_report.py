@@ -22,19 +22,27 @@ The Board Chair acknowledges each report on behalf of the Board, and the case cl
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from domain import board_report_events as events
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.board_report_commands import BOARD_REPORT_COMMANDS, SUBMISSION_FIELDS, Acknowledge, SubmitReport
+
+# Each action's fields, as the action table (`domain.action_table`) names them here.
+from domain.board_report_commands import ProgressFields as ProgressFields
+from domain.board_report_commands import RiskFields as RiskFields
+from domain.board_report_events import BOARD_REPORT_EVENTS, RATINGS, KeyRisk, ReportKind
+from domain.board_report_events import RISK_ID as _RISK_ID
 from domain.calendar_months import add_months
 from domain.case import CaseState, Context, acting_on, close_case, handler_for
-from domain.commands import Command, EventDraft, parse_fields
-from domain.document_hash import Sha256
+from domain.command_model import NoFields as NoFields
+from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.strategic_plan import (
@@ -47,14 +55,10 @@ from domain.working_days import local_instant, zone_for
 
 KIND = "board_report"
 
-ReportKind = Literal["progress", "risk"]
-Rating = Literal["low", "medium", "high", "critical"]
-RATINGS = ("low", "medium", "high", "critical")
-
-# Event types
-OPENED = "BoardReportOpened"
-SUBMITTED = "QuarterlyReportSubmitted"
-ACKNOWLEDGED = "ReportAcknowledged"
+# The event types, as the typed events of `domain.board_report_events` name them.
+OPENED = events.BoardReportOpened.model_fields["type"].default
+SUBMITTED = events.QuarterlyReportSubmitted.model_fields["type"].default
+ACKNOWLEDGED = events.ReportAcknowledged.model_fields["type"].default
 
 # Step kinds and task ids
 STEP_KINDS: dict[str, str] = {"progress": "quarterly_report", "risk": "risk_report"}
@@ -64,7 +68,6 @@ ACKNOWLEDGEMENT_TASK = "acknowledgement"
 
 _PATH = {"progress": "report", "risk": "risk"}
 _REPORT_CASE = re.compile(r"^(plan/\d{4}-\d{4})/(report|risk)/(\d{4})-Q([1-4])$")
-_RISK_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 
 
 # -- the quarters of a fiscal year ------------------------------------------------------------------------------
@@ -109,14 +112,6 @@ def report_case_id(plan_case: str, report_kind: ReportKind, label: str) -> str:
 
 
 # -- report contents as `--field` text ---------------------------------------------------------------------------
-class KeyRisk(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=_RISK_ID.pattern)
-    title: str = Field(min_length=1)
-    rating: Rating
-
-
 PROGRESS_FORMAT = "TARGET=value, entries separated by ';' (e.g. T1=12;T2=3.5)"
 RISKS_FORMAT = f"ID=description:rating with rating one of {', '.join(RATINGS)}, entries separated by ';'"
 
@@ -216,24 +211,6 @@ class BoardReportState(CaseState):
         return f"progress report {self.quarter} on the Strategic Plan {period}"
 
 
-class ProgressFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    progress: str | dict[str, Any] = Field(description="TARGET=value;... or a mapping.")
-    document_sha256: Sha256 | None = None
-
-
-class RiskFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    risks: str | list[dict[str, Any]] = Field(description="ID=description:rating;... or a list.")
-    document_sha256: Sha256 | None = None
-
-
-class NoFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # -- opening --------------------------------------------------------------------------------------------------
 def open_board_report(
     case_id: str,
@@ -273,21 +250,19 @@ def open_board_report(
     if working_days is not None and working_days < 1:
         raise NotAllowed(f"A report is due at least 1 working day after its quarter, not {working_days}.", rule="input")
     slot = quarterly_schedule(organisation.fiscal_year_start_in(year), year, working_days)[int(quarter_text) - 1]
-    opened = EventDraft(
-        type=OPENED,
-        actor=requested_by,
+    opened = events.BoardReportOpened(
+        report_kind=report_kind,
+        plan_case=plan_case,
+        quarter=slot.label,
+        quarter_end=slot.quarter_end,
+        responsible=responsible,
+        targets=tuple(plan_targets) if report_kind == "progress" else (),
+        working_days=working_days,
+        requested_by=requested_by,
+    ).draft(
+        requested_by,
         reason=f"the {report_kind} report for {slot.label} is due {slot.due.describe()}",
         outcome="opened",
-        payload={
-            "report_kind": report_kind,
-            "plan_case": plan_case,
-            "quarter": slot.label,
-            "quarter_end": slot.quarter_end.isoformat(),
-            "responsible": responsible,
-            "targets": plan_targets if report_kind == "progress" else [],
-            "working_days": working_days,
-            "requested_by": requested_by,
-        },
     )
     state = BoardReportState(case_id=case_id, report_kind=report_kind, plan_case=plan_case, quarter=slot.label)
     task = timed_step.open_task(
@@ -326,9 +301,10 @@ class BoardReportDecider:
         handler = handler_for(_HANDLERS, command, "a report to the Board")
         if state.report_kind is None:
             raise NotAllowed(f"Report {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        fields = {SubmitReport.model_fields["action"].default: SUBMISSION_FIELDS[state.report_kind]}
+        return handler(self, state, BOARD_REPORT_COMMANDS.parse(command, case_fields=fields), context)
 
-    def submit_report(self, state: BoardReportState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_report(self, state: BoardReportState, command: SubmitReport, context: Context) -> list[EventDraft]:
         task = state.tasks.get(REPORT_TASK)
         if task is None:
             raise NotAllowed(
@@ -347,42 +323,41 @@ class BoardReportDecider:
                 f"submit the {state.title} (or the Director)",
             )
         actor_role = "director" if organisation.has_role(command.actor, "director") else "delegate"
-        content: dict[str, Any]
+        assert state.report_kind is not None and state.quarter is not None
+        reported: list[events.TargetValue] | None = None
+        key_risks: list[KeyRisk] | None = None
         try:
-            if state.report_kind == "progress":
-                progress_fields = parse_fields(command, ProgressFields)
-                document = progress_fields.document_sha256
-                progress = progress_from(progress_fields.progress)
-                self._check_progress(state, progress)
-                content = {"progress": [{"target": key, "value": str(progress[key])} for key in state.targets]}
-            else:
-                risk_fields = parse_fields(command, RiskFields)
-                document = risk_fields.document_sha256
-                risks = risks_from(risk_fields.risks)
-                if not risks:
-                    raise NotAllowed(
-                        f"The risk report lists the Director's key risks: give risks={RISKS_FORMAT}.", rule="input"
-                    )
-                content = {"risks": [risk.model_dump(mode="json") for risk in risks]}
+            match command.fields:  # the report's kind chose them (SUBMISSION_FIELDS)
+                case ProgressFields() as progress_fields:
+                    document = progress_fields.document_sha256
+                    progress = progress_from(progress_fields.progress)
+                    self._check_progress(state, progress)
+                    reported = [events.TargetValue(target=key, value=str(progress[key])) for key in state.targets]
+                case RiskFields() as risk_fields:
+                    document = risk_fields.document_sha256
+                    key_risks = risks_from(risk_fields.risks)
+                    if not key_risks:
+                        raise NotAllowed(
+                            f"The risk report lists the Director's key risks: give risks={RISKS_FORMAT}.", rule="input"
+                        )
         except PlanFormatError as error:
             raise NotAllowed(f"The {state.title} does not read: {error}", rule="input") from None
         late = bool(task.due_at and context.now > task.due_at)
         return [
-            EventDraft(
-                type=SUBMITTED,
-                actor=command.actor,
+            events.QuarterlyReportSubmitted(
+                report_kind=state.report_kind,
+                quarter=state.quarter,
+                progress=tuple(reported) if reported is not None else None,
+                risks=tuple(key_risks) if key_risks is not None else None,
+                document_sha256=document,
+                due_at=task.due_at,
+                late=late,
+            ).draft(
+                command.actor,
                 actor_role=actor_role,
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="submitted",
-                payload={
-                    "report_kind": state.report_kind,
-                    "quarter": state.quarter,
-                    **content,
-                    "document_sha256": document,
-                    "due_at": task.due_at.isoformat() if task.due_at else None,
-                    "late": late,
-                },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "submitted"),
             timed_step.open_task(
@@ -413,13 +388,13 @@ class BoardReportDecider:
                 rule="targets",
             )
 
-    def acknowledge(self, state: BoardReportState, command: Command, context: Context) -> list[EventDraft]:
+    def acknowledge(self, state: BoardReportState, command: Acknowledge, context: Context) -> list[EventDraft]:
         task = state.tasks.get(ACKNOWLEDGEMENT_TASK)
         if task is None:
             raise NotAllowed(
                 f"The {state.title} has not been submitted yet; there is nothing to acknowledge.", rule="stage"
             )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(
             state,
             context,
@@ -428,20 +403,16 @@ class BoardReportDecider:
             f"acknowledge the {state.title} for the Management Board",
         )
         rest = {key: open_task for key, open_task in state.tasks.items() if key != task.task_id}
+        assert state.report_kind is not None and state.quarter is not None
         return [
-            EventDraft(
-                type=ACKNOWLEDGED,
-                actor=command.actor,
+            events.ReportAcknowledged(
+                report_kind=state.report_kind, quarter=state.quarter, submitted_late=state.submitted_late
+            ).draft(
+                command.actor,
                 actor_role="board_chair",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="acknowledged",
-                payload={
-                    "report_kind": state.report_kind,
-                    "quarter": state.quarter,
-                    "for": "management_board",
-                    "submitted_late": state.submitted_late,
-                },
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "acknowledged"),
             *close_case(
@@ -473,33 +444,33 @@ class BoardReportDecider:
 
     # evolve -----------------------------------------------------------------------------------------------
     def evolve(self, state: BoardReportState, event: DomainEvent) -> BoardReportState:
-        p = event.payload
-        t = event.type
         update: dict[str, Any] = {}
-        if t == OPENED:
-            update = {
-                "report_kind": p["report_kind"],
-                "plan_case": p["plan_case"],
-                "quarter": p["quarter"],
-                "quarter_end": date.fromisoformat(p["quarter_end"]),
-                "responsible": p["responsible"],
-                "targets": tuple(p["targets"]),
-                "requester": p["requested_by"] if p["requested_by"] != SYSTEM_ACTOR else None,
-                "stage": "reporting",
-            }
-        elif t == SUBMITTED:
-            update = {
-                "progress": {item["target"]: Decimal(item["value"]) for item in p.get("progress", [])},
-                "risks": tuple(KeyRisk.model_validate(item) for item in p.get("risks", [])),
-                "document_sha256": p.get("document_sha256"),
-                "submitted_at": event.occurred_at,
-                "submitted_late": p.get("late", False),
-                "stage": "acknowledgement",
-            }
-        elif t == ACKNOWLEDGED:
-            update = {"acknowledged_by": event.on_behalf_of or event.actor}
-        elif t == timed_step.TASK_REASSIGNED and p["task_id"] == REPORT_TASK:
-            update = {"responsible": p["to"]}
+        match BOARD_REPORT_EVENTS.parse(event):
+            case events.BoardReportOpened() as opened:
+                update = {
+                    "report_kind": opened.report_kind,
+                    "plan_case": opened.plan_case,
+                    "quarter": opened.quarter,
+                    "quarter_end": opened.quarter_end,
+                    "responsible": opened.responsible,
+                    "targets": opened.targets,
+                    "requester": opened.requested_by if opened.requested_by != SYSTEM_ACTOR else None,
+                    "stage": "reporting",
+                }
+            case events.QuarterlyReportSubmitted() as submitted:
+                update = {
+                    "progress": {item.target: Decimal(item.value) for item in submitted.progress or ()},
+                    "risks": submitted.risks or (),
+                    "document_sha256": submitted.document_sha256,
+                    "submitted_at": event.occurred_at,
+                    "submitted_late": submitted.late,
+                    "stage": "acknowledgement",
+                }
+            case events.ReportAcknowledged():
+                update = {"acknowledged_by": event.on_behalf_of or event.actor}
+            case None if event.type == timed_step.TASK_REASSIGNED:  # a step's event, read as the steps read it
+                if event.payload["task_id"] == REPORT_TASK:
+                    update = {"responsible": event.payload["to"]}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: BoardReportState) -> dict[str, Any]:
@@ -518,7 +489,8 @@ class BoardReportDecider:
         }
 
 
-_HANDLERS = {
+#: Each action's handler, given the typed command of its action.
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "submit-report": BoardReportDecider.submit_report,
     "acknowledge": BoardReportDecider.acknowledge,
 }

@@ -6,6 +6,7 @@ it once, at its boundary, into the action's typed command. A bad field does not 
 decider checks before the input (is the step open, is this the right person) keep coming first.
 """
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -65,12 +66,15 @@ class CommandFamily(Generic[Typed]):
     def actions(self) -> list[str]:
         return list(self.models)
 
-    def parse(self, command: Command) -> Typed:
-        """The command as its action's typed command; its action must be one of the family's."""
+    def parse(self, command: Command, case_fields: Mapping[str, type[BaseModel]] | None = None) -> Typed:
+        """The command as its action's typed command; its action must be one of the family's. `case_fields`
+        names, per action, the fields this case asks instead of the action's own, for an action whose fields
+        depend on the case (a report to the Board gives progress or risks, by its kind)."""
         model = self.models[command.action]
+        fields_model = (case_fields or {}).get(command.action, model.fields_model)
         values: dict[str, Any] = {"action": command.action, "actor": command.actor, "comment": command.comment}
         try:
-            values["parsed"] = parse_fields(command, model.fields_model)
+            values["parsed"] = parse_fields(command, fields_model)
         except NotAllowed as refusal:
             values["bad_input"] = refusal.sentence
         return self._adapter.validate_python(values)

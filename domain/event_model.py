@@ -8,11 +8,15 @@ as extra keys, so a stored event parses and dumps back to the very dict it was r
 """
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
 
 from domain.commands import EventDraft
+
+#: An instant as payloads record it, `datetime.isoformat()` ("…+00:00"); pydantic's own JSON form would write "Z".
+Instant = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")]
 
 
 def omitted_when_none(default: Any = None, **kwargs: Any) -> Any:

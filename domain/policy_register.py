@@ -12,27 +12,33 @@ waiting step: one full review interval after publication, whenever the approval 
 window too). The workflow continues-as-new between reviews and rebuilds this state from the audit trail.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain import policy_register_events as events
 from domain import timed_step
 from domain.calendar_months import add_months
 from domain.case import CaseState, Context, handler_for
-from domain.commands import Command, EventDraft, parse_fields
+from domain.command_model import NoFields as NoFields  # the fields of `start-review`, as the action table names them
+from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Instrument, OrganisationLookupError
+from domain.policy_register_commands import POLICY_REGISTER_COMMANDS, StartReview
+from domain.policy_register_events import POLICY_REGISTER_EVENTS
 from domain.policy_review import review_case_id
 from domain.working_days import due_instant
 
 KIND = "policy_register"
 
-REGISTER_OPENED = "RegisterOpened"
-REVIEW_STARTED = "ReviewStarted"
-VERSION_RECORDED = "VersionRecorded"
-REVIEW_ENDED = "ReviewEnded"
+# The event types, as the typed events of `domain.policy_register_events` name them.
+REGISTER_OPENED = events.RegisterOpened.model_fields["type"].default
+REVIEW_STARTED = events.ReviewStarted.model_fields["type"].default
+VERSION_RECORDED = events.VersionRecorded.model_fields["type"].default
+REVIEW_ENDED = events.ReviewEnded.model_fields["type"].default
 
 WAITING = "waiting"
 REVIEW_OPEN = "review_open"
@@ -93,10 +99,6 @@ class PolicyRegisterState(CaseState):
     versions: tuple[VersionRecord, ...] = ()
 
 
-class StartReviewFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # -- helpers ----------------------------------------------------------------------------------------------------
 def register_case_id(instrument_id: str) -> str:
     return f"policy/{instrument_id}"
@@ -151,23 +153,18 @@ def _next_due_task(state: PolicyRegisterState, context: Context, next_review_on:
 
 
 def _review_started(
-    state: PolicyRegisterState, *, reason: str, requested_by: str, actor: str, why: str | None
+    state: PolicyRegisterState, *, reason: Literal["due", "early"], requested_by: str, actor: str, why: str | None
 ) -> EventDraft:
-    return EventDraft(
-        type=REVIEW_STARTED,
-        actor=actor,
-        reason=why,
-        outcome=reason,
-        payload={
-            "review_case": review_case_id(state.instrument_id or "", state.reviews_started + 1),
-            "reason": reason,
-            "requested_by": requested_by,
-            "instrument": state.instrument_id,
-            "version_under_review": state.current_version,
-            "current_sha256": state.current_sha256,
-            "due_on": state.next_review_on.isoformat() if state.next_review_on else None,
-        },
-    )
+    assert state.instrument_id is not None  # a register decides only once opened
+    return events.ReviewStarted(
+        review_case=review_case_id(state.instrument_id, state.reviews_started + 1),
+        reason=reason,
+        requested_by=requested_by,
+        instrument=state.instrument_id,
+        version_under_review=state.current_version,
+        current_sha256=state.current_sha256,
+        due_on=state.next_review_on,
+    ).draft(actor, reason=why, outcome=reason)
 
 
 # -- opening ----------------------------------------------------------------------------------------------------
@@ -187,22 +184,20 @@ def open_register(case_id: str, instrument_id: str, context: Context) -> list[Ev
         )
     next_review_on = instrument.next_review_on(instrument.last_published_on)
     return [
-        EventDraft(
-            type=REGISTER_OPENED,
-            actor=SYSTEM_ACTOR,
+        events.RegisterOpened(
+            instrument=instrument.id,
+            title=instrument.title,
+            owner=instrument.owner,
+            review_interval_months=instrument.review_interval_months,
+            warning_working_days=instrument.warning_working_days,
+            current_version=instrument.current_version,
+            last_published_on=instrument.last_published_on,
+            next_review_on=next_review_on,
+            next_review_due_at=_due_at(context, instrument.owner, next_review_on),
+        ).draft(
+            SYSTEM_ACTOR,
             reason=f"the {instrument.title} is reviewed every {instrument.review_interval_months} months",
             outcome="opened",
-            payload={
-                "instrument": instrument.id,
-                "title": instrument.title,
-                "owner": instrument.owner,
-                "review_interval_months": instrument.review_interval_months,
-                "warning_working_days": instrument.warning_working_days,
-                "current_version": instrument.current_version,
-                "last_published_on": instrument.last_published_on.isoformat(),
-                "next_review_on": next_review_on.isoformat(),
-                "next_review_due_at": _due_at(context, instrument.owner, next_review_on).isoformat(),
-            },
         ),
         _due_task(
             context,
@@ -226,9 +221,9 @@ class PolicyRegisterDecider:
         handler = handler_for(_HANDLERS, command, "an instrument's register")
         if state.instrument_id is None:
             raise NotAllowed(f"Register {state.case_id} has not been opened.", rule="stage")
-        return handler(self, state, command, context)
+        return handler(self, state, POLICY_REGISTER_COMMANDS.parse(command), context)
 
-    def start_review(self, state: PolicyRegisterState, command: Command, context: Context) -> list[EventDraft]:
+    def start_review(self, state: PolicyRegisterState, command: StartReview, context: Context) -> list[EventDraft]:
         organisation = context.organisation
         actor = command.actor
         if not (
@@ -244,7 +239,7 @@ class PolicyRegisterDecider:
             )
         if state.open_review is not None:
             raise NotAllowed(f"A review of the {state.title} is already open: {state.open_review}.", rule="stage")
-        parse_fields(command, StartReviewFields)
+        command.refuse_bad_input()
         waiting = [task for task in state.tasks.values() if task.kind == DUE_TASK_KIND]
         return [
             _review_started(
@@ -276,33 +271,23 @@ class PolicyRegisterDecider:
             next_review_on = version.next_review_on or add_months(version.published_on, state.review_interval_months)
             assert state.owner is not None
             return [
-                EventDraft(
-                    type=VERSION_RECORDED,
-                    actor=SYSTEM_ACTOR,
-                    reason=f"{review_case} closed: {outcome}",
-                    outcome=outcome,
-                    payload={
-                        "version": version.version,
-                        "sha256": version.sha256,
-                        "published_on": version.published_on.isoformat(),
-                        "approver": version.approver,
-                        "decision_reference": version.decision_reference,
-                        "reaffirmed": version.reaffirmed,
-                        "review_case": review_case,
-                        "next_review_on": next_review_on.isoformat(),
-                        "next_review_due_at": _due_at(context, state.owner, next_review_on).isoformat(),
-                    },
-                ),
+                events.VersionRecorded(
+                    version=version.version,
+                    sha256=version.sha256,
+                    published_on=version.published_on,
+                    approver=version.approver,
+                    decision_reference=version.decision_reference,
+                    reaffirmed=version.reaffirmed,
+                    review_case=review_case,
+                    next_review_on=next_review_on,
+                    next_review_due_at=_due_at(context, state.owner, next_review_on),
+                ).draft(SYSTEM_ACTOR, reason=f"{review_case} closed: {outcome}", outcome=outcome),
                 _next_due_task(state, context, next_review_on),
             ]
         # Nothing was published: the instrument is still due as before (at once, if that date has passed).
         return [
-            EventDraft(
-                type=REVIEW_ENDED,
-                actor=SYSTEM_ACTOR,
-                reason=f"{review_case} closed without a publication: {outcome}",
-                outcome=outcome,
-                payload={"review_case": review_case, "next_review_on": state.next_review_on.isoformat()},
+            events.ReviewEnded(review_case=review_case, next_review_on=state.next_review_on).draft(
+                SYSTEM_ACTOR, reason=f"{review_case} closed without a publication: {outcome}", outcome=outcome
             ),
             _next_due_task(state, context, state.next_review_on),
         ]
@@ -336,56 +321,54 @@ class PolicyRegisterDecider:
 
     # evolve -----------------------------------------------------------------------------------------------------
     def evolve(self, state: PolicyRegisterState, event: DomainEvent) -> PolicyRegisterState:
-        p = event.payload
-        t = event.type
         update: dict[str, Any] = {}
-        if t == REGISTER_OPENED:
-            published_on = date.fromisoformat(p["last_published_on"])
-            update = {
-                "instrument_id": p["instrument"],
-                "title": p["title"],
-                "owner": p["owner"],
-                "review_interval_months": p["review_interval_months"],
-                "warning_working_days": p["warning_working_days"],
-                "current_version": p["current_version"],
-                "last_published_on": published_on,
-                "next_review_on": date.fromisoformat(p["next_review_on"]),
-                "next_review_due_at": datetime.fromisoformat(p["next_review_due_at"]),
-                "versions": (VersionRecord(version=p["current_version"], published_on=published_on),),
-                "stage": WAITING,
-            }
-        elif t == REVIEW_STARTED:
-            update = {
-                "reviews_started": state.reviews_started + 1,
-                "open_review": p["review_case"],
-                "open_review_reason": p["reason"],
-                "open_review_requested_by": p["requested_by"],
-                "open_review_comment": event.reason,
-                "stage": REVIEW_OPEN,
-            }
-        elif t == VERSION_RECORDED:
-            record = VersionRecord(
-                version=p["version"],
-                sha256=p["sha256"],
-                published_on=date.fromisoformat(p["published_on"]),
-                approver=p["approver"],
-                decision_reference=p["decision_reference"],
-                reaffirmed=p["reaffirmed"],
-                review_case=p["review_case"],
-            )
-            update = {
-                "current_version": record.version,
-                # A reaffirmation of a text the register never hashed keeps the hash unknown.
-                "current_sha256": record.sha256 or (state.current_sha256 if record.reaffirmed else None),
-                "last_published_on": record.published_on,
-                "next_review_on": date.fromisoformat(p["next_review_on"]),
-                "next_review_due_at": datetime.fromisoformat(p["next_review_due_at"]),
-                "versions": (*state.versions, record),
-                "open_review": None,
-                "stage": WAITING,
-            }
-        elif t == REVIEW_ENDED:
-            update = {"open_review": None, "stage": WAITING}
+        match POLICY_REGISTER_EVENTS.parse(event):
+            case events.RegisterOpened() as opened:
+                update = {
+                    "instrument_id": opened.instrument,
+                    "title": opened.title,
+                    "owner": opened.owner,
+                    "review_interval_months": opened.review_interval_months,
+                    "warning_working_days": opened.warning_working_days,
+                    "current_version": opened.current_version,
+                    "last_published_on": opened.last_published_on,
+                    "next_review_on": opened.next_review_on,
+                    "next_review_due_at": opened.next_review_due_at,
+                    "versions": (VersionRecord(version=opened.current_version, published_on=opened.last_published_on),),
+                    "stage": WAITING,
+                }
+            case events.ReviewStarted() as started:
+                update = {
+                    "reviews_started": state.reviews_started + 1,
+                    "open_review": started.review_case,
+                    "open_review_reason": started.reason,
+                    "open_review_requested_by": started.requested_by,
+                    "open_review_comment": event.reason,
+                    "stage": REVIEW_OPEN,
+                }
+            case events.VersionRecorded() as recorded:
+                record = VersionRecord(
+                    version=recorded.version,
+                    sha256=recorded.sha256,
+                    published_on=recorded.published_on,
+                    approver=recorded.approver,
+                    decision_reference=recorded.decision_reference,
+                    reaffirmed=recorded.reaffirmed,
+                    review_case=recorded.review_case,
+                )
+                update = {
+                    "current_version": record.version,
+                    # A reaffirmation of a text the register never hashed keeps the hash unknown.
+                    "current_sha256": record.sha256 or (state.current_sha256 if record.reaffirmed else None),
+                    "last_published_on": record.published_on,
+                    "next_review_on": recorded.next_review_on,
+                    "next_review_due_at": recorded.next_review_due_at,
+                    "versions": (*state.versions, record),
+                    "open_review": None,
+                    "stage": WAITING,
+                }
+            case events.ReviewEnded():
+                update = {"open_review": None, "stage": WAITING}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: PolicyRegisterState) -> dict[str, Any]:
@@ -442,7 +425,8 @@ def version_history(state: PolicyRegisterState) -> list[dict[str, Any]]:
     return [record.model_dump(mode="json") for record in state.versions]
 
 
-_HANDLERS = {
+#: Each action's handler, given the typed command of its action.
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "start-review": PolicyRegisterDecider.start_review,
 }
 
