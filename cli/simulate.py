@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from cli.context import fail, settings_of
+from domain.step_events import STEP_EVENTS
 from runtime.logging import configure_logging
 from runtime.organisation_loader import OrganisationFileError
 from simulation.expectations import check
@@ -92,8 +93,9 @@ def _report(outcome, verdict: str, failures: list[str], store, folder: Path, as_
     typer.echo(f"Audit trail ({len(outcome.events)} events):")
     for event in outcome.events:
         who = event.actor + (f" for {event.on_behalf_of}" if event.on_behalf_of else "")
-        detail = event.payload.get("task_id") or ""
-        to = event.payload.get("to")
+        step = STEP_EVENTS.parse(event)
+        detail = getattr(step, "task_id", None) or ""
+        to = getattr(step, "to", None)
         if to:
             detail += f" -> {to}"
         typer.echo(

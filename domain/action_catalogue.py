@@ -54,6 +54,7 @@ from domain.case import CaseDecider, CaseState, Context, decide_command, evolve,
 from domain.case_kinds import decider_for
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
+from domain.step_events import STEP_EVENTS, TaskCancelled, TaskCompleted
 
 #: The hash a probe sends for a document: a valid SHA-256 shape that no real text has been found to have.
 _PROBE_SHA256 = "0" * 64
@@ -338,12 +339,13 @@ def _attempt(
 
 def _step_completed(state: CaseState, drafts: list[EventDraft], person: str) -> timed_step.Task | None:
     """The step the person's action completes, or the step of their own it withdraws (a recusal)."""
-    for draft in drafts:
-        if draft.type == timed_step.TASK_COMPLETED and draft.actor == person:
-            return state.tasks.get(draft.payload["task_id"])
-    for draft in drafts:
-        if draft.type == timed_step.TASK_CANCELLED and draft.actor == person:
-            task = state.tasks.get(draft.payload["task_id"])
+    steps = [(draft, STEP_EVENTS.parse(draft)) for draft in drafts]
+    for draft, step in steps:
+        if isinstance(step, TaskCompleted) and draft.actor == person:
+            return state.tasks.get(step.task_id)
+    for draft, step in steps:
+        if isinstance(step, TaskCancelled) and draft.actor == person:
+            task = state.tasks.get(step.task_id)
             if task is not None and task.assignee == person:
                 return task
     return None

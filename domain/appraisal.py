@@ -65,6 +65,7 @@ from domain.commands import Command, EventDraft, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import AppraisalSettings, Organisation, OrganisationLookupError
+from domain.step_events import STEP_EVENTS, TaskReassigned
 
 KIND = "appraisal"
 
@@ -797,13 +798,14 @@ class AppraisalDecider:
                 if state.rebuttal_applies and "rebuttal" not in state.phases_done:  # the window lapsed unused
                     update["phases_done"] = {**state.phases_done, "rebuttal": _at(event)}
             case None if event.type == timed_step.TASK_REASSIGNED:  # a step's event, read as the steps read it
-                task_id = event.payload.get("task_id")
-                if task_id in FIRST_OFFICER_TASKS:
-                    update = {"first_reporting_officer": event.payload["to"]}
-                elif task_id == SECOND_REVIEW_TASK:
-                    update = {"second_reporting_officer": event.payload["to"]}
-                elif task_id == REBUTTAL_REVIEW_TASK:
-                    update = {"rebuttal_reviewer": event.payload["to"]}
+                reassigned = STEP_EVENTS.parse(event)
+                assert isinstance(reassigned, TaskReassigned)
+                if reassigned.task_id in FIRST_OFFICER_TASKS:
+                    update = {"first_reporting_officer": reassigned.to}
+                elif reassigned.task_id == SECOND_REVIEW_TASK:
+                    update = {"second_reporting_officer": reassigned.to}
+                elif reassigned.task_id == REBUTTAL_REVIEW_TASK:
+                    update = {"rebuttal_reviewer": reassigned.to}
         phase = _PHASE_OF_EVENT.get(event.type)
         if phase is not None:
             update["phases_done"] = {**state.phases_done, **update.get("phases_done", {}), phase: _at(event)}

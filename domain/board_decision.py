@@ -46,15 +46,20 @@ from that instant on even if the lapse has not been processed yet.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from domain import board_decision_events as events
 from domain import timed_step
 from domain.acting import require_known_person
+from domain.board_decision_events import BOARD_DECISION_COMMANDS, Tally
+from domain.board_decision_events import Choice as Choice
+from domain.board_decision_events import VoteFields as VoteFields
 from domain.board_request import BoardProcedure
 from domain.case import CaseState, Context, close_case, state_after
-from domain.commands import Command, EventDraft, parse_fields
+from domain.command_model import NoFields as NoFields
+from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
@@ -62,8 +67,6 @@ from domain.organisation import Board
 from domain.suggestions import did_you_mean
 
 KIND = "board_decision"
-
-Choice = Literal["approve", "reject", "abstain"]
 
 # Event types
 BOARD_DECISION_OPENED = "BoardDecisionOpened"
@@ -137,26 +140,6 @@ class BoardDecisionRequest(BaseModel):
 def board_case_id(parent_case: str, number: int) -> str:
     """`grant/2027-014/board/1`: the n-th Board decision a parent case asks for."""
     return f"{parent_case}/board/{number}"
-
-
-class Tally(BaseModel):
-    """Where the responses stand. Counts are over the voting members fixed at opening."""
-
-    model_config = ConfigDict(frozen=True)
-
-    eligible: int = Field(description="Voting members not recused.")
-    approve: int = 0
-    reject: int = 0
-    abstain: int = 0
-    objected: int = 0
-    assented: int = 0
-    recused: int = 0
-    not_responded: int = 0
-
-    @property
-    def responded(self) -> int:
-        """Responses that count for quorum: approve, reject and abstain alike."""
-        return self.approve + self.reject + self.abstain
 
 
 class BoardOutcome(BaseModel):
@@ -348,24 +331,18 @@ def _close(state: BoardDecisionState, outcome: str, context: Context, *, early: 
         member: RECUSED if member in state.recused else state.responses.get(member, NOT_RESPONDED)
         for member in state.voting_members
     }
-    closed = EventDraft(
-        type=BOARD_DECISION_CLOSED,
-        actor=SYSTEM_ACTOR,
-        reason=reason,
+    closed = events.BoardDecisionClosed(
+        procedure=state.procedure,
         outcome=outcome,
-        payload={
-            "procedure": state.procedure.value,
-            "outcome": outcome,
-            "tally": counted.model_dump(),
-            "quorum_needed": rules.quorum_needed(counted.eligible) if counted.eligible else None,
-            "quorum_met": rules.quorum_met(counted.responded, counted.eligible),
-            "responses": responses,
-            "recused": dict(state.recused),
-            "closes_at": state.closes_at.isoformat() if state.closes_at else None,
-            "closed_early": early,
-            "parent_case": state.parent_case,
-        },
-    )
+        tally=counted,
+        quorum_needed=rules.quorum_needed(counted.eligible) if counted.eligible else None,
+        quorum_met=rules.quorum_met(counted.responded, counted.eligible),
+        responses=responses,
+        recused=dict(state.recused),
+        closes_at=state.closes_at.isoformat() if state.closes_at else None,
+        closed_early=early,
+        parent_case=state.parent_case,
+    ).draft(SYSTEM_ACTOR, reason=reason, outcome=outcome)
     return [
         closed,
         *close_case(state, actor=SYSTEM_ACTOR, outcome=outcome, reason=reason, stage=STAGE_DECIDED),
@@ -377,29 +354,17 @@ def _close(state: BoardDecisionState, outcome: str, context: Context, *, early: 
 
 
 def _rules_payload(board: Board) -> dict[str, Any]:
+    """The Board's rules as `BoardDecisionOpened` copies them."""
     return {
-        "voting_members": list(board.voting_members),
+        "voting_members": board.voting_members,
         "chair": board.chair,
-        "observers": list(board.observers),
+        "observers": board.observers,
         "quorum": str(board.quorum),
         "quorum_rule": f"at least {board.quorum} of the eligible voting members respond (abstentions count)",
         "pass_threshold": board.pass_threshold.model_dump(mode="json", exclude_none=True),
         "threshold_rule": board.pass_threshold.describe(),
         "meeting_referral": board.meeting_referral or DEFAULT_MEETING,
     }
-
-
-def _rules_from(payload: dict[str, Any]) -> Board:
-    return Board.model_validate(
-        {
-            "voting_members": payload["voting_members"],
-            "chair": payload["chair"],
-            "observers": payload.get("observers", []),
-            "quorum": payload["quorum"],
-            "pass_threshold": payload["pass_threshold"],
-            "meeting_referral": payload.get("meeting_referral"),
-        }
-    )
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -435,29 +400,19 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
     eligible = [member for member in board.voting_members if member not in conflicted]
     procedure = request.procedure
     drafts = [
-        EventDraft(
-            type=BOARD_DECISION_OPENED,
-            actor=request.requested_by,
-            reason=f"requested by {request.parent_case}",
-            outcome="opened",
-            payload={
-                "procedure": procedure.value,
-                "matter": request.matter,
-                "parent_case": request.parent_case,
-                "requested_by": request.requested_by,
-                "closes_at": request.closes_at.isoformat(),
-                "eligible": eligible,
-                **_rules_payload(board),
-            },
-        )
+        events.BoardDecisionOpened(
+            procedure=procedure,
+            matter=request.matter,
+            parent_case=request.parent_case,
+            requested_by=request.requested_by,
+            closes_at=request.closes_at.isoformat(),
+            eligible=tuple(eligible),
+            **_rules_payload(board),
+        ).draft(request.requested_by, reason=f"requested by {request.parent_case}", outcome="opened")
     ]
     drafts += [
-        EventDraft(
-            type=MEMBER_RECUSED,
-            actor=SYSTEM_ACTOR,
-            reason=f"conflict of interest declared on {request.parent_case}",
-            outcome="recused",
-            payload={"member": member, "interest": None, "declared_on": request.parent_case},
+        events.MemberRecused(member=member, interest=None, declared_on=request.parent_case).draft(
+            SYSTEM_ACTOR, reason=f"conflict of interest declared on {request.parent_case}", outcome="recused"
         )
         for member in conflicted
     ]
@@ -482,21 +437,11 @@ def open_board_decision(case_id: str, request: BoardDecisionRequest, context: Co
 # Commands
 
 
-class VoteFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    choice: Choice
-
-
-class NoFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 def _name(context: Context, person: str) -> str:
     return context.organisation.person(person).name
 
 
-def _require_comment(command: Command, sentence: str) -> str:
+def _require_comment(command: events.BoardDecisionCommand, sentence: str) -> str:
     if not command.comment or not command.comment.strip():
         raise NotAllowed(sentence, rule="reason")
     return command.comment.strip()
@@ -573,21 +518,25 @@ class BoardDecisionDecider:
             )
         self._require_open(state, context)
         self._require_procedure(state, command)
-        if command.action == DECLARE_CONFLICT:
-            return self._declare_conflict(state, command, context)
-        if command.action == VOTE:
-            return self._vote(state, command, context)
-        if command.action == OBJECT:
-            return self._object(state, command, context)
-        return self._assent(state, command, context)
+        match BOARD_DECISION_COMMANDS.parse(command):
+            case events.DeclareConflict() as typed:
+                return self._declare_conflict(state, typed, context)
+            case events.Vote() as typed:
+                return self._vote(state, typed, context)
+            case events.Object() as typed:
+                return self._object(state, typed, context)
+            case events.NoObjection() as typed:
+                return self._assent(state, typed, context)
 
     def _complete(self, state: BoardDecisionState, member: str, outcome: str) -> list[EventDraft]:
         assert state.procedure is not None
         task = state.tasks.get(_task_id(state.procedure, member))
         return [timed_step.complete_task(task, member, outcome=outcome)] if task is not None else []
 
-    def _declare_conflict(self, state: BoardDecisionState, command: Command, context: Context) -> list[EventDraft]:
-        parse_fields(command, NoFields)
+    def _declare_conflict(
+        self, state: BoardDecisionState, command: events.DeclareConflict, context: Context
+    ) -> list[EventDraft]:
+        command.refuse_bad_input()
         member = command.actor
         self._require_voting_member(state, member, context, "declare a conflict on its decisions")
         name = _name(context, member)
@@ -608,12 +557,8 @@ class BoardDecisionDecider:
         )
         assert state.procedure is not None
         drafts = [
-            EventDraft(
-                type=MEMBER_RECUSED,
-                actor=member,
-                reason=interest,
-                outcome="recused",
-                payload={"member": member, "interest": interest, "declared_on": state.case_id},
+            events.MemberRecused(member=member, interest=interest, declared_on=state.case_id).draft(
+                member, reason=interest, outcome="recused"
             )
         ]
         task = state.tasks.get(_task_id(state.procedure, member))
@@ -621,11 +566,11 @@ class BoardDecisionDecider:
             drafts.append(timed_step.cancel_task(task, "recused: conflict of interest", actor=member))
         return drafts
 
-    def _vote(self, state: BoardDecisionState, command: Command, context: Context) -> list[EventDraft]:
+    def _vote(self, state: BoardDecisionState, command: events.Vote, context: Context) -> list[EventDraft]:
         member = command.actor
         self._require_voting_member(state, member, context, "vote")
         self._require_not_recused(state, member, context, "vote on it")
-        choice = parse_fields(command, VoteFields).choice
+        choice = command.fields.choice
         previous = state.responses.get(member)
         if previous == choice:
             raise NotAllowed(
@@ -636,35 +581,27 @@ class BoardDecisionDecider:
         if previous is not None and not reason:
             reason = f"changed vote from {previous} to {choice} before the close"
         return [
-            EventDraft(
-                type=VOTE_CAST,
-                actor=member,
-                reason=reason,
-                outcome=choice,
-                payload={"member": member, "choice": choice, "previous": previous},
+            events.VoteCast(member=member, choice=choice, previous=previous).draft(
+                member, reason=reason, outcome=choice
             ),
             *self._complete(state, member, choice),
         ]
 
-    def _object(self, state: BoardDecisionState, command: Command, context: Context) -> list[EventDraft]:
-        parse_fields(command, NoFields)
+    def _object(self, state: BoardDecisionState, command: events.Object, context: Context) -> list[EventDraft]:
+        command.refuse_bad_input()
         member = command.actor
         self._require_voting_member(state, member, context, "object")
         self._require_not_recused(state, member, context, "object to it")
         grounds = _require_comment(command, "An objection must state its grounds: give them with --comment.")
         return [
-            EventDraft(
-                type=OBJECTION_LODGED,
-                actor=member,
-                reason=grounds,
-                outcome="objected",
-                payload={"member": member, "grounds": grounds, "previous": state.responses.get(member)},
+            events.ObjectionLodged(member=member, grounds=grounds, previous=state.responses.get(member)).draft(
+                member, reason=grounds, outcome="objected"
             ),
             *self._complete(state, member, "objected"),
         ]
 
-    def _assent(self, state: BoardDecisionState, command: Command, context: Context) -> list[EventDraft]:
-        parse_fields(command, NoFields)
+    def _assent(self, state: BoardDecisionState, command: events.NoObjection, context: Context) -> list[EventDraft]:
+        command.refuse_bad_input()
         member = command.actor
         self._require_voting_member(state, member, context, "respond to a no-objection procedure")
         self._require_not_recused(state, member, context, "respond to it")
@@ -674,13 +611,7 @@ class BoardDecisionDecider:
                 rule="board-vote",
             )
         return [
-            EventDraft(
-                type=ASSENT_RECORDED,
-                actor=member,
-                reason=command.comment,
-                outcome="no_objection",
-                payload={"member": member},
-            ),
+            events.AssentRecorded(member=member).draft(member, reason=command.comment, outcome="no_objection"),
             *self._complete(state, member, "no_objection"),
         ]
 
@@ -713,37 +644,36 @@ class BoardDecisionDecider:
         )
 
     def evolve(self, state: BoardDecisionState, event: DomainEvent) -> BoardDecisionState:
-        payload = event.payload
-        if event.type == BOARD_DECISION_OPENED:
-            procedure = BoardProcedure(payload["procedure"])
-            return state.model_copy(
-                update={
-                    "procedure": procedure,
-                    "matter": payload["matter"],
-                    "parent_case": payload["parent_case"],
-                    "requester": payload["requested_by"],
-                    "closes_at": as_instant(payload["closes_at"]),
-                    "rules": _rules_from(payload),
-                    "stage": procedure.stage,
-                }
-            )
-        if event.type == MEMBER_RECUSED:
-            return state.model_copy(update={"recused": {**state.recused, payload["member"]: payload.get("interest")}})
-        if event.type == VOTE_CAST:
-            return self._respond(state, payload["member"], payload["choice"])
-        if event.type == OBJECTION_LODGED:
-            return self._respond(state, payload["member"], OBJECTED)
-        if event.type == ASSENT_RECORDED:
-            return self._respond(state, payload["member"], ASSENTED)
-        if event.type == BOARD_DECISION_CLOSED:
-            return state.model_copy(
-                update={
-                    "decided_at": event.occurred_at,
-                    "closed_early": bool(payload.get("closed_early")),
-                    "outcome": payload["outcome"],
-                    "stage": STAGE_DECIDED,
-                }
-            )
+        match events.BOARD_DECISION_EVENTS.parse(event):
+            case events.BoardDecisionOpened() as opened:
+                return state.model_copy(
+                    update={
+                        "procedure": opened.procedure,
+                        "matter": opened.matter,
+                        "parent_case": opened.parent_case,
+                        "requester": opened.requested_by,
+                        "closes_at": as_instant(opened.closes_at),
+                        "rules": opened.rules(),
+                        "stage": opened.procedure.stage,
+                    }
+                )
+            case events.MemberRecused() as recused:
+                return state.model_copy(update={"recused": {**state.recused, recused.member: recused.interest}})
+            case events.VoteCast() as vote:
+                return self._respond(state, vote.member, vote.choice)
+            case events.ObjectionLodged() as objection:
+                return self._respond(state, objection.member, OBJECTED)
+            case events.AssentRecorded() as assent:
+                return self._respond(state, assent.member, ASSENTED)
+            case events.BoardDecisionClosed() as closed:
+                return state.model_copy(
+                    update={
+                        "decided_at": event.occurred_at,
+                        "closed_early": bool(closed.closed_early),
+                        "outcome": closed.outcome,
+                        "stage": STAGE_DECIDED,
+                    }
+                )
         return state
 
     @staticmethod

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.board_decision import APPROVED, REJECTED, BoardOutcome
 from domain.board_request import (
-    BOARD_DECISION_RECORDED,
-    BOARD_DECISION_REQUESTED,
+    BOARD_REQUEST_EVENTS,
+    BoardDecisionRecorded,
+    BoardDecisionRequested,
     BoardProcedure,
     MeetingFields,
     board_decision_recorded,
@@ -71,11 +72,11 @@ class BoardReferral(BaseModel):
     def after(self, event: DomainEvent) -> "BoardReferral":
         """A request makes its Board decision the pending one; any recorded Board outcome (a closed Board
         decision or a meeting's decision) ends the wait, except the record of one that was superseded."""
-        if event.type == BOARD_DECISION_REQUESTED:
-            board_case = event.payload["board_case"]
-            return self.model_copy(update={"cases": (*self.cases, board_case), "pending": board_case})
-        if event.type == BOARD_DECISION_RECORDED and event.outcome != SUPERSEDED:
-            return self.forgotten()
+        match BOARD_REQUEST_EVENTS.parse(event):
+            case BoardDecisionRequested(board_case=board_case):
+                return self.model_copy(update={"cases": (*self.cases, board_case), "pending": board_case})
+            case BoardDecisionRecorded() if event.outcome != SUPERSEDED:
+                return self.forgotten()
         return self
 
     def forgotten(self) -> "BoardReferral":

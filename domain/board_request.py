@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import EventDraft
+from domain.event_model import EventFamily, EventPayload, omitted_when_none
 from domain.events import SYSTEM_ACTOR
 from domain.timed_step import open_task
 
@@ -48,6 +49,34 @@ class BoardProcedure(StrEnum):
 Procedure = Literal["no_objection", "vote"]
 
 
+class BoardDecisionRequested(EventPayload):
+    """A parent case asks the Board to decide: the runtime starts the Board decision `board_case`."""
+
+    type: Literal["BoardDecisionRequested"] = "BoardDecisionRequested"
+    board_case: str
+    procedure: BoardProcedure
+    matter: str
+    conflicted: tuple[str, ...] = ()  # always recorded
+
+
+class BoardDecisionRecorded(EventPayload):
+    """A parent case's record of a Board outcome; a parent adds what it needs (e.g. the draft `version`) as
+    further keys."""
+
+    type: Literal["BoardDecisionRecorded"] = "BoardDecisionRecorded"
+    reference: str = Field(description="The Board decision's case id, or the Board meeting's decision reference.")
+    tally: dict[str, Any] | None = omitted_when_none()
+    version: int | None = omitted_when_none()
+    superseded_vote: str | None = omitted_when_none()
+    vote_outcome: str | None = omitted_when_none()
+
+
+BoardRequestEvent = BoardDecisionRequested | BoardDecisionRecorded
+
+#: The Board referral's events, which every parent that refers a matter to the Board records.
+BOARD_REQUEST_EVENTS: EventFamily[BoardRequestEvent] = EventFamily(BoardDecisionRequested, BoardDecisionRecorded)
+
+
 def board_case_id(parent_case: str, number: int) -> str:
     return f"{parent_case}/board/{number}"
 
@@ -64,20 +93,12 @@ def request_board_decision(
     on_behalf_of: str | None = None,
     conflicted: tuple[str, ...] = (),
 ) -> EventDraft:
-    return EventDraft(
-        type=BOARD_DECISION_REQUESTED,
-        actor=actor,
-        actor_role=actor_role,
-        on_behalf_of=on_behalf_of,
-        reason=reason,
-        outcome="requested",
-        payload={
-            "board_case": board_case_id(parent_case, number),
-            "procedure": BoardProcedure(procedure).value,
-            "matter": matter,
-            "conflicted": list(conflicted),
-        },
-    )
+    return BoardDecisionRequested(
+        board_case=board_case_id(parent_case, number),
+        procedure=BoardProcedure(procedure),
+        matter=matter,
+        conflicted=conflicted,
+    ).draft(actor, actor_role=actor_role, on_behalf_of=on_behalf_of, reason=reason, outcome="requested")
 
 
 BOARD_DECISION_RECORDED = "BoardDecisionRecorded"
@@ -104,14 +125,12 @@ def board_decision_recorded(
 ) -> EventDraft:
     """The parent case's record of a Board outcome: a closed Board decision (actor `system`) or a meeting's
     decision recorded by the Chair."""
-    return EventDraft(
-        type=BOARD_DECISION_RECORDED,
-        actor=actor,
+    return BoardDecisionRecorded(reference=reference, tally=tally, **payload).draft(
+        actor,
         actor_role="board_chair" if actor != SYSTEM_ACTOR else None,
         on_behalf_of=on_behalf_of,
         reason=reason,
         outcome=outcome,
-        payload={"reference": reference, **({"tally": tally} if tally is not None else {}), **payload},
     )
 
 

@@ -10,6 +10,7 @@ request is in Temporal's history; `govern audit reconcile` reports it beside the
 from domain.case import CaseState, close_case
 from domain.commands import EventDraft
 from domain.events import SYSTEM_ACTOR
+from domain.step_events import CaseCancelled
 
 CASE_CANCELLED = "CaseCancelled"
 CANCELLED = "cancelled"
@@ -22,12 +23,8 @@ def cancel_case(state: CaseState, reason: str | None) -> list[EventDraft]:
     given = (reason or "").strip()
     why = f"cancelled through Temporal: {given}" if given else "cancelled through Temporal (no reason given)"
     return [
-        EventDraft(
-            type=CASE_CANCELLED,
-            actor=SYSTEM_ACTOR,
-            reason=why,
-            outcome=CANCELLED,
-            payload={"stage": state.stage, "requested_reason": given or None},
+        CaseCancelled(stage=state.stage, requested_reason=given or None).draft(
+            SYSTEM_ACTOR, reason=why, outcome=CANCELLED
         ),
         *close_case(state, actor=SYSTEM_ACTOR, outcome=CANCELLED, reason=why, stage="closed"),
     ]

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Imported here, not lazily: a module first imported inside the workflow sandbox binds the sandbox's proxies
 # (e.g. of zoneinfo), which then fail when the same module is used outside it.
-from domain import limits, task_management, timed_step
+from domain import limits, step_events, task_management, timed_step
 from domain.acting import Delegation, acting_for, require_known_person
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
@@ -167,13 +167,14 @@ def provisional_event(state: CaseState, draft: EventDraft, now: datetime, number
 
 
 def evolve(decider: CaseDecider[State], state: State, event: DomainEvent) -> State:
-    tasks = timed_step.evolve_tasks(state.tasks, event.type, event.payload)
-    update: dict[str, Any] = {"version": state.version + 1, "tasks": tasks}
-    if event.type == "DelegationGranted":
-        update["delegations"] = (*state.delegations, Delegation.model_validate(event.payload))
-    if event.type == CASE_CLOSED:
-        update.update(closed=True, outcome=event.outcome, stage=event.payload.get("stage", "closed"))
-        # A closed case has nothing left to do; its leftover tasks were cancelled in the same commit.
+    step = step_events.STEP_EVENTS.parse(event)
+    update: dict[str, Any] = {"version": state.version + 1, "tasks": timed_step.evolve_tasks(state.tasks, step)}
+    match step:
+        case step_events.DelegationGranted():
+            update["delegations"] = (*state.delegations, Delegation.model_validate(step, from_attributes=True))
+        case step_events.CaseClosed():
+            update.update(closed=True, outcome=event.outcome, stage=step.stage or "closed")
+            # A closed case has nothing left to do; its leftover tasks were cancelled in the same commit.
     return decider.evolve(state.model_copy(update=update), event)
 
 
@@ -288,8 +289,9 @@ def decide_timers(decider: CaseDecider[State], state: State, context: Context) -
             break
         produced.append(draft)
         current = evolve(decider, current, provisional_event(current, draft, context.now, len(produced)))
-        if draft.type == timed_step.DEADLINE_PASSED:
-            task = current.tasks.get(draft.payload["task_id"])
+        lapse = step_events.STEP_EVENTS.parse(draft)
+        if isinstance(lapse, step_events.DeadlinePassed):
+            task = current.tasks.get(lapse.task_id)
             if task is not None:
                 consequences = decider.on_deadline(current, task, context)
                 for follow_up in consequences:
@@ -313,14 +315,7 @@ def close_case(
     on the absent person's behalf."""
     drafts = [timed_step.cancel_task(task, f"case closed: {outcome}") for task in state.tasks.values()]
     drafts.append(
-        EventDraft(
-            type=CASE_CLOSED,
-            actor=actor,
-            on_behalf_of=on_behalf_of,
-            outcome=outcome,
-            reason=reason,
-            payload={"stage": stage},
-        )
+        step_events.CaseClosed(stage=stage).draft(actor, on_behalf_of=on_behalf_of, outcome=outcome, reason=reason)
     )
     return drafts
 

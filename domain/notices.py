@@ -11,7 +11,7 @@ also says what silence means under the Board rules the procedure opened with.
 
 from datetime import datetime
 
-from domain import timed_step
+from domain import step_events, timed_step
 from domain.action_catalogue import (
     ActionOffer,
     how_to_act,
@@ -21,10 +21,11 @@ from domain.action_catalogue import (
 )
 from domain.board_decision import TASK_KINDS as BOARD_TASK_KINDS
 from domain.board_decision import BoardDecisionState, close_instant
-from domain.case import CASE_CLOSED, CaseState, Context
+from domain.case import CaseState, Context
 from domain.events import DomainEvent
 from domain.notice import Notice, NoticeKind, case_path, format_local, message_id_for, task_path
 from domain.organisation import Organisation
+from domain.step_events import STEP_EVENTS
 from domain.task_management import EXTEND, REASSIGN
 
 #: Notices whose recipient holds the step and is told how to take it.
@@ -119,39 +120,37 @@ def what_silence_means(
 
 def notices_for(event: DomainEvent, state_after: CaseState, organisation: Organisation) -> list[Notice]:
     """The messages one recorded event causes. `state_after` is the case with the event applied."""
-    task_id = event.payload.get("task_id")
+    step = STEP_EVENTS.parse(event)
+    task_id = getattr(step, "task_id", None)
     task = state_after.tasks.get(task_id) if task_id else None
     case = event.stream_id
 
     def notice(recipient: str, kind: NoticeKind, subject: str, lines: list[str]) -> Notice:
         return _notice(event, state_after, organisation, recipient, kind, subject, task, lines)
 
-    if event.type == timed_step.TASK_OPENED and task is not None:
+    if isinstance(step, step_events.TaskOpened) and task is not None:
         opened = ["A new task is assigned to you."]
         return [notice(task.assignee, "task_opened", f"[{case}] New task: {task.title}", opened)]
-    if event.type == timed_step.REMINDER_SENT and task is not None:
+    if isinstance(step, step_events.ReminderSent) and task is not None:
         return [
             notice(
                 task.assignee,
                 "reminder",
                 f"[{case}] Reminder: {task.title}",
-                [f"Reminder {event.payload['number']}: this task is not yet done."],
+                [f"Reminder {step.number}: this task is not yet done."],
             )
         ]
-    if event.type == timed_step.ESCALATION_RAISED and task is not None:
+    if isinstance(step, step_events.EscalationRaised) and task is not None:
         assignee = organisation.person(task.assignee).name
         return [
             notice(
-                event.payload["to"],
+                step.to,
                 "escalation",
                 f"[{case}] Overdue: {task.title} ({assignee})",
-                [
-                    f"This task, assigned to {assignee}, is overdue and is escalated to you "
-                    f"(level {event.payload['level']})."
-                ],
+                [f"This task, assigned to {assignee}, is overdue and is escalated to you (level {step.level})."],
             ),
         ]
-    if event.type == timed_step.DEADLINE_EXTENDED and task is not None:
+    if isinstance(step, step_events.DeadlineExtended) and task is not None:
         return [
             notice(
                 task.assignee,
@@ -160,16 +159,17 @@ def notices_for(event: DomainEvent, state_after: CaseState, organisation: Organi
                 [f"The deadline was extended by {event.actor}: {event.reason}"],
             )
         ]
-    if event.type == timed_step.TASK_REASSIGNED and task is not None:
+    if isinstance(step, step_events.TaskReassigned) and task is not None:
         return [
             notice(
                 task.assignee,
                 "task_reassigned",
                 f"[{case}] Task reassigned to you: {task.title}",
-                [f"Reassigned from {event.payload['from']} by {event.actor}: {event.reason}"],
+                [f"Reassigned from {step.previous} by {event.actor}: {event.reason}"],
             )
         ]
-    if event.type == CASE_CLOSED and state_after.requester and organisation.has_person(state_after.requester):
+    closed = isinstance(step, step_events.CaseClosed)
+    if closed and state_after.requester and organisation.has_person(state_after.requester):
         return [
             notice(
                 state_after.requester,

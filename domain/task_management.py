@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain import timed_step
+from domain import step_events, timed_step
 from domain.acting import require_known_person, substitute_refusal
 from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
@@ -112,18 +112,9 @@ def _extend(state: "CaseState", command: Command, context: "Context") -> list[Ev
             rule="step-management",
         )
     return [
-        EventDraft(
-            type=timed_step.DEADLINE_EXTENDED,
-            actor=command.actor,
-            actor_role=role,
-            reason=reason,
-            outcome="extended",
-            payload={
-                "task_id": task.task_id,
-                "previous_due_at": task.schedule.due_at.isoformat(),
-                "schedule_request": request,
-            },
-        )
+        step_events.DeadlineExtended(
+            task_id=task.task_id, previous_due_at=task.schedule.due_at.isoformat(), schedule_request=request
+        ).draft(command.actor, actor_role=role, reason=reason, outcome="extended")
     ]
 
 
@@ -146,19 +137,9 @@ def _reassign(decider: "CaseDecider", state: "CaseState", command: Command, cont
         "escalate": task.on_due == "escalate",
     }
     return [
-        EventDraft(
-            type=timed_step.TASK_REASSIGNED,
-            actor=command.actor,
-            actor_role=role,
-            reason=reason,
-            outcome="reassigned",
-            payload={
-                "task_id": task.task_id,
-                "from": task.assignee,
-                "to": fields.to,
-                "schedule_request": request,
-            },
-        )
+        step_events.TaskReassigned(
+            task_id=task.task_id, previous=task.assignee, to=fields.to, schedule_request=request
+        ).draft(command.actor, actor_role=role, reason=reason, outcome="reassigned")
     ]
 
 
@@ -186,19 +167,17 @@ def _delegate(state: "CaseState", command: Command, context: "Context") -> list[
     if refusal is not None:
         raise NotAllowed(f"{refusal} and cannot be a substitute on it (delegation rule).", rule="delegation")
     return [
-        EventDraft(
-            type="DelegationGranted",
-            actor=command.actor,
+        step_events.DelegationGranted(
+            absent=absent,
+            substitute=fields.substitute,
+            starts_on=fields.starts_on,
+            ends_on=fields.ends_on,
+            granted_by=command.actor,
+        ).draft(
+            command.actor,
             actor_role=granted_as,
             on_behalf_of=absent if command.actor != absent else None,
             reason=command.comment,
             outcome="delegated",
-            payload={
-                "absent": absent,
-                "substitute": fields.substitute,
-                "starts_on": fields.starts_on.isoformat(),
-                "ends_on": fields.ends_on.isoformat(),
-                "granted_by": command.actor,
-            },
         )
     ]

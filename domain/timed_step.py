@@ -10,10 +10,11 @@ clock runs out); a lapsing task reports `DeadlinePassed` and its decider decides
 """
 
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain import step_events as events
 from domain.commands import EventDraft
 from domain.events import SYSTEM_ACTOR
 
@@ -151,41 +152,26 @@ def open_task(
         reminder_offsets=reminder_offsets,
         escalation_subject=escalation_subject,
     )
-    return EventDraft(
-        type=TASK_OPENED,
-        actor=actor,
-        reason=reason,
-        payload={
-            "task_id": task_id,
-            "kind": kind,
-            "title": title,
-            "assignee": assignee,
-            "action": action,
-            "on_due": on_due,
-            "officer": officer,
-            "schedule_request": request.model_dump(mode="json"),
-        },
-    )
+    return events.TaskOpened(
+        task_id=task_id,
+        kind=kind,
+        title=title,
+        assignee=assignee,
+        action=action,
+        on_due=on_due,
+        officer=officer,
+        schedule_request=request.model_dump(mode="json"),
+    ).draft(actor, reason=reason)
 
 
 def complete_task(task: Task, actor: str, on_behalf_of: str | None = None, outcome: str | None = None) -> EventDraft:
-    return EventDraft(
-        type=TASK_COMPLETED,
-        actor=actor,
-        on_behalf_of=on_behalf_of,
-        outcome=outcome or "done",
-        payload={"task_id": task.task_id, "assignee": task.assignee},
+    return events.TaskCompleted(task_id=task.task_id, assignee=task.assignee).draft(
+        actor, on_behalf_of=on_behalf_of, outcome=outcome or "done"
     )
 
 
 def cancel_task(task: Task, reason: str, actor: str = SYSTEM_ACTOR) -> EventDraft:
-    return EventDraft(
-        type=TASK_CANCELLED,
-        actor=actor,
-        reason=reason,
-        outcome="cancelled",
-        payload={"task_id": task.task_id},
-    )
+    return events.TaskCancelled(task_id=task.task_id).draft(actor, reason=reason, outcome="cancelled")
 
 
 def fired_timers(tasks: dict[str, Task], now: datetime) -> list[EventDraft]:
@@ -214,108 +200,103 @@ def next_wake(tasks: dict[str, Task]) -> datetime | None:
 
 def _reminder(task: Task, number: int, instant: datetime) -> EventDraft:
     assert task.schedule is not None
-    return EventDraft(
-        type=REMINDER_SENT,
-        actor=SYSTEM_ACTOR,
+    return events.ReminderSent(
+        task_id=task.task_id,
+        to=task.assignee,
+        number=number,
+        planned_at=instant.isoformat(),
+        due_at=task.schedule.due_at.isoformat(),
+    ).draft(
+        SYSTEM_ACTOR,
         reason=f"reminder {number} of {len(task.schedule.reminders)} before the due date",
         outcome="reminded",
-        payload={
-            "task_id": task.task_id,
-            "to": task.assignee,
-            "number": number,
-            "planned_at": instant.isoformat(),
-            "due_at": task.schedule.due_at.isoformat(),
-        },
     )
 
 
 def _escalation(task: Task, step: Escalation) -> EventDraft:
     assert task.schedule is not None
-    return EventDraft(
-        type=ESCALATION_RAISED,
-        actor=SYSTEM_ACTOR,
+    return events.EscalationRaised(
+        task_id=task.task_id,
+        to=step.to,
+        assignee=task.assignee,
+        level=step.level,
+        planned_at=step.at.isoformat(),
+        due_at=task.schedule.due_at.isoformat(),
+    ).draft(
+        SYSTEM_ACTOR,
         reason=f"'{task.title}' is overdue (was due {task.schedule.due_at.isoformat()})",
         outcome="escalated",
-        payload={
-            "task_id": task.task_id,
-            "to": step.to,
-            "assignee": task.assignee,
-            "level": step.level,
-            "planned_at": step.at.isoformat(),
-            "due_at": task.schedule.due_at.isoformat(),
-        },
     )
 
 
 def _lapse(task: Task) -> EventDraft:
     assert task.schedule is not None
-    return EventDraft(
-        type=DEADLINE_PASSED,
-        actor=SYSTEM_ACTOR,
-        reason=f"the deadline of '{task.title}' has passed",
-        outcome="lapsed",
-        payload={
-            "task_id": task.task_id,
-            "assignee": task.assignee,
-            "due_at": task.schedule.due_at.isoformat(),
-        },
-    )
+    return events.DeadlinePassed(
+        task_id=task.task_id, assignee=task.assignee, due_at=task.schedule.due_at.isoformat()
+    ).draft(SYSTEM_ACTOR, reason=f"the deadline of '{task.title}' has passed", outcome="lapsed")
 
 
-def evolve_tasks(tasks: dict[str, Task], event_type: str, payload: dict[str, Any]) -> dict[str, Task]:
-    """The open tasks after one event. Events that are not about tasks leave them as they are."""
-    if event_type == TASK_OPENED:
-        schedule = payload.get("schedule")
-        task = Task(
-            task_id=payload["task_id"],
-            kind=payload["kind"],
-            title=payload["title"],
-            assignee=payload["assignee"],
-            action=payload["action"],
-            opened_at=payload["schedule_request"]["opened_at"],
-            on_due=payload.get("on_due", "escalate"),
-            officer=payload.get("officer"),
-            schedule=TaskSchedule.model_validate(schedule) if schedule else None,
-        )
-        return {**tasks, task.task_id: task}
-    task_id = payload.get("task_id")
-    if task_id not in tasks:
-        return tasks
-    task = tasks[task_id]
-    if event_type in (TASK_COMPLETED, TASK_CANCELLED):
-        return {key: value for key, value in tasks.items() if key != task_id}
-    if event_type == REMINDER_SENT:
-        task = task.model_copy(update={"reminders_sent": payload["number"]})
-    elif event_type == ESCALATION_RAISED:
-        task = task.model_copy(update={"escalations_sent": payload["level"]})
-    elif event_type == DEADLINE_PASSED:
-        task = task.model_copy(update={"lapsed": True})
-    elif event_type in (DEADLINE_EXTENDED, TASK_REASSIGNED):
-        schedule = payload.get("schedule")
-        task = task.model_copy(
-            update={
-                "assignee": payload.get("to", task.assignee),
-                "schedule": TaskSchedule.model_validate(schedule) if schedule else task.schedule,
-                # A new schedule starts its reminders and escalations afresh, from the recorded instants.
-                "reminders_sent": _already_past(schedule, "reminders", payload),
-                "escalations_sent": _already_past(schedule, "escalations", payload),
-                "lapsed": False,
-            }
-        )
-    return {**tasks, task_id: task}
+def evolve_tasks(tasks: dict[str, Task], step: events.StepEvent | None) -> dict[str, Task]:
+    """The open tasks after one event, read as the shared step family (`STEP_EVENTS.parse`). Events that are
+    not about tasks (None: a process's own event) leave them as they are."""
+    match step:
+        case events.TaskOpened():
+            task = Task(
+                task_id=step.task_id,
+                kind=step.kind,
+                title=step.title,
+                assignee=step.assignee,
+                action=step.action,
+                opened_at=events.requested_at(step),
+                on_due=step.on_due or "escalate",
+                officer=step.officer,
+                schedule=_schedule(step),
+            )
+            return {**tasks, task.task_id: task}
+        case (
+            events.TaskCompleted()
+            | events.TaskCancelled()
+            | events.ReminderSent()
+            | events.EscalationRaised()
+            | events.DeadlinePassed()
+            | events.DeadlineExtended()
+            | events.TaskReassigned()
+        ) if step.task_id in tasks:
+            return _evolve_task(tasks, tasks[step.task_id], step)
+    return tasks
 
 
-def _already_past(schedule: dict[str, Any] | None, key: str, payload: dict[str, Any]) -> int:
+def _evolve_task(tasks: dict[str, Task], task: Task, step: events.StepEvent) -> dict[str, Task]:
+    match step:
+        case events.TaskCompleted() | events.TaskCancelled():
+            return {key: value for key, value in tasks.items() if key != task.task_id}
+        case events.ReminderSent():
+            task = task.model_copy(update={"reminders_sent": step.number})
+        case events.EscalationRaised():
+            task = task.model_copy(update={"escalations_sent": step.level})
+        case events.DeadlinePassed():
+            task = task.model_copy(update={"lapsed": True})
+        case events.DeadlineExtended() | events.TaskReassigned():
+            schedule = _schedule(step)
+            task = task.model_copy(
+                update={
+                    "assignee": step.to if isinstance(step, events.TaskReassigned) else task.assignee,
+                    "schedule": schedule or task.schedule,
+                    # A new schedule starts its reminders and escalations afresh, from the recorded instants.
+                    "reminders_sent": _already_past(schedule.reminders if schedule else [], step),
+                    "escalations_sent": _already_past([e.at for e in schedule.escalations] if schedule else [], step),
+                    "lapsed": False,
+                }
+            )
+    return {**tasks, task.task_id: task}
+
+
+def _schedule(step: events.ScheduledStep) -> TaskSchedule | None:
+    """The schedule the calendar fixed for the step; none yet in a decision's provisional state."""
+    return TaskSchedule.model_validate(step.schedule) if step.schedule else None
+
+
+def _already_past(instants: list[datetime], step: events.ScheduledStep) -> int:
     """Instants of a new schedule that are already behind the change are not replayed as late reminders."""
-    if not schedule:
-        return 0
-    changed_at = payload["schedule_request"]["opened_at"]
-    instants = schedule[key]
-    changed = datetime.fromisoformat(changed_at) if isinstance(changed_at, str) else changed_at
-    count = 0
-    for item in instants:
-        at = item["at"] if isinstance(item, dict) else item
-        at = datetime.fromisoformat(at) if isinstance(at, str) else at
-        if at <= changed:
-            count += 1
-    return count
+    changed = events.requested_at(step)
+    return sum(1 for at in instants if at <= changed)

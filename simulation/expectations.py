@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.organisation import Organisation
+from domain.step_events import STEP_EVENTS, EscalationRaised, ReminderSent
 from simulation.scenario import NULL_MEANS_NONE, EventExpectation, Expectations, NoticeExpectation
 from store.models import StoredEvent
 
@@ -53,19 +54,28 @@ def _describe(expected: EventExpectation) -> str:
     return " ".join(parts)
 
 
+def _notice(event: StoredEvent) -> ReminderSent | EscalationRaised:
+    """A reminder or an escalation, the two notices a scenario expects."""
+    notice = STEP_EVENTS.parse(event)
+    assert isinstance(notice, ReminderSent | EscalationRaised), event.type
+    return notice
+
+
 def _notice_at(event: StoredEvent) -> datetime:
-    planned = event.payload.get("planned_at")
+    planned = _notice(event).planned_at
     return datetime.fromisoformat(planned) if planned else event.occurred_at
 
 
 def _notice_matches(event: StoredEvent, expected: NoticeExpectation, organisation: Organisation) -> bool:
-    if event.payload.get("to") != expected.to:
+    notice = _notice(event)
+    if notice.to != expected.to:
         return False
     if expected.case is not None and event.stream_id != expected.case:
         return False
-    if expected.task is not None and event.payload.get("task_id") != expected.task:
+    if expected.task is not None and notice.task_id != expected.task:
         return False
-    if expected.level is not None and event.payload.get("level") != expected.level:
+    level = notice.level if isinstance(notice, EscalationRaised) else None
+    if expected.level is not None and level != expected.level:
         return False
     at = _notice_at(event)
     if expected.at is not None and abs(at - expected.at) > TOLERANCE:
@@ -137,7 +147,7 @@ def check(
             if present and hit is None:
                 seen = (
                     ", ".join(
-                        f"{e.payload.get('to')}@{_notice_at(e).isoformat()}"
+                        f"{_notice(e).to}@{_notice_at(e).isoformat()}"
                         for e in candidates
                         if notice.case in (None, e.stream_id)
                     )

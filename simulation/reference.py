@@ -25,6 +25,7 @@ from domain import cancellation, case, task_management, timed_step
 from domain.case import CaseDecider
 from domain.case_kinds import case_kinds, decider_for
 from domain.events import DomainEvent
+from domain.step_events import STEP_EVENTS, TaskOpened
 from store.models import StoredEvent
 
 #: Each process's case id, as a person writes it, with an example that `decider_for` must resolve to it.
@@ -128,10 +129,11 @@ def observe(trails: Mapping[str, list[StoredEvent]], people: Iterable[str]) -> d
                     record.outcomes.add(event.outcome)
                 for key, value in event.payload.items():
                     record.keys.setdefault(key, set()).update(_nested_keys(value, generalise))
-                if event.type == timed_step.TASK_OPENED:
-                    task = process.tasks.setdefault(generalise.task_id(str(event.payload["task_id"])), TaskSeen())
-                    task.kinds.add(str(event.payload.get("kind")))
-                    task.actions.add(str(event.payload.get("action")))
+                opened = STEP_EVENTS.parse(event)
+                if isinstance(opened, TaskOpened):
+                    task = process.tasks.setdefault(generalise.task_id(opened.task_id), TaskSeen())
+                    task.kinds.add(opened.kind)
+                    task.actions.add(opened.action)
             if state.closed and state.outcome is not None:
                 process.outcomes.add(state.outcome)
     return seen

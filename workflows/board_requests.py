@@ -9,7 +9,7 @@ from temporalio.common import WorkflowIDReusePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.board_decision import BoardOutcome
-    from domain.board_request import BOARD_DECISION_REQUESTED
+    from domain.board_request import BOARD_DECISION_REQUESTED, BOARD_REQUEST_EVENTS, BoardDecisionRequested
     from domain.events import DomainEvent
     from workflows.board_decision import BoardDecisionWorkflow
     from workflows.case_runtime import CaseRuntime
@@ -37,17 +37,19 @@ class BoardRequests:
 
     async def _decide(self, request: DomainEvent) -> None:
         runtime = self.runtime
-        board_case = request.payload["board_case"]
+        requested = BOARD_REQUEST_EVENTS.parse(request)
+        assert isinstance(requested, BoardDecisionRequested)
+        board_case = requested.board_case
         runtime.children.append(board_case)
         outcome = await workflow.execute_child_workflow(
             BoardDecisionWorkflow.run,
             OpenBoardDecision(
                 case_id=board_case,
-                procedure=request.payload["procedure"],
-                matter=request.payload["matter"],
+                procedure=requested.procedure.value,
+                matter=requested.matter,
                 parent_case=runtime.state.case_id,
                 requested_by=request.actor,
-                conflicted=list(request.payload.get("conflicted", [])),
+                conflicted=list(requested.conflicted),
                 clock_offset_seconds=runtime.clock_offset.total_seconds(),
             ),
             id=board_case,

@@ -27,18 +27,25 @@ def _event(event_type: str, outcome: str | None = None, **payload: object) -> Do
     )
 
 
+def _requested(board_case: str) -> DomainEvent:
+    return _event(BOARD_DECISION_REQUESTED, board_case=board_case, procedure="vote", matter="grant 2027-021")
+
+
 def test_a_request_is_awaited_until_an_outcome_is_recorded_but_not_past_a_superseded_one() -> None:
-    referral = BoardReferral().after(_event(BOARD_DECISION_REQUESTED, board_case="grant/2027-021/board/1"))
+    referral = BoardReferral().after(_requested("grant/2027-021/board/1"))
     first = BoardOutcome(board_case="grant/2027-021/board/1", outcome="approved")
     assert referral.awaits(first)
     assert not referral.awaits(BoardOutcome(board_case="grant/2027-021/board/2", outcome="approved"))
 
-    again = referral.after(_event(BOARD_DECISION_REQUESTED, board_case="grant/2027-021/board/2"))
+    again = referral.after(_requested("grant/2027-021/board/2"))
     assert again.cases == ("grant/2027-021/board/1", "grant/2027-021/board/2")
     assert not again.awaits(first), "only the latest request is awaited"
     # A late vote recorded as superseded does not end the wait for the newer Board decision.
-    assert again.after(_event(BOARD_DECISION_RECORDED, SUPERSEDED)).pending == "grant/2027-021/board/2"
-    assert again.after(_event(BOARD_DECISION_RECORDED, "rejected")).pending is None
+    assert (
+        again.after(_event(BOARD_DECISION_RECORDED, SUPERSEDED, reference="grant/2027-021/board/1")).pending
+        == "grant/2027-021/board/2"
+    )
+    assert again.after(_event(BOARD_DECISION_RECORDED, "rejected", reference="BM-2027-04")).pending is None
     assert again.forgotten().pending is None
 
 

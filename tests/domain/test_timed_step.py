@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from domain import case, timed_step
 from domain.case import CASE_CLOSED
 from domain.events import DomainEvent
+from domain.step_events import STEP_EVENTS
 
 Submit = Callable[..., Any]
 
@@ -181,7 +182,7 @@ def test_a_step_cancelled_in_an_open_case_stops_its_timers(submit: Submit) -> No
     kampala = submit(at=BRUSSELS_OPENING)
     cancelled = timed_step.cancel_task(kampala.task("screening"), "replaced")
 
-    tasks = timed_step.evolve_tasks(kampala.state.tasks, cancelled.type, cancelled.payload)
+    tasks = timed_step.evolve_tasks(kampala.state.tasks, STEP_EVENTS.parse(cancelled))
 
     assert tasks == {}
     assert timed_step.fired_timers(tasks, utc(2027, 6, 30, 12, 0)) == []
