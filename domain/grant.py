@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain import grant_events as events
 from domain import timed_step
 from domain.acting import require_known_person
 from domain.board_decision import BoardOutcome
@@ -30,30 +31,32 @@ from domain.commands import Command, EventDraft, parse_fields, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.grant_application import GrantApplication
+from domain.grant_events import GRANT_EVENTS
 from domain.organisation import authorised_roles, role_title
 
 KIND = "grant"
 REVIEWERS_NEEDED = 2
 
-SUBMITTED = "GrantSubmitted"
-SCREENED = "EligibilityScreened"
-INFORMATION_PROVIDED = "InformationProvided"
-REVIEWERS_ASSIGNED = "ReviewersAssigned"
-INTERESTS_DECLARED = "InterestsDeclared"
-REVIEW_SUBMITTED = "TechnicalReviewSubmitted"
-ROUTED = "ApprovalRouted"
-ENDORSED = "DirectorEndorsed"
+# The event types, as the typed events of `domain.grant_events` name them.
+SUBMITTED = events.GrantSubmitted.model_fields["type"].default
+SCREENED = events.EligibilityScreened.model_fields["type"].default
+INFORMATION_PROVIDED = events.InformationProvided.model_fields["type"].default
+REVIEWERS_ASSIGNED = events.ReviewersAssigned.model_fields["type"].default
+INTERESTS_DECLARED = events.InterestsDeclared.model_fields["type"].default
+REVIEW_SUBMITTED = events.TechnicalReviewSubmitted.model_fields["type"].default
+ROUTED = events.ApprovalRouted.model_fields["type"].default
+ENDORSED = events.DirectorEndorsed.model_fields["type"].default
 BOARD_REQUESTED = BOARD_DECISION_REQUESTED
 BOARD_RECORDED = BOARD_DECISION_RECORDED
-APPROVED = "GrantApproved"
-REJECTED = "GrantRejected"
-AGREEMENT_SIGNED = "GrantAgreementSigned"
-TRANCHE_RELEASED = "TrancheReleased"
-REPORT_SUBMITTED = "ProgressReportSubmitted"
-REPORT_REVIEWED = "ProgressReportReviewed"
-FINAL_SUBMITTED = "FinalReportSubmitted"
-FINAL_REVIEWED = "FinalReportReviewed"
-WITHDRAWN = "GrantWithdrawn"
+APPROVED = events.GrantApproved.model_fields["type"].default
+REJECTED = events.GrantRejected.model_fields["type"].default
+AGREEMENT_SIGNED = events.GrantAgreementSigned.model_fields["type"].default
+TRANCHE_RELEASED = events.TrancheReleased.model_fields["type"].default
+REPORT_SUBMITTED = events.ProgressReportSubmitted.model_fields["type"].default
+REPORT_REVIEWED = events.ProgressReportReviewed.model_fields["type"].default
+FINAL_SUBMITTED = events.FinalReportSubmitted.model_fields["type"].default
+FINAL_REVIEWED = events.FinalReportReviewed.model_fields["type"].default
+WITHDRAWN = events.GrantWithdrawn.model_fields["type"].default
 
 
 class Review(BaseModel):
@@ -88,6 +91,14 @@ class GrantState(BoardReferringState):
         if self.stage == "board_no_objection" and self.board_cases:
             return f"the Management Board's no-objection procedure {self.board_cases[-1]}"
         return None
+
+
+#: The stage a screening's outcome leads to.
+_STAGE_AFTER_SCREENING = {
+    "eligible": "reviewer_assignment",
+    "ineligible": "closed",
+    "more-information": "awaiting_information",
+}
 
 
 # -- command fields ---------------------------------------------------------------------------------------------
@@ -387,23 +398,15 @@ class GrantDecider(RefersToBoard):
             )
         route = context.organisation.approval_route(application.amount_usd)
         return [
-            EventDraft(
-                type=SUBMITTED,
-                actor=command.actor,
-                actor_role="programme_officer",
-                on_behalf_of=None,
-                reason=command.comment,
-                outcome="submitted",
-                payload={
-                    "application": application.model_dump(mode="json"),
-                    "amount_usd": str(application.amount_usd),
-                    "fx_rate_to_usd": str(application.rate),
-                    "approver_role": route.approver_role,
-                    "authorised_roles": list(authorised_roles(context.organisation, application.amount_usd)),
-                    "needs_board": route.needs_board,
-                    "band": route.band,
-                },
-            ),
+            events.GrantSubmitted(
+                application=application,
+                amount_usd=application.amount_usd,
+                fx_rate_to_usd=application.rate,
+                approver_role=route.approver_role,
+                authorised_roles=authorised_roles(context.organisation, application.amount_usd),
+                needs_board=route.needs_board,
+                band=route.band,
+            ).draft(command.actor, actor_role="programme_officer", reason=command.comment, outcome="submitted"),
             _open(
                 context,
                 task_id="screening",
@@ -429,14 +432,12 @@ class GrantDecider(RefersToBoard):
         if fields.outcome != "eligible":
             reason = required_comment(command, f"Screening as {fields.outcome}")
         drafts = [
-            EventDraft(
-                type=SCREENED,
-                actor=command.actor,
+            events.EligibilityScreened(screener=on_behalf or command.actor).draft(
+                command.actor,
                 actor_role="programme_officer",
                 on_behalf_of=on_behalf,
                 reason=reason,
                 outcome=fields.outcome,
-                payload={"screener": on_behalf or command.actor},
             ),
             timed_step.complete_task(task, command.actor, on_behalf, fields.outcome),
         ]
@@ -493,12 +494,8 @@ class GrantDecider(RefersToBoard):
         on_behalf = acting_on(state, context, command.actor, task.assignee, "provide the requested information")
         assert state.application is not None
         return [
-            EventDraft(
-                type=INFORMATION_PROVIDED,
-                actor=command.actor,
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="provided",
+            events.InformationProvided().draft(
+                command.actor, on_behalf_of=on_behalf, reason=command.comment, outcome="provided"
             ),
             timed_step.complete_task(task, command.actor, on_behalf),
             _open(
@@ -553,14 +550,12 @@ class GrantDecider(RefersToBoard):
         )
         assert state.application is not None
         drafts = [
-            EventDraft(
-                type=REVIEWERS_ASSIGNED,
-                actor=command.actor,
+            events.ReviewersAssigned(reviewers=tuple(named)).draft(
+                command.actor,
                 actor_role="head_of_programmes",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="assigned",
-                payload={"reviewers": named},
             ),
             timed_step.complete_task(task, command.actor, on_behalf),
         ]
@@ -590,13 +585,11 @@ class GrantDecider(RefersToBoard):
         reason = required_comment(command, "Declaring a conflict of interest") if fields.conflict else command.comment
         assert state.application is not None
         drafts = [
-            EventDraft(
-                type=INTERESTS_DECLARED,
-                actor=command.actor,
+            events.InterestsDeclared(reviewer=command.actor, conflict=fields.conflict).draft(
+                command.actor,
                 actor_role="reviewer",
                 reason=reason,
                 outcome="conflict" if fields.conflict else "no-conflict",
-                payload={"reviewer": command.actor, "conflict": fields.conflict},
             ),
             timed_step.complete_task(task, command.actor, None, "declared"),
         ]
@@ -656,18 +649,9 @@ class GrantDecider(RefersToBoard):
             )
         fields = parse_fields(command, ReviewFields)
         return [
-            EventDraft(
-                type=REVIEW_SUBMITTED,
-                actor=command.actor,
-                actor_role="reviewer",
-                reason=command.comment,
-                outcome=fields.recommendation,
-                payload={
-                    "reviewer": command.actor,
-                    "score": fields.score,
-                    "recommendation": fields.recommendation,
-                },
-            ),
+            events.TechnicalReviewSubmitted(
+                reviewer=command.actor, score=fields.score, recommendation=fields.recommendation
+            ).draft(command.actor, actor_role="reviewer", reason=command.comment, outcome=fields.recommendation),
             timed_step.complete_task(task, command.actor, None, fields.recommendation),
         ]
 
@@ -687,14 +671,8 @@ class GrantDecider(RefersToBoard):
         role = state.approver_role
         if fields.decision == "reject":
             return [
-                EventDraft(
-                    type=REJECTED,
-                    actor=command.actor,
-                    actor_role=role,
-                    on_behalf_of=on_behalf,
-                    reason=reason,
-                    outcome="rejected",
-                    payload={"by": command.actor},
+                events.GrantRejected(by=command.actor).draft(
+                    command.actor, actor_role=role, on_behalf_of=on_behalf, reason=reason, outcome="rejected"
                 ),
                 completed,
                 *close_case(
@@ -706,14 +684,8 @@ class GrantDecider(RefersToBoard):
                 ),
             ]
         return [
-            EventDraft(
-                type=APPROVED,
-                actor=command.actor,
-                actor_role=role,
-                on_behalf_of=on_behalf,
-                reason=reason,
-                outcome="approved",
-                payload={"by": command.actor, "band": state.band},
+            events.GrantApproved(by=command.actor, band=state.band).draft(
+                command.actor, actor_role=role, on_behalf_of=on_behalf, reason=reason, outcome="approved"
             ),
             completed,
             self._agreement_task(state, context),
@@ -759,14 +731,8 @@ class GrantDecider(RefersToBoard):
         if fields.decision == "reject":
             reason = required_comment(command, "Declining to endorse a grant")
             return [
-                EventDraft(
-                    type=REJECTED,
-                    actor=command.actor,
-                    actor_role="director",
-                    on_behalf_of=on_behalf,
-                    reason=reason,
-                    outcome="rejected",
-                    payload={"by": command.actor},
+                events.GrantRejected(by=command.actor).draft(
+                    command.actor, actor_role="director", on_behalf_of=on_behalf, reason=reason, outcome="rejected"
                 ),
                 completed,
                 *close_case(
@@ -779,14 +745,12 @@ class GrantDecider(RefersToBoard):
             ]
         assert state.application is not None and state.amount_usd is not None
         return [
-            EventDraft(
-                type=ENDORSED,
-                actor=command.actor,
+            events.DirectorEndorsed(by=command.actor).draft(
+                command.actor,
                 actor_role="director",
                 on_behalf_of=on_behalf,
                 reason=command.comment,
                 outcome="endorsed",
-                payload={"by": command.actor},
             ),
             completed,
             state.board.request(
@@ -843,13 +807,11 @@ class GrantDecider(RefersToBoard):
     ) -> list[EventDraft]:
         if outcome == "approved":
             return [
-                EventDraft(
-                    type=APPROVED,
-                    actor=actor,
+                events.GrantApproved(by="board").draft(
+                    actor,
                     actor_role="management_board",
-                    outcome="approved",
                     reason=f"approved by the Management Board ({reference})",
-                    payload={"by": "board"},
+                    outcome="approved",
                 ),
                 self._agreement_task(state, context),
             ]
@@ -886,13 +848,8 @@ class GrantDecider(RefersToBoard):
         fields = parse_fields(command, SignFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "record the signed grant agreement")
         drafts = [
-            EventDraft(
-                type=AGREEMENT_SIGNED,
-                actor=command.actor,
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="signed",
-                payload={"signed_on": (fields.signed_on or context.now.date()).isoformat()},
+            events.GrantAgreementSigned(signed_on=fields.signed_on or context.now.date()).draft(
+                command.actor, on_behalf_of=on_behalf, reason=command.comment, outcome="signed"
             ),
             timed_step.complete_task(task, command.actor, on_behalf),
         ]
@@ -911,19 +868,14 @@ class GrantDecider(RefersToBoard):
         tranches = state.application.tranches
         tranche = tranches[number - 1]
         drafts = [
-            EventDraft(
-                type=TRANCHE_RELEASED,
-                actor=actor,
+            events.TrancheReleased(
+                tranche=number, of=len(tranches), amount=tranche.amount, currency=state.application.currency
+            ).draft(
+                actor,
                 actor_role="finance_officer" if actor != SYSTEM_ACTOR else None,
                 on_behalf_of=on_behalf_of,
                 reason=reason,
                 outcome="released",
-                payload={
-                    "tranche": number,
-                    "of": len(tranches),
-                    "amount": str(tranche.amount),
-                    "currency": state.application.currency,
-                },
             )
         ]
         if number < len(tranches):
@@ -968,13 +920,8 @@ class GrantDecider(RefersToBoard):
         on_behalf = acting_on(state, context, command.actor, task.assignee, "submit this progress report")
         assert state.requester is not None
         return [
-            EventDraft(
-                type=REPORT_SUBMITTED,
-                actor=command.actor,
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="submitted",
-                payload={"report": number},
+            events.ProgressReportSubmitted(report=number).draft(
+                command.actor, on_behalf_of=on_behalf, reason=command.comment, outcome="submitted"
             ),
             timed_step.complete_task(task, command.actor, on_behalf),
             _open(
@@ -1000,16 +947,14 @@ class GrantDecider(RefersToBoard):
         fields = parse_fields(command, ReportReviewFields)
         on_behalf = acting_on(state, context, command.actor, task.assignee, "review this progress report")
         drafts = [
-            EventDraft(
-                type=REPORT_REVIEWED,
-                actor=command.actor,
+            events.ProgressReportReviewed(report=number).draft(
+                command.actor,
                 actor_role="programme_officer",
                 on_behalf_of=on_behalf,
                 reason=command.comment
                 if fields.decision == "approve"
                 else required_comment(command, "Returning a report"),
                 outcome=fields.decision,
-                payload={"report": number},
             ),
             timed_step.complete_task(task, command.actor, on_behalf, fields.decision),
         ]
@@ -1095,12 +1040,8 @@ class GrantDecider(RefersToBoard):
         on_behalf = acting_on(state, context, command.actor, task.assignee, "submit the final report")
         assert state.requester is not None
         return [
-            EventDraft(
-                type=FINAL_SUBMITTED,
-                actor=command.actor,
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="submitted",
+            events.FinalReportSubmitted().draft(
+                command.actor, on_behalf_of=on_behalf, reason=command.comment, outcome="submitted"
             ),
             timed_step.complete_task(task, command.actor, on_behalf),
             _open(
@@ -1128,12 +1069,8 @@ class GrantDecider(RefersToBoard):
         if fields.decision == "revise":
             reason = required_comment(command, "Returning a report")
             return [
-                EventDraft(
-                    type=FINAL_REVIEWED,
-                    actor=command.actor,
-                    on_behalf_of=on_behalf,
-                    reason=reason,
-                    outcome="revise",
+                events.FinalReportReviewed().draft(
+                    command.actor, on_behalf_of=on_behalf, reason=reason, outcome="revise"
                 ),
                 timed_step.complete_task(task, command.actor, on_behalf, "revise"),
                 _open(
@@ -1147,12 +1084,8 @@ class GrantDecider(RefersToBoard):
                 ),
             ]
         return [
-            EventDraft(
-                type=FINAL_REVIEWED,
-                actor=command.actor,
-                on_behalf_of=on_behalf,
-                reason=command.comment,
-                outcome="approve",
+            events.FinalReportReviewed().draft(
+                command.actor, on_behalf_of=on_behalf, reason=command.comment, outcome="approve"
             ),
             timed_step.complete_task(task, command.actor, on_behalf, "approve"),
             *close_case(
@@ -1179,7 +1112,7 @@ class GrantDecider(RefersToBoard):
         reason = required_comment(command, "Withdrawing an application")
         parse_fields(command, NoFields)
         return [
-            EventDraft(type=WITHDRAWN, actor=command.actor, reason=reason, outcome="withdrawn"),
+            events.GrantWithdrawn().draft(command.actor, reason=reason, outcome="withdrawn"),
             *close_case(state, actor=command.actor, outcome="withdrawn", reason=reason, stage="closed"),
         ]
 
@@ -1192,16 +1125,12 @@ class GrantDecider(RefersToBoard):
     def _route_for_approval(self, state: GrantState, context: Context) -> list[EventDraft]:
         assert state.application is not None and state.amount_usd is not None
         excluded = {p for p in (state.requester, state.screener, *state.reviewers, *state.recused) if p}
-        routed = EventDraft(
-            type=ROUTED,
-            actor=SYSTEM_ACTOR,
+        routed = events.ApprovalRouted(
+            approver_role=state.approver_role, needs_board=state.needs_board, band=state.band
+        ).draft(
+            SYSTEM_ACTOR,
             reason=f"two technical reviews complete; {_usd(state.amount_usd)} is {state.band}",
             outcome="board" if state.needs_board else (state.approver_role or ""),
-            payload={
-                "approver_role": state.approver_role,
-                "needs_board": state.needs_board,
-                "band": state.band,
-            },
         )
         if state.needs_board:
             director = _pick(context, ("director",), excluded)
@@ -1321,74 +1250,61 @@ class GrantDecider(RefersToBoard):
 
     # evolve -----------------------------------------------------------------------------------------------------
     def evolve(self, state: GrantState, event: DomainEvent) -> GrantState:
-        p = event.payload
-        t = event.type
         update: dict[str, Any] = {}
-        if t == SUBMITTED:
-            application = GrantApplication.model_validate(p["application"])
-            update = {
-                "application": application,
-                "amount_usd": Decimal(p["amount_usd"]),
-                "requester": application.submitted_by,
-                "subjects": (application.grantee_contact,),
-                "approver_role": p["approver_role"],
-                "authorised_roles": tuple(p["authorised_roles"]),
-                "needs_board": p["needs_board"],
-                "band": p["band"],
-                "stage": "screening",
-            }
-        elif t == SCREENED:
-            update = {
-                "screener": p["screener"],
-                "stage": {
-                    "eligible": "reviewer_assignment",
-                    "ineligible": "closed",
-                    "more-information": "awaiting_information",
-                }[event.outcome or "eligible"],
-            }
-        elif t == INFORMATION_PROVIDED:
-            update = {"stage": "screening"}
-        elif t == REVIEWERS_ASSIGNED:
-            update = {"reviewers": (*state.reviewers, *p["reviewers"]), "stage": "conflict_declarations"}
-        elif t == INTERESTS_DECLARED:
-            if p["conflict"]:
+        match GRANT_EVENTS.parse(event):
+            case events.GrantSubmitted() as submitted:
                 update = {
-                    "reviewers": tuple(r for r in state.reviewers if r != p["reviewer"]),
-                    "recused": (*state.recused, p["reviewer"]),
+                    "application": submitted.application,
+                    "amount_usd": submitted.amount_usd,
+                    "requester": submitted.application.submitted_by,
+                    "subjects": (submitted.application.grantee_contact,),
+                    "approver_role": submitted.approver_role,
+                    "authorised_roles": submitted.authorised_roles,
+                    "needs_board": submitted.needs_board,
+                    "band": submitted.band,
+                    "stage": "screening",
+                }
+            case events.EligibilityScreened() as screened:
+                update = {"screener": screened.screener, "stage": _STAGE_AFTER_SCREENING[event.outcome or "eligible"]}
+            case events.InformationProvided():
+                update = {"stage": "screening"}
+            case events.ReviewersAssigned() as assigned:
+                update = {"reviewers": (*state.reviewers, *assigned.reviewers), "stage": "conflict_declarations"}
+            case events.InterestsDeclared(conflict=True) as declared:
+                update = {
+                    "reviewers": tuple(r for r in state.reviewers if r != declared.reviewer),
+                    "recused": (*state.recused, declared.reviewer),
                     "stage": "reviewer_assignment",
                 }
-            else:
+            case events.InterestsDeclared():
                 update = {"stage": "technical_review"}
-        elif t == REVIEW_SUBMITTED:
-            update = {
-                "reviews": {
-                    **state.reviews,
-                    p["reviewer"]: Review(score=p["score"], recommendation=p["recommendation"]),
+            case events.TechnicalReviewSubmitted() as reviewed:
+                review = Review(score=reviewed.score, recommendation=reviewed.recommendation)
+                update = {"reviews": {**state.reviews, reviewed.reviewer: review}}
+            case events.ApprovalRouted() as routed:
+                update = {"stage": "director_endorsement" if routed.needs_board else "approval"}
+            case events.DirectorEndorsed():
+                update = {"endorsed_by": event.actor}
+            case events.GrantApproved() as approved:
+                update = {"approved_by": approved.by, "stage": "agreement"}
+            case events.TrancheReleased() as released:
+                update = {"tranches_released": released.tranche, "stage": "disbursement"}
+            case events.ProgressReportReviewed() as report if event.outcome == "approve":
+                update = {"reports_approved": report.report}
+            case None if event.type == BOARD_REQUESTED:  # the shared Board referral's events
+                update = {"board": state.board.after(event), "stage": "board_no_objection"}
+            case None if event.type == BOARD_RECORDED:
+                update = {
+                    "board": state.board.after(event),
+                    "stage": "board_meeting" if event.outcome == "referred_to_meeting" else state.stage,
                 }
-            }
-        elif t == ROUTED:
-            update = {"stage": "director_endorsement" if p["needs_board"] else "approval"}
-        elif t == BOARD_REQUESTED:
-            update = {"board": state.board.after(event), "stage": "board_no_objection"}
-        elif t == ENDORSED:
-            update = {"endorsed_by": event.actor}
-        elif t == BOARD_RECORDED:
-            update = {
-                "board": state.board.after(event),
-                "stage": "board_meeting" if event.outcome == "referred_to_meeting" else state.stage,
-            }
-        elif t == APPROVED:
-            update = {"approved_by": p.get("by"), "stage": "agreement"}
-        elif t == TRANCHE_RELEASED:
-            update = {"tranches_released": p["tranche"], "stage": "disbursement"}
-        elif t == REPORT_REVIEWED and event.outcome == "approve":
-            update = {"reports_approved": p["report"]}
-        elif t == TRANCHE_RELEASED:
-            pass
-        if t == timed_step.TASK_REASSIGNED and p["task_id"].startswith("coi-"):
-            update["reviewers"] = tuple(p["to"] if r == p["from"] else r for r in state.reviewers)
-        if t == timed_step.TASK_OPENED and p["task_id"] == "final-report":
-            update["stage"] = "final_report"
+            case None if event.type == timed_step.TASK_REASSIGNED:  # a step's event, read as the steps read it
+                if event.payload["task_id"].startswith("coi-"):
+                    moved_from, moved_to = event.payload["from"], event.payload["to"]
+                    update = {"reviewers": tuple(moved_to if r == moved_from else r for r in state.reviewers)}
+            case None if event.type == timed_step.TASK_OPENED:
+                if event.payload["task_id"] == "final-report":
+                    update = {"stage": "final_report"}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: GrantState) -> dict[str, Any]:
