@@ -7,7 +7,7 @@ endorsement, then a Board no-objection procedure), the grant agreement, disburse
 approved progress reports, the final report, closure. Rejection or withdrawal ends the case with its reason.
 """
 
-from datetime import date
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import combinations
 from typing import Any, Literal
@@ -27,10 +27,39 @@ from domain.board_request import (
     meeting_referral_task,
 )
 from domain.case import Context, acting_on, close_case, handler_for, state_after, waiting_for
-from domain.commands import Command, EventDraft, parse_fields, required_comment
+from domain.command_model import NoFields as NoFields
+from domain.commands import Command, EventDraft, required_comment
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.grant_application import GrantApplication
+from domain.grant_commands import (
+    GRANT_COMMANDS,
+    Approve,
+    AssignReviewers,
+    DeclareInterests,
+    Endorse,
+    ProvideInformation,
+    ReleaseTranche,
+    ReviewFinalReport,
+    ReviewReport,
+    Screen,
+    SignAgreement,
+    Submit,
+    SubmitFinalReport,
+    SubmitReport,
+    SubmitTechnicalReview,
+    Withdraw,
+)
+
+# Each action's fields, as the action table (`domain.action_table`) names them here.
+from domain.grant_commands import AssignReviewersFields as AssignReviewersFields
+from domain.grant_commands import DecisionFields as DecisionFields
+from domain.grant_commands import DeclareFields as DeclareFields
+from domain.grant_commands import ReleaseFields as ReleaseFields
+from domain.grant_commands import ReportReviewFields as ReportReviewFields
+from domain.grant_commands import ReviewFields as ReviewFields
+from domain.grant_commands import ScreenFields as ScreenFields
+from domain.grant_commands import SignFields as SignFields
 from domain.grant_events import GRANT_EVENTS
 from domain.organisation import authorised_roles, role_title
 
@@ -99,52 +128,6 @@ _STAGE_AFTER_SCREENING = {
     "ineligible": "closed",
     "more-information": "awaiting_information",
 }
-
-
-# -- command fields ---------------------------------------------------------------------------------------------
-class ScreenFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    outcome: Literal["eligible", "ineligible", "more-information"]
-
-
-class AssignReviewersFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reviewers: str = Field(description="Comma-separated person ids.")
-
-
-class DeclareFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    conflict: bool
-
-
-class ReviewFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    score: int = Field(ge=1, le=5)
-    recommendation: Literal["approve", "reject", "revise"]
-
-
-class DecisionFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
-
-
-class SignFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    signed_on: date | None = None
-
-
-class ReportReviewFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "revise"]
-
-
-class ReleaseFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    tranche: int | None = Field(default=None, ge=1)
-
-
-class NoFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -385,12 +368,14 @@ class GrantDecider(RefersToBoard):
         handler = handler_for(_HANDLERS, command, "a grant")
         if command.action != "submit" and state.application is None:
             raise NotAllowed(f"Grant {state.case_id} has not been submitted.", rule="stage")
-        return handler(self, state, command, context)
+        if command.action == "record-meeting-decision":  # the shared Board referral reads its own command
+            return handler(self, state, command, context)
+        return handler(self, state, GRANT_COMMANDS.parse(command), context)
 
-    def submit(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def submit(self, state: GrantState, command: Submit, context: Context) -> list[EventDraft]:
         if state.application is not None:
             raise NotAllowed(f"Grant {state.case_id} was already submitted.", rule="stage")
-        application = validate_application(command.fields, context, case_id=state.case_id)
+        application = validate_application(command.fields.sent, context, case_id=state.case_id)
         if command.actor != application.submitted_by:
             raise NotAllowed(
                 f"The application names {application.submitted_by} as submitter, but {command.actor} submitted it.",
@@ -418,7 +403,7 @@ class GrantDecider(RefersToBoard):
             ),
         ]
 
-    def screen(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def screen(self, state: GrantState, command: Screen, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "screening",
             "screen",
@@ -426,7 +411,7 @@ class GrantDecider(RefersToBoard):
             context,
             when="screening opens on submission, and again once the applicant has provided requested information",
         )
-        fields = parse_fields(command, ScreenFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, "screen this application")
         reason = command.comment
         if fields.outcome != "eligible":
@@ -482,7 +467,7 @@ class GrantDecider(RefersToBoard):
             officer=state.requester,
         )
 
-    def provide_information(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def provide_information(self, state: GrantState, command: ProvideInformation, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "more-information",
             "provide information for",
@@ -490,7 +475,7 @@ class GrantDecider(RefersToBoard):
             context,
             when="information is provided while screening has asked the applicant for more",
         )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(state, context, command.actor, task.assignee, "provide the requested information")
         assert state.application is not None
         return [
@@ -510,7 +495,7 @@ class GrantDecider(RefersToBoard):
             ),
         ]
 
-    def assign_reviewers(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def assign_reviewers(self, state: GrantState, command: AssignReviewers, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "assign-reviewers",
             "assign reviewers to",
@@ -519,7 +504,7 @@ class GrantDecider(RefersToBoard):
             when="reviewers are named once screening finds the application eligible, and a replacement once a "
             "reviewer declares a conflict of interest",
         )
-        fields = parse_fields(command, AssignReviewersFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, "name the technical reviewers")
         namer = on_behalf or command.actor
         if namer in state.recused:
@@ -573,7 +558,7 @@ class GrantDecider(RefersToBoard):
             )
         return drafts
 
-    def declare_interests(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def declare_interests(self, state: GrantState, command: DeclareInterests, context: Context) -> list[EventDraft]:
         task = _personal_task(state, "coi_declaration", command.actor)
         if task is None:
             raise NotAllowed(
@@ -581,7 +566,7 @@ class GrantDecider(RefersToBoard):
                 f"{state.case_id}: only its named reviewers declare, before they review.",
                 rule="conflict-of-interest",
             )
-        fields = parse_fields(command, DeclareFields)
+        fields = command.fields
         reason = required_comment(command, "Declaring a conflict of interest") if fields.conflict else command.comment
         assert state.application is not None
         drafts = [
@@ -625,7 +610,7 @@ class GrantDecider(RefersToBoard):
             )
         ]
 
-    def review(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def review(self, state: GrantState, command: SubmitTechnicalReview, context: Context) -> list[EventDraft]:
         task = _personal_task(state, "technical_review", command.actor)
         if task is None:
             if _personal_task(state, "coi_declaration", command.actor) is not None:
@@ -647,7 +632,7 @@ class GrantDecider(RefersToBoard):
                 f"(two independent technical reviews); {waiting_for(state, context.organisation)}.",
                 rule="independent-review",
             )
-        fields = parse_fields(command, ReviewFields)
+        fields = command.fields
         return [
             events.TechnicalReviewSubmitted(
                 reviewer=command.actor, score=fields.score, recommendation=fields.recommendation
@@ -655,7 +640,7 @@ class GrantDecider(RefersToBoard):
             timed_step.complete_task(task, command.actor, None, fields.recommendation),
         ]
 
-    def approve(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def approve(self, state: GrantState, command: Approve, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "approval",
             "approve",
@@ -664,7 +649,7 @@ class GrantDecider(RefersToBoard):
             when="approval follows two independent technical reviews",
             instead=_why_not_approval(state, context),
         )
-        fields = parse_fields(command, DecisionFields)
+        fields = command.fields
         on_behalf = self._authorised_decider(state, command, context, task)
         reason = command.comment if fields.decision == "approve" else required_comment(command, "Rejecting a grant")
         completed = timed_step.complete_task(task, command.actor, on_behalf, fields.decision)
@@ -692,7 +677,7 @@ class GrantDecider(RefersToBoard):
         ]
 
     def _authorised_decider(
-        self, state: GrantState, command: Command, context: Context, task: timed_step.Task
+        self, state: GrantState, command: Approve, context: Context, task: timed_step.Task
     ) -> str | None:
         """Authority first (the matrix), then separation of duties, then whose step it is."""
         actor = command.actor
@@ -711,7 +696,7 @@ class GrantDecider(RefersToBoard):
             return None
         return substitute_for
 
-    def endorse(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def endorse(self, state: GrantState, command: Endorse, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "endorsement",
             "endorse",
@@ -721,7 +706,7 @@ class GrantDecider(RefersToBoard):
             "technical reviews",
             instead=_why_not_endorsement(state),
         )
-        fields = parse_fields(command, DecisionFields)
+        fields = command.fields
         if not context.organisation.has_role(command.actor, "director"):
             on_behalf = acting_on(state, context, command.actor, task.assignee, "endorse this grant for the Board")
         else:
@@ -837,7 +822,7 @@ class GrantDecider(RefersToBoard):
             officer=state.requester,
         )
 
-    def sign_agreement(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def sign_agreement(self, state: GrantState, command: SignAgreement, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "agreement",
             "sign the agreement of",
@@ -845,7 +830,7 @@ class GrantDecider(RefersToBoard):
             context,
             when="the grant agreement is signed once the grant is approved",
         )
-        fields = parse_fields(command, SignFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, "record the signed grant agreement")
         drafts = [
             events.GrantAgreementSigned(signed_on=fields.signed_on or context.now.date()).draft(
@@ -906,7 +891,7 @@ class GrantDecider(RefersToBoard):
             )
         return drafts
 
-    def submit_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_report(self, state: GrantState, command: SubmitReport, context: Context) -> list[EventDraft]:
         number = state.reports_approved + 1
         task = state.open_step(
             f"progress-report-{number}",
@@ -916,7 +901,7 @@ class GrantDecider(RefersToBoard):
             when=f"progress report {number} is due once tranche {number} is released, and again when it is returned "
             "for revision (tranche gate)",
         )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(state, context, command.actor, task.assignee, "submit this progress report")
         assert state.requester is not None
         return [
@@ -935,7 +920,7 @@ class GrantDecider(RefersToBoard):
             ),
         ]
 
-    def review_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def review_report(self, state: GrantState, command: ReviewReport, context: Context) -> list[EventDraft]:
         number = state.reports_approved + 1
         task = state.open_step(
             f"review-report-{number}",
@@ -944,7 +929,7 @@ class GrantDecider(RefersToBoard):
             context,
             when=f"progress report {number} is reviewed once the grantee has submitted it",
         )
-        fields = parse_fields(command, ReportReviewFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, "review this progress report")
         drafts = [
             events.ProgressReportReviewed(report=number).draft(
@@ -984,8 +969,8 @@ class GrantDecider(RefersToBoard):
             )
         ]
 
-    def release_tranche(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
-        fields = parse_fields(command, ReleaseFields)
+    def release_tranche(self, state: GrantState, command: ReleaseTranche, context: Context) -> list[EventDraft]:
+        fields = command.fields
         assert state.application is not None
         number = fields.tranche or state.tranches_released + 1
         total = len(state.application.tranches)
@@ -1028,7 +1013,7 @@ class GrantDecider(RefersToBoard):
             ),
         ]
 
-    def submit_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def submit_final_report(self, state: GrantState, command: SubmitFinalReport, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "final-report",
             "submit the final report of",
@@ -1036,7 +1021,7 @@ class GrantDecider(RefersToBoard):
             context,
             when="the final report is due once the last tranche is released",
         )
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         on_behalf = acting_on(state, context, command.actor, task.assignee, "submit the final report")
         assert state.requester is not None
         return [
@@ -1055,7 +1040,7 @@ class GrantDecider(RefersToBoard):
             ),
         ]
 
-    def review_final_report(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def review_final_report(self, state: GrantState, command: ReviewFinalReport, context: Context) -> list[EventDraft]:
         task = state.open_step(
             "review-final-report",
             "review the final report of",
@@ -1063,7 +1048,7 @@ class GrantDecider(RefersToBoard):
             context,
             when="the final report is reviewed once the grantee has submitted it",
         )
-        fields = parse_fields(command, ReportReviewFields)
+        fields = command.fields
         on_behalf = acting_on(state, context, command.actor, task.assignee, "review the final report")
         assert state.application is not None
         if fields.decision == "revise":
@@ -1097,7 +1082,7 @@ class GrantDecider(RefersToBoard):
             ),
         ]
 
-    def withdraw(self, state: GrantState, command: Command, context: Context) -> list[EventDraft]:
+    def withdraw(self, state: GrantState, command: Withdraw, context: Context) -> list[EventDraft]:
         assert state.application is not None
         if command.actor not in (state.requester, state.application.grantee_contact):
             raise NotAllowed(
@@ -1110,7 +1095,7 @@ class GrantDecider(RefersToBoard):
                 rule="withdrawal",
             )
         reason = required_comment(command, "Withdrawing an application")
-        parse_fields(command, NoFields)
+        command.refuse_bad_input()
         return [
             events.GrantWithdrawn().draft(command.actor, reason=reason, outcome="withdrawn"),
             *close_case(state, actor=command.actor, outcome="withdrawn", reason=reason, stage="closed"),
@@ -1399,7 +1384,8 @@ def _refuse_unworkable_application(application: GrantApplication, context: Conte
         )
 
 
-_HANDLERS = {
+#: Each action's handler, given the typed command of its action.
+_HANDLERS: dict[str, Callable[..., list[EventDraft]]] = {
     "submit": GrantDecider.submit,
     "screen": GrantDecider.screen,
     "provide-information": GrantDecider.provide_information,
