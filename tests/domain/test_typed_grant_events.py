@@ -1,4 +1,4 @@
-"""Every recorded event of a grant reads back as its typed model (`domain.grant_events`) and dumps to exactly
+"""Every recorded event of a grant reads back as its typed model (`domain.grant.events`) and dumps to exactly
 the payload it was read from: the grants' saved Temporal histories and the example trail's grants."""
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from domain.events import DomainEvent
-from domain.grant_events import GRANT_EVENTS
+from domain.grant import GRANT_EVENTS
 from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
 
 

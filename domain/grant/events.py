@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from domain.event_model import EventFamily, EventPayload, omitted_when_none
-from domain.grant_application import GrantApplication
+from domain.grant.application import GrantApplication
 
 
 class GrantSubmitted(EventPayload):
