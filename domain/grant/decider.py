@@ -26,6 +26,7 @@ from domain.grant.duties import (
 )
 from domain.grant.events import GRANT_EVENTS
 from domain.grant.state import KIND, REVIEWERS_NEEDED, GrantState, Review
+from domain.step_events import STEP_EVENTS, TaskOpened, TaskReassigned
 
 # The event types, as the typed events of `domain.grant.events` name them.
 SUBMITTED = events.GrantSubmitted.model_fields["type"].default
@@ -202,7 +203,7 @@ class GrantDecider(RefersToBoard):
     # evolve -----------------------------------------------------------------------------------------------------
     def evolve(self, state: GrantState, event: DomainEvent) -> GrantState:
         update: dict[str, Any] = {}
-        match GRANT_EVENTS.parse(event):
+        match GRANT_EVENTS.parse(event) or STEP_EVENTS.parse(event):
             case events.GrantSubmitted() as submitted:
                 update = {
                     "application": submitted.application,
@@ -249,13 +250,10 @@ class GrantDecider(RefersToBoard):
                     "board": state.board.after(event),
                     "stage": "board_meeting" if event.outcome == "referred_to_meeting" else state.stage,
                 }
-            case None if event.type == timed_step.TASK_REASSIGNED:  # a step's event, read as the steps read it
-                if event.payload["task_id"].startswith("coi-"):
-                    moved_from, moved_to = event.payload["from"], event.payload["to"]
-                    update = {"reviewers": tuple(moved_to if r == moved_from else r for r in state.reviewers)}
-            case None if event.type == timed_step.TASK_OPENED:
-                if event.payload["task_id"] == "final-report":
-                    update = {"stage": "final_report"}
+            case TaskReassigned() as moved if moved.task_id.startswith("coi-"):  # a step's event, as steps read it
+                update = {"reviewers": tuple(moved.to if r == moved.previous else r for r in state.reviewers)}
+            case TaskOpened(task_id="final-report"):
+                update = {"stage": "final_report"}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: GrantState) -> dict[str, Any]:
