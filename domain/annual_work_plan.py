@@ -43,7 +43,12 @@ from domain.board_referral import (
     meeting_decision,
     outcome_recorded,
 )
-from domain.board_request import BOARD_DECISION_RECORDED, BOARD_DECISION_REQUESTED, BoardProcedure
+from domain.board_request import (
+    BOARD_DECISION_RECORDED,
+    BOARD_DECISION_REQUESTED,
+    BoardProcedure,
+    board_decision_recorded,
+)
 from domain.case import Context, acting_on, close_case, handler_for
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
@@ -51,6 +56,7 @@ from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
 from domain.plan_period import DUE_LOCAL_TIME, plan_years
 from domain.plan_targets import listing, split_ids
+from domain.step_events import STEP_EVENTS, TaskOpened, scheduled_due_at
 from domain.working_days import due_instant
 
 KIND = "annual_work_plan"
@@ -327,18 +333,15 @@ class AnnualWorkPlanDecider(RefersToBoard):
     ) -> list[EventDraft]:
         """A vote that closes after the Board decided in session is put on the record, and changes nothing."""
         return [
-            EventDraft(
-                type=BOARD_RECORDED,
+            board_decision_recorded(
                 actor=SYSTEM_ACTOR,
+                outcome=SUPERSEDED,
+                reference=outcome.board_case,
                 reason=f"Board decision {outcome.board_case} closed ({outcome.outcome}) after the Board decided in "
                 "session; it changes nothing",
-                outcome=SUPERSEDED,
-                payload={
-                    "reference": outcome.board_case,
-                    "tally": outcome.tally,
-                    "vote_outcome": outcome.outcome,
-                    "superseded": True,
-                },
+                tally=outcome.tally,
+                vote_outcome=outcome.outcome,
+                superseded=True,
             )
         ]
 
@@ -454,7 +457,6 @@ class AnnualWorkPlanDecider(RefersToBoard):
 
     def _evolve_shared(self, state: AnnualWorkPlanState, event: DomainEvent) -> dict[str, Any]:
         """The Board referral's events and the draft step's first schedule, as the plan's state follows them."""
-        p = event.payload
         t = event.type
         if t == BOARD_REQUESTED:
             return {"board": state.board.after(event), "stage": "board_vote"}
@@ -465,9 +467,11 @@ class AnnualWorkPlanDecider(RefersToBoard):
                     event.outcome or "", "revision"
                 ),
             }
-        if t == timed_step.TASK_OPENED and p["task_id"] == DRAFT_TASK and state.draft_version == 0:
-            if p.get("schedule"):  # the first draft's deadline, as the calendar fixed it
-                return {"draft_due_at": as_instant(p["schedule"]["due_at"])}
+        step = STEP_EVENTS.parse(event)
+        if isinstance(step, TaskOpened) and step.task_id == DRAFT_TASK and state.draft_version == 0:
+            due_at = scheduled_due_at(step)  # the first draft's deadline, as the calendar fixed it
+            if due_at is not None:
+                return {"draft_due_at": due_at}
         return {}
 
     def stage_summary(self, state: AnnualWorkPlanState) -> dict[str, Any]:

@@ -45,12 +45,9 @@ from domain.command_model import NoFields as NoFields
 from domain.commands import Command, EventDraft
 from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
-from domain.strategic_plan import (
-    PlanFormatError,
-    listing,
-    plan_years,
-    split_entries,
-)
+from domain.plan_period import plan_years
+from domain.plan_targets import PlanFormatError, listing, split_entries
+from domain.step_events import STEP_EVENTS, TaskOpened, TaskReassigned
 from domain.working_days import local_instant, zone_for
 
 KIND = "board_report"
@@ -277,8 +274,10 @@ def open_board_report(
     # Working days count from the quarter's last day on the responsible person's calendar, whenever the case
     # opens: the schedule request's `count_from` is that day, at noon in their zone.
     count_from = local_instant(slot.quarter_end, time(12, 0), zone_for(organisation, responsible)).astimezone(UTC)
-    request = {**task.payload["schedule_request"], "count_from": count_from.isoformat()}
-    return [opened, task.model_copy(update={"payload": {**task.payload, "schedule_request": request}})]
+    step = STEP_EVENTS.parse(task)
+    assert isinstance(step, TaskOpened)
+    step = step.model_copy(update={"schedule_request": {**step.schedule_request, "count_from": count_from.isoformat()}})
+    return [opened, task.model_copy(update={"payload": step.payload()})]
 
 
 def _require_staff(name: str, staff: bool) -> None:
@@ -469,8 +468,10 @@ class BoardReportDecider:
             case events.ReportAcknowledged():
                 update = {"acknowledged_by": event.on_behalf_of or event.actor}
             case None if event.type == timed_step.TASK_REASSIGNED:  # a step's event, read as the steps read it
-                if event.payload["task_id"] == REPORT_TASK:
-                    update = {"responsible": event.payload["to"]}
+                reassigned = STEP_EVENTS.parse(event)
+                assert isinstance(reassigned, TaskReassigned)
+                if reassigned.task_id == REPORT_TASK:
+                    update = {"responsible": reassigned.to}
         return state.model_copy(update=update) if update else state
 
     def stage_summary(self, state: BoardReportState) -> dict[str, Any]:

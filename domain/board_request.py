@@ -69,6 +69,7 @@ class BoardDecisionRecorded(EventPayload):
     version: int | None = omitted_when_none()
     superseded_vote: str | None = omitted_when_none()
     vote_outcome: str | None = omitted_when_none()
+    superseded: bool | None = omitted_when_none(description="A vote that closed after the Board decided in session.")
 
 
 BoardRequestEvent = BoardDecisionRequested | BoardDecisionRecorded

@@ -22,6 +22,7 @@ from domain.case import CaseDecider, Context, State
 from domain.commands import Channel, Command, EventDraft
 from domain.events import DomainEvent
 from domain.organisation import Organisation
+from domain.step_events import STEP_EVENTS, ScheduledStep
 from domain.step_schedule import plan_schedule
 
 #: From the schedule requests of the steps a turn opens to their schedules, in the same order (at run time the
@@ -53,15 +54,23 @@ def with_channel(drafts: list[EventDraft], channel: Channel | None) -> list[Even
 
 def awaiting_schedule(drafts: Sequence[EventDraft]) -> list[int]:
     """Where the drafts open or move a step whose schedule is not fixed yet."""
-    return [
-        index
-        for index, draft in enumerate(drafts)
-        if draft.type in timed_step.SCHEDULED_EVENTS and "schedule" not in draft.payload
-    ]
+    return [index for index, draft in enumerate(drafts) if (step := _scheduled_step(draft)) and step.schedule is None]
 
 
 def schedule_requests(drafts: Sequence[EventDraft], wanted: Sequence[int]) -> list[timed_step.ScheduleRequest]:
-    return [timed_step.ScheduleRequest.model_validate(drafts[index].payload["schedule_request"]) for index in wanted]
+    """What the calendar is asked for each wanted draft, a step `awaiting_schedule` found."""
+    requests = []
+    for index in wanted:
+        step = _scheduled_step(drafts[index])
+        assert step is not None, f"{drafts[index].type} carries no schedule request"
+        requests.append(timed_step.ScheduleRequest.model_validate(step.schedule_request))
+    return requests
+
+
+def _scheduled_step(draft: EventDraft) -> ScheduledStep | None:
+    """The draft as a step that carries a schedule request, or None for any other event."""
+    step = STEP_EVENTS.parse(draft)
+    return step if isinstance(step, ScheduledStep) else None
 
 
 def scheduled(

@@ -34,7 +34,6 @@ MESSAGE_ID_DOMAIN = "govern"
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 
 
-
 def case_path(case_id: str) -> str:
     """The web page of a case, e.g. `/cases/grant/2027-014/board/1`. Mail links and the web routes both use it,
     so they cannot disagree. Case ids keep their slashes; anything else unsafe in a URL path is escaped."""

@@ -116,6 +116,11 @@ def requested_at(step: ScheduledStep) -> datetime:
     return as_instant(step.schedule_request["opened_at"])
 
 
+def scheduled_due_at(step: ScheduledStep) -> datetime | None:
+    """The due instant the calendar fixed for the step, or None while its schedule is not resolved."""
+    return as_instant(step.schedule["due_at"]) if step.schedule else None
+
+
 StepEvent = (
     TaskOpened
     | TaskCompleted

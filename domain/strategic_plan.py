@@ -56,7 +56,6 @@ from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.instants import as_instant
 from domain.plan_period import DUE_LOCAL_TIME, plan_case_id, plan_period_bounds
-from domain.plan_period import plan_years as plan_years  # re-exported: domain.board_report imports it from here
 from domain.plan_targets import (
     TARGETS_FORMAT,
     PlanFormatError,
@@ -65,8 +64,7 @@ from domain.plan_targets import (
     milestones_from,
     targets_from,
 )
-from domain.plan_targets import listing as listing  # re-exported, as plan_years
-from domain.plan_targets import split_entries as split_entries  # re-exported, as plan_years
+from domain.step_events import STEP_EVENTS, DeadlineExtended, TaskOpened, scheduled_due_at
 from domain.strategic_plan_commands import (
     STRATEGIC_PLAN_COMMANDS,
     BoardReview,
@@ -886,8 +884,8 @@ class StrategicPlanDecider(RefersToBoard):
 
     def _evolve_shared(self, state: StrategicPlanState, event: DomainEvent) -> dict[str, Any]:
         """The Board referral's events and the steps' events, as far as the plan's own state follows them."""
-        p = event.payload
         t = event.type
+        step = STEP_EVENTS.parse(event)
         update: dict[str, Any] = {}
         if t == BOARD_REQUESTED:
             update = {"board": state.board.after(event), "stage": "board_vote"}
@@ -898,14 +896,15 @@ class StrategicPlanDecider(RefersToBoard):
                     event.outcome or "", "revision"
                 ),
             }
-        elif t == timed_step.TASK_OPENED and p["task_id"] == REVISION_TASK:
+        elif isinstance(step, TaskOpened) and step.task_id == REVISION_TASK:
             update = {"stage": "revision"}
-        if t == timed_step.TASK_OPENED and p["task_id"] in _MILESTONE_OF_TASK and p.get("schedule"):
+        due_at = scheduled_due_at(step) if isinstance(step, TaskOpened | DeadlineExtended) else None
+        if isinstance(step, TaskOpened) and step.task_id in _MILESTONE_OF_TASK and due_at is not None:
             # The deadline as the calendar fixed it (a milestone date on a weekend is due the working day before).
-            milestone = _MILESTONE_OF_TASK[p["task_id"]]
-            update["milestones_due"] = {**state.milestones_due, milestone: as_instant(p["schedule"]["due_at"])}
-        if t == timed_step.DEADLINE_EXTENDED and p["task_id"] == WINDOW_TASK and p.get("schedule"):
-            update["consultation_closes_at"] = as_instant(p["schedule"]["due_at"])
+            milestone = _MILESTONE_OF_TASK[step.task_id]
+            update["milestones_due"] = {**state.milestones_due, milestone: due_at}
+        if isinstance(step, DeadlineExtended) and step.task_id == WINDOW_TASK and due_at is not None:
+            update["consultation_closes_at"] = due_at
         return update
 
     def stage_summary(self, state: StrategicPlanState) -> dict[str, Any]:

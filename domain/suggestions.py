@@ -30,7 +30,7 @@ def close_names(word: str, names: Iterable[str]) -> list[str]:
 
 
 def did_you_mean(word: str, names: Iterable[str]) -> str:
-    """"did you mean 'a'?" (or "'a' or 'b'?") for the close names, or '' when none is close."""
+    """ "did you mean 'a'?" (or "'a' or 'b'?") for the close names, or '' when none is close."""
     matches = close_names(word, names)
     if not matches:
         return ""

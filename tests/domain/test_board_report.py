@@ -38,7 +38,7 @@ from domain.errors import NotAllowed
 from domain.events import SYSTEM_ACTOR, DomainEvent
 from domain.organisation import Organisation
 from domain.organisation_file import parse_organisation
-from domain.strategic_plan import PlanFormatError
+from domain.plan_targets import PlanFormatError
 from tests.support.case_run import CaseRun
 
 ROOT = Path(__file__).resolve().parents[2]

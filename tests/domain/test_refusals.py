@@ -136,8 +136,11 @@ def test_an_appraisal_step_out_of_order_names_the_phase_and_who_holds_the_open_o
             "Unknown person 'programme-officer-hano': not in the organisation file; did you mean "
             "'programme-officer-hanoi'?",
         ),
-        ("small", "Officer-Nairobi", "Unknown person 'Officer-Nairobi': not in the organisation file; did you mean "
-         "'officer-nairobi'?"),  # fmt: skip
+        (
+            "small",
+            "Officer-Nairobi",
+            "Unknown person 'Officer-Nairobi': not in the organisation file; did you mean 'officer-nairobi'?",
+        ),  # fmt: skip
         ("example", "nobody", "Unknown person 'nobody': not in the organisation file."),
     ],
 )
