@@ -24,7 +24,7 @@ from domain.case_kinds import decider_for
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.grant import GRANT
-from domain.grant_application import GrantApplication
+from domain.grant.application import GrantApplication
 from domain.organisation import Organisation
 from runtime.case_commands import (
     CommandRefused,

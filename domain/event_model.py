@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError
 
 from domain.commands import EventDraft
 
@@ -86,4 +86,12 @@ class EventFamily(Generic[Event]):
         case's close): those are the shared rules' to read."""
         if event.type not in self.models:
             return None
-        return self._adapter.validate_python({**event.payload, "type": event.type})
+        try:
+            return self._adapter.validate_python({**event.payload, "type": event.type})
+        except ValidationError as error:
+            # A stored event without a key its model requires fails as a read of that key always has (the
+            # audit check reports a case its rules cannot fold by this error): KeyError naming the first.
+            missing = [e["loc"][-1] for e in error.errors() if e["type"] == "missing" and len(e["loc"]) == 2]
+            if missing:
+                raise KeyError(missing[0]) from error
+            raise

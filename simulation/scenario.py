@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from domain.grant_application import GrantApplication
+from domain.grant.application import GrantApplication
 from runtime.file_loading import FileInvalid, invalid, load_mapping, validate
 
 WHAT = "the scenario"

@@ -1,14 +1,21 @@
 """A case on the audit trail without Temporal: the domain decides a command, the calendar resolves each step's
-schedule (as the `plan_schedules` activity does), and the events are appended to the store the CLI reads."""
+schedule (as the `plan_schedules` activity does), and the events are appended to the store the CLI reads.
 
-from collections.abc import Callable
+And the command line as an operator runs it: `env` (a fresh data directory and store URL, nothing else of
+GOVERN_* from the caller's environment), `govern` (invoke it in-process) and `store` (that store, opened). A test
+module whose commands need other settings defines its own `env`."""
+
+import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from cli.main import app
 from domain import case, timed_step
 from domain.case_kinds import decider_for
 from domain.commands import Command
@@ -72,3 +79,33 @@ def record(tmp_path: Path, example_organisation: Organisation) -> RecordCommand:
 def submitted_grant(record: RecordCommand) -> case.CaseState:
     """grant/2027-014 submitted on Monday 1 March 2027, its screening open for programme-officer-brussels."""
     return record("grant/2027-014", "submit", KAMPALA["submitted_by"], **KAMPALA)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {
+        "GOVERN_DATA_DIR": str(tmp_path / "var"),
+        "GOVERN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'audit.db'}",
+    }
+    for name in [name for name in os.environ if name.startswith("GOVERN_")]:
+        monkeypatch.delenv(name)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def govern(env: dict[str, str]) -> Callable[..., Any]:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def store(env: dict[str, str]) -> Iterator[EventStore]:
+    opened = EventStore.open(env["GOVERN_DATABASE_URL"])
+    yield opened
+    opened.close()

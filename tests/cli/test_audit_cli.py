@@ -3,8 +3,6 @@
 import csv
 import io
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,36 +16,6 @@ from store.canonical import record_hash
 from store.event_store import EventStore
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'audit.db'}",
-    }
-    for name in [name for name in os.environ if name.startswith("GOVERN_")]:
-        monkeypatch.delenv(name)
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
-@pytest.fixture
-def govern(env: dict[str, str]):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
-def store(env: dict[str, str]) -> Iterator[EventStore]:
-    opened = EventStore.open(env["GOVERN_DATABASE_URL"])
-    yield opened
-    opened.close()
 
 
 def event(number: int, stream: str, event_type: str, actor: str, **fields: str) -> DomainEvent:

@@ -3,8 +3,6 @@ with `govern audit log` only where the key is configured."""
 
 import base64
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,10 +10,8 @@ from typing import Any
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
-from typer.testing import CliRunner
 
 from activities.audit import AppendReceipt, AppendRequest, AuditActivities
-from cli.main import app
 from domain.events import DomainEvent
 from runtime.sealing import ContentSealer
 from store.event_store import EventStore
@@ -29,36 +25,6 @@ OBJECTIVES = "Lead the Kampala upgrading pilot and mentor two junior officers"
 COMMENT = "Exceptionnel, une année remarquable"
 CONTENT = {"objectives": OBJECTIVES, "comment": COMMENT, "rating": 5}
 PLAINTEXTS = (OBJECTIVES, "Kampala upgrading", COMMENT, "remarquable")
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'audit.db'}",
-    }
-    for name in [name for name in os.environ if name.startswith("GOVERN_")]:
-        monkeypatch.delenv(name)
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
-@pytest.fixture
-def govern(env: dict[str, str]):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
-def store(env: dict[str, str]) -> Iterator[EventStore]:
-    opened = EventStore.open(env["GOVERN_DATABASE_URL"])
-    yield opened
-    opened.close()
 
 
 def event(number: int, event_type: str, actor: str, **payload: Any) -> DomainEvent:

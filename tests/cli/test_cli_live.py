@@ -3,7 +3,6 @@ accepted one stores exactly its own; a grant above the size limits is refused wi
 reference free; a submission shows its due date on the assignee's clock."""
 
 import hashlib
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.processes import Running, free_port
+from tests.support.processes import Running, installation_env
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = REPO / "examples" / "documents"
@@ -35,13 +34,7 @@ def until_accepted(env: dict[str, str], *args: str) -> subprocess.CompletedProce
 
 
 def test_refused_commands_leave_nothing_behind_and_accepted_ones_store_their_document(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-    }
+    env = installation_env(tmp_path / "var")
     documents = tmp_path / "var" / "documents"
     up = Running(env, "up")
     try:

@@ -2,15 +2,12 @@
 or a store of the schema before them: one sentence, a non-zero exit, nothing changed."""
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
-from cli.main import app
 from domain.events import DomainEvent
 from store.engine import create_store_engine
 from store.event_store import EventStore
@@ -18,29 +15,6 @@ from store.migrate import head_revision, stored_revision, upgrade
 from tests.support.governance_trail import replay, trail_batches
 
 READS = (("tasks",), ("tasks", "--for", "director"), ("overdue",), ("plan", "status"), ("policy", "list"))
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'audit.db'}",
-    }
-    for name in [name for name in os.environ if name.startswith("GOVERN_")]:
-        monkeypatch.delenv(name)
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
-@pytest.fixture
-def govern(env: dict[str, str]):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ no key: it must hold ciphertext only."""
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from tests.support.keys import new_key
-from tests.support.processes import Running, free_port
+from tests.support.processes import Running, installation_env
 
 REPO = Path(__file__).resolve().parents[2]
 OBJECTIVES = "Disburse ninety percent of the fund"
@@ -22,15 +21,7 @@ OBJECTIVES = "Disburse ninety percent of the fund"
 
 @pytest.fixture
 def installation(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_WEB_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-        "GOVERN_CODEC_KEYS": f"k2027:{new_key()}",
-    }
+    return installation_env(tmp_path / "var", GOVERN_CODEC_KEYS=f"k2027:{new_key()}")
 
 
 def govern(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

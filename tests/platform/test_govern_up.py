@@ -4,7 +4,6 @@ and `govern worker` as the only worker against an existing Temporal."""
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import urllib.request
@@ -17,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
 from runtime.temporal import worker_is_polling
-from tests.support.processes import Running, free_port
+from tests.support.processes import Running, installation_env
 
 REPO = Path(__file__).resolve().parents[2]
 APPLICATION = REPO / "examples" / "grants" / "kampala-upgrading.yaml"
@@ -26,14 +25,7 @@ APPLICATION = REPO / "examples" / "grants" / "kampala-upgrading.yaml"
 @pytest.fixture
 def installation(tmp_path: Path) -> dict[str, str]:
     """Environment for one throw-away installation: its own data dir and ports."""
-    return {
-        **os.environ,
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_WEB_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-    }
+    return installation_env(tmp_path / "var")
 
 
 def govern(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

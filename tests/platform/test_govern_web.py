@@ -3,7 +3,6 @@ acts through it; the store it needs must exist (it never creates or migrates one
 `govern up` and `govern web` with one sentence before anything starts."""
 
 import email
-import os
 import re
 import socket
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import REPO, Running, free_port
+from tests.support.processes import REPO, Running, free_port, installation_env
 
 APPLICATION = REPO / "examples" / "grants" / "kampala-upgrading.yaml"
 OFFICER = "programme-officer-brussels"
@@ -22,14 +21,7 @@ OFFICER = "programme-officer-brussels"
 
 @pytest.fixture
 def installation(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_WEB_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-    }
+    return installation_env(tmp_path / "var")
 
 
 def govern(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,6 @@
 
 import getpass
 import json
-import os
 import re
 import shlex
 import socket
@@ -10,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.processes import Running, free_port
+from tests.support.processes import Running, installation_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,14 +22,7 @@ def walkthrough_lines() -> list[str]:
 
 def test_the_readme_walkthrough_approves_a_grant_and_verifies_the_trail(tmp_path: Path) -> None:
     (tmp_path / "examples").symlink_to(REPO / "examples")
-    env = {
-        **os.environ,
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_WEB_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-        "PYTHONPATH": str(REPO),
-    }
+    env = installation_env(None, PYTHONPATH=str(REPO))
     env.pop("GOVERN_DATA_DIR", None)
     lines = walkthrough_lines()
     assert len(lines) >= 10

@@ -3,7 +3,6 @@ a case terminated through Temporal (which no workflow can see) is named by `gove
 identity and reason from Temporal's history, and reconcile exits 1; before that, it exits 0."""
 
 import asyncio
-import os
 from pathlib import Path
 
 import yaml
@@ -11,7 +10,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from tests.platform.test_govern_up import govern
-from tests.support.processes import Running, free_port
+from tests.support.processes import Running, installation_env
 
 REPO = Path(__file__).resolve().parents[2]
 KAMPALA = yaml.safe_load((REPO / "examples" / "grants" / "kampala-upgrading.yaml").read_text())
@@ -35,14 +34,7 @@ async def _end_in_temporal(address: str) -> None:
 
 
 def test_cancel_is_recorded_and_terminate_is_reconciled(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_WEB_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-    }
+    env = installation_env(tmp_path / "var")
     up = Running(env, "up")
     try:
         up.wait_for("Worker polling task queue")

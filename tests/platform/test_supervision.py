@@ -6,7 +6,7 @@ import os
 import signal
 from pathlib import Path
 
-from tests.support.processes import Running, free_port
+from tests.support.processes import Running, installation_env
 
 
 def _children(pid: int) -> list[tuple[int, str]]:
@@ -26,14 +26,7 @@ def _children(pid: int) -> list[tuple[int, str]]:
 
 
 def test_govern_up_exits_naming_its_embedded_temporal_when_it_dies(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "GOVERN_DATA_DIR": str(tmp_path / "var"),
-        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GOVERN_UI_PORT": str(free_port()),
-        "GOVERN_WEB_PORT": str(free_port()),
-        "GOVERN_LOG_FORMAT": "json",
-    }
+    env = installation_env(tmp_path / "var")
     up = Running(env, "up")
     try:
         up.wait_for("Worker polling task queue")

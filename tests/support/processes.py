@@ -1,5 +1,6 @@
 """Helpers for tests that run `govern` as a real process."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -14,6 +15,23 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def installation_env(data_dir: Path | None, **settings: str) -> dict[str, str]:
+    """The environment of one throw-away installation: its own data directory (unless None: the working
+    directory's var/), its own free ports for Temporal, its UI and the web app (never a default port another
+    run may hold), JSON logs, and any further settings."""
+    env = {
+        **os.environ,
+        "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "GOVERN_UI_PORT": str(free_port()),
+        "GOVERN_WEB_PORT": str(free_port()),
+        "GOVERN_LOG_FORMAT": "json",
+        **settings,
+    }
+    if data_dir is not None:
+        env["GOVERN_DATA_DIR"] = str(data_dir)
+    return env
 
 
 class Running:
