@@ -9,6 +9,7 @@ from temporalio.common import WorkflowIDReusePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.board_decision import BoardOutcome
+    from domain.board_referral import RefersToBoard
     from domain.board_request import BOARD_DECISION_REQUESTED, BOARD_REQUEST_EVENTS, BoardDecisionRequested
     from domain.events import DomainEvent
     from workflows.board_decision import BoardDecisionWorkflow
@@ -57,7 +58,7 @@ class BoardRequests:
             execution_timeout=BOARD_DECISION_TIMEOUT,
         )
         decider = runtime.decider
+        # Only a case whose decider refers matters to the Board records Board decisions, so it takes them back.
+        assert isinstance(decider, RefersToBoard), f"{type(decider).__name__} does not refer matters to the Board"
         answer = BoardOutcome.reported(board_case, outcome.outcome, outcome.summary)
-        await runtime.apply(
-            lambda state, context: decider.take_board_outcome(state, answer, context)  # type: ignore[attr-defined]
-        )
+        await runtime.apply(lambda state, context: decider.take_board_outcome(state, answer, context))
