@@ -4,7 +4,6 @@ as a typed `ReviewResult` built from the very view a review workflow returns.
 
 A review's events are picked by case, not by type alone: a grant records a `DirectorEndorsed` of its own."""
 
-import json
 import re
 from pathlib import Path
 
@@ -13,7 +12,8 @@ import pytest
 from domain.events import DomainEvent
 from domain.policy_review import PolicyReviewState, Publication, ReviewResult, publication_of
 from domain.policy_review_events import POLICY_REVIEW_EVENTS
-from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
+from tests.support import recorded_events as recorded
+from tests.support.recorded_events import HISTORIES, recorded_in_history, recorded_in_trail
 
 REVIEW_CASE = re.compile(r"^policy/[^/]+/review/\d+$")
 
@@ -25,10 +25,7 @@ def review_events(events: list[DomainEvent]) -> list[DomainEvent]:
 
 
 def assert_round_trip(event: DomainEvent) -> None:
-    model = POLICY_REVIEW_EVENTS.parse(event)
-    assert model is not None and type(model).__name__ == event.type
-    assert model.payload() == event.payload, event.type
-    assert json.dumps(model.payload(), sort_keys=True) == json.dumps(event.payload, sort_keys=True)
+    recorded.assert_round_trip(event, POLICY_REVIEW_EVENTS)
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 it was read from: the saved Temporal histories (what the workflows sent to the audit activity) and the trail
 the example scenarios recorded in the store (content sealed, channels stamped)."""
 
-import base64
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +11,9 @@ from domain.appraisal_cycle_events import APPRAISAL_CYCLE_EVENTS
 from domain.appraisal_events import APPRAISAL_EVENTS
 from domain.event_model import EventFamily
 from domain.events import DomainEvent
-from tests.support.governance_trail import trail_batches
+from tests.support import recorded_events as recorded
+from tests.support.recorded_events import HISTORIES, recorded_in_history, recorded_in_trail
 
-HISTORIES = sorted((Path(__file__).resolve().parents[1] / "replay" / "histories").glob("*.json"))
 FAMILIES: tuple[EventFamily[Any], ...] = (APPRAISAL_EVENTS, APPRAISAL_CYCLE_EVENTS)
 
 
@@ -23,30 +21,8 @@ def typed(event: DomainEvent) -> bool:
     return any(event.type in family.models for family in FAMILIES)
 
 
-def recorded_in_history(path: Path) -> list[DomainEvent]:
-    """The events a saved history's workflow handed to `record_events`, as the activity received them."""
-    history = json.loads(path.read_text(encoding="utf-8"))
-    events = []
-    for entry in history["events"]:
-        attributes = entry.get("activityTaskScheduledEventAttributes")
-        if attributes is None or attributes["activityType"]["name"] != "record_events":
-            continue
-        (payload,) = attributes["input"]["payloads"]
-        request = json.loads(base64.b64decode(payload["data"]))
-        events += [DomainEvent.model_validate(event) for event in request["events"]]
-    return events
-
-
-def recorded_in_trail() -> list[DomainEvent]:
-    return [event for _, batch in trail_batches() for event in batch]
-
-
 def assert_round_trip(event: DomainEvent) -> None:
-    (family,) = [family for family in FAMILIES if event.type in family.models]
-    model = family.parse(event)
-    assert type(model).__name__ == event.type
-    assert model.payload() == event.payload, event.type
-    assert json.dumps(model.payload(), sort_keys=True) == json.dumps(event.payload, sort_keys=True)
+    recorded.assert_round_trip(event, *FAMILIES)
 
 
 @pytest.mark.parametrize("history", [path for path in HISTORIES if "appraisal" in path.name], ids=lambda p: p.stem)

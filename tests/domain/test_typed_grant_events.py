@@ -1,14 +1,14 @@
 """Every recorded event of a grant reads back as its typed model (`domain.grant.events`) and dumps to exactly
 the payload it was read from: the grants' saved Temporal histories and the example trail's grants."""
 
-import json
 from pathlib import Path
 
 import pytest
 
 from domain.events import DomainEvent
 from domain.grant import GRANT_EVENTS
-from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
+from tests.support import recorded_events as recorded
+from tests.support.recorded_events import HISTORIES, recorded_in_history, recorded_in_trail
 
 
 def is_grant(event: DomainEvent) -> bool:
@@ -19,10 +19,7 @@ def is_grant(event: DomainEvent) -> bool:
 
 
 def assert_round_trip(event: DomainEvent) -> None:
-    model = GRANT_EVENTS.parse(event)
-    assert type(model).__name__ == event.type
-    assert model.payload() == event.payload, event.type
-    assert json.dumps(model.payload(), sort_keys=True) == json.dumps(event.payload, sort_keys=True)
+    recorded.assert_round_trip(event, GRANT_EVENTS)
 
 
 GRANT_HISTORIES = [path for path in HISTORIES if "grant_" in path.name and "board" not in path.name]

@@ -3,7 +3,6 @@ to exactly the payload it was read from: the saved Temporal histories of the exa
 (what the workflows sent to the audit activity) and the trail the example scenarios recorded in the store
 (channels stamped)."""
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,8 @@ from domain.event_model import EventFamily
 from domain.events import DomainEvent
 from domain.strategic_plan_commands import STRATEGIC_PLAN_COMMANDS
 from domain.strategic_plan_events import STRATEGIC_PLAN_EVENTS
-from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
+from tests.support import recorded_events as recorded
+from tests.support.recorded_events import HISTORIES, recorded_in_history, recorded_in_trail
 
 FAMILIES: tuple[EventFamily[Any], ...] = (STRATEGIC_PLAN_EVENTS, ANNUAL_WORK_PLAN_EVENTS)
 #: The plan's own saved history starts after a continue-as-new, past its events; its Annual Work Plans' do not.
@@ -28,11 +28,7 @@ def typed(event: DomainEvent) -> bool:
 
 
 def assert_round_trip(event: DomainEvent) -> None:
-    (family,) = [family for family in FAMILIES if event.type in family.models]
-    model = family.parse(event)
-    assert type(model).__name__ == event.type
-    assert model.payload() == event.payload, event.type
-    assert json.dumps(model.payload(), sort_keys=True) == json.dumps(event.payload, sort_keys=True)
+    recorded.assert_round_trip(event, *FAMILIES)
 
 
 def test_the_plan_histories_are_found() -> None:

@@ -4,7 +4,6 @@ its typed model and dumps to exactly the payload it was read from: the saved Tem
 (channels stamped). A register's saved histories hold no events of their own: each is a run continued as new,
 started from the state its previous run folded."""
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from domain.board_report_events import BOARD_REPORT_EVENTS
 from domain.event_model import EventFamily
 from domain.events import DomainEvent
 from domain.policy_register_events import POLICY_REGISTER_EVENTS, ReviewEnded
-from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
+from tests.support import recorded_events as recorded
+from tests.support.recorded_events import HISTORIES, recorded_in_history, recorded_in_trail
 
 FAMILIES: tuple[EventFamily[Any], ...] = (POLICY_REGISTER_EVENTS, BOARD_REPORT_EVENTS)
 REPORT_HISTORIES = [path for path in HISTORIES if "_report_" in path.name or "_risk_" in path.name]
@@ -26,11 +26,7 @@ def typed(event: DomainEvent) -> bool:
 
 
 def assert_round_trip(event: DomainEvent) -> None:
-    (family,) = [family for family in FAMILIES if event.type in family.models]
-    model = family.parse(event)
-    assert type(model).__name__ == event.type
-    assert model.payload() == event.payload, event.type
-    assert json.dumps(model.payload(), sort_keys=True) == json.dumps(event.payload, sort_keys=True)
+    recorded.assert_round_trip(event, *FAMILIES)
 
 
 @pytest.mark.parametrize("history", REPORT_HISTORIES, ids=lambda p: p.stem)

@@ -2,7 +2,6 @@
 typed models and dump to exactly the payload they were read from, in every saved history and in the example
 trail (see tests/domain/test_typed_events.py for the appraisal processes)."""
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,8 @@ from domain.commands import EventDraft
 from domain.event_model import EventFamily
 from domain.events import DomainEvent
 from domain.step_events import STEP_EVENTS, TaskReassigned
-from tests.domain.test_typed_events import HISTORIES, recorded_in_history, recorded_in_trail
+from tests.support import recorded_events as recorded
+from tests.support.recorded_events import HISTORIES, recorded_in_history, recorded_in_trail
 
 FAMILIES: tuple[EventFamily[Any], ...] = (STEP_EVENTS, BOARD_DECISION_EVENTS, BOARD_REQUEST_EVENTS)
 
@@ -26,11 +26,7 @@ def typed(event: DomainEvent | EventDraft) -> bool:
 
 
 def assert_round_trip(event: DomainEvent | EventDraft) -> None:
-    (family,) = [family for family in FAMILIES if event.type in family.models]
-    model = family.parse(event)
-    assert type(model).__name__ == event.type
-    assert model.payload() == event.payload, event.type
-    assert json.dumps(model.payload(), sort_keys=True) == json.dumps(event.payload, sort_keys=True)
+    recorded.assert_round_trip(event, *FAMILIES)
 
 
 @pytest.mark.parametrize("history", HISTORIES, ids=lambda p: p.stem)
