@@ -4,9 +4,7 @@ chain verifies, every appraisal event parses to its typed model and dumps to its
 rules fold each case to exactly the state that release folded it to (tests/fixtures/*.states.json, written by
 it). Regenerate both files only for an intended change of what that scenario records."""
 
-import gzip
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,10 @@ from domain import case
 from domain.appraisal_cycle_events import APPRAISAL_CYCLE_EVENTS
 from domain.appraisal_events import APPRAISAL_EVENTS
 from domain.case_kinds import decider_for
-from domain.events import DomainEvent
 from store.event_store import EventStore
 from store.projection_check import check_projections
 from store.verify import verify
+from tests.support.previous_release import events_of, unpack_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 STORE = FIXTURES / "appraisals-store-0cc7368.db.gz"
@@ -29,19 +27,9 @@ STATES: dict[str, Any] = json.loads((FIXTURES / "appraisals-store-0cc7368.states
 
 @pytest.fixture
 def previous_store(tmp_path: Path) -> Iterator[EventStore]:
-    path = tmp_path / "audit.db"
-    with gzip.open(STORE, "rb") as packed, path.open("wb") as unpacked:
-        shutil.copyfileobj(packed, unpacked)
-    store = EventStore.open_existing(f"sqlite:///{path}")
+    store = EventStore.open_existing(f"sqlite:///{unpack_store(STORE, tmp_path / 'audit.db')}")
     yield store
     store.close()
-
-
-def events_of(store: EventStore, case_id: str) -> list[DomainEvent]:
-    return [
-        DomainEvent.model_validate(event.model_dump(include=set(DomainEvent.model_fields)))
-        for event in store.read_stream(case_id)
-    ]
 
 
 def test_the_store_of_the_previous_release_still_verifies(previous_store: EventStore) -> None:

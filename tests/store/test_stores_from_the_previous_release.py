@@ -12,9 +12,7 @@ fold every case to the state that release folded, read through today's state mod
 `board_cases` and `pending_board_case` into a `board` slice whose loader reads the old shape); and the
 projections match what today's rules fold from the log."""
 
-import gzip
 import json
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +29,6 @@ from domain.board_report_events import BOARD_REPORT_EVENTS
 from domain.board_request import BOARD_REQUEST_EVENTS
 from domain.case_kinds import case_kinds, decider_for
 from domain.event_model import EventFamily
-from domain.events import DomainEvent
 from domain.grant.events import GRANT_EVENTS
 from domain.policy_register_events import POLICY_REGISTER_EVENTS
 from domain.policy_review_events import POLICY_REVIEW_EVENTS
@@ -40,6 +37,7 @@ from domain.strategic_plan_events import STRATEGIC_PLAN_EVENTS
 from store.event_store import EventStore
 from store.projection_check import check_projections
 from store.verify import verify
+from tests.support.previous_release import events_of, unpack_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RELEASE = FIXTURES / "previous-release-0cc7368"
@@ -92,10 +90,7 @@ def scenario(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def unpacked(scenario: str, tmp_path: Path) -> Path:
-    path = tmp_path / "audit.db"
-    with gzip.open(PACKED[scenario], "rb") as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    return path
+    return unpack_store(PACKED[scenario], tmp_path / "audit.db")
 
 
 @pytest.fixture
@@ -103,13 +98,6 @@ def previous_store(unpacked: Path) -> Iterator[EventStore]:
     store = EventStore.open_existing(f"sqlite:///{unpacked}")
     yield store
     store.close()
-
-
-def events_of(store: EventStore, case_id: str) -> list[DomainEvent]:
-    return [
-        DomainEvent.model_validate(event.model_dump(include=set(DomainEvent.model_fields)))
-        for event in store.read_stream(case_id)
-    ]
 
 
 def test_each_store_verifies_and_its_states_cover_every_case(

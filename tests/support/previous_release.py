@@ -1,0 +1,24 @@
+"""Stores that an earlier release wrote, kept gzipped under tests/fixtures, as the tests that read them back
+need them: unpacked into a fresh file, and a case's events as the domain events that release recorded."""
+
+import gzip
+import shutil
+from pathlib import Path
+
+from domain.events import DomainEvent
+from store.event_store import EventStore
+
+
+def unpack_store(packed: Path, into: Path) -> Path:
+    """The SQLite store in `packed` (gzip), written out as `into`."""
+    with gzip.open(packed, "rb") as source, into.open("wb") as target:
+        shutil.copyfileobj(source, target)
+    return into
+
+
+def events_of(store: EventStore, case_id: str) -> list[DomainEvent]:
+    """The case's stored events as domain events (without the chain's fields)."""
+    return [
+        DomainEvent.model_validate(event.model_dump(include=set(DomainEvent.model_fields)))
+        for event in store.read_stream(case_id)
+    ]
