@@ -17,7 +17,6 @@ from typing import Any
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.audit import AuditActivities
 from activities.case_starter import CaseStarter
@@ -28,26 +27,11 @@ from domain.organisation import Organisation
 from runtime.logging import LoggingInterceptor
 from runtime.sealing import ContentSealer, sealer_from_settings
 from runtime.settings import Settings
+from runtime.workflow_sandbox import workflow_runner
 from store.event_store import EventStore
 from workflows.case_kind_workflows import all_workflows
 
 WORKFLOWS: Sequence[type] = all_workflows()
-
-# The domain and its pydantic models are deterministic and free of I/O, so the sandbox may share them instead
-# of re-importing them for every workflow run (which would also break pydantic class identity).
-PASSED_THROUGH = (
-    "domain",
-    "pydantic",
-    "pydantic_core",
-    "annotated_types",
-    "structlog",
-    "activities",
-    "runtime",
-    "store",
-    "sqlalchemy",
-    "holidays",
-    "yaml",
-)
 
 log = structlog.get_logger("govern.worker")
 
@@ -121,9 +105,7 @@ def build_worker(
         activities=activities_of(dependencies, client, task_queue),
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
         interceptors=[LoggingInterceptor()],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
-        ),
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_cached_workflows=max_cached_workflows,
         build_id=build_id(),

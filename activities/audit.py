@@ -25,6 +25,9 @@ class AppendRequest(BaseModel):
 class AppendReceipt(BaseModel):
     stream_version: int
     last_sequence: int
+    #: The ids of the events recorded: a local activity's input is not kept in history, its result is, so this
+    #: is what `govern audit reconcile` compares with the trail (receipts recorded before it have none).
+    event_ids: list[str] = []
 
 
 class AuditActivities:
@@ -50,7 +53,11 @@ class AuditActivities:
             request.stream_id,
             stored[-1].stream_version,
         )
-        return AppendReceipt(stream_version=stored[-1].stream_version, last_sequence=stored[-1].seq)
+        return AppendReceipt(
+            stream_version=stored[-1].stream_version,
+            last_sequence=stored[-1].seq,
+            event_ids=[event.event_id for event in stored],
+        )
 
     def _sealed(self, request: AppendRequest) -> list[DomainEvent]:
         """The batch with every content sealed, or a retryable refusal of the whole batch when there is no key.

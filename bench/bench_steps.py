@@ -7,16 +7,16 @@ for the whole module, with two workers polling it from this process:
   ``var/bench/`` (WAL, synchronous=FULL), the example organisation and file mail delivery. A step is one
   ``act`` update on an open Board vote (`BoardDecision` started directly, as a parent case would): the
   validator runs the domain's decide, the handler decides again, appends the `VoteCast` through the
-  `record_events` activity to the hash-chained store, evolves the state and upserts the search attributes.
+  `record_events` local activity to the hash-chained store, evolves the state and upserts the search attributes.
   The timed steps are vote *changes* by four members in rotation (approve -> abstain -> reject -> ...): each
   one is accepted, appends one event, and never closes the vote (with at most 4 of 9 members responding,
   quorum (5) can still fail, so the outcome cannot be settled). The members' first votes, which also
   complete their tasks, are part of the warm-up; opening the case is not timed.
 - baseline: ``BareSteps``, a workflow defined here whose update calls one trivial activity that returns its
-  input (a sync activity, like `record_events`), on a plain `temporalio.worker.Worker` with the same pydantic
-  data converter, the same sandbox (passthrough modules `worker.PASSED_THROUGH`), the same activity executor
-  (a 16-thread pool) and the same activity timeout, on its own task queue of the same server. Same update
-  argument (the same `Command`), same number of updates, same concurrency.
+  input (a sync local activity, like `record_events`), on a plain `temporalio.worker.Worker` with the same
+  pydantic data converter, the same sandbox (`runtime.workflow_sandbox.workflow_runner`), the same activity
+  executor (a 16-thread pool) and the same activity timeout, on its own task queue of the same server. Same
+  update argument (the same `Command`), same number of updates, same concurrency.
 
 Each round opens a fresh case (ours) and a fresh workflow (baseline), warms up with 20 updates, then times
 `steps` sequential ``execute_update`` calls from one client, and the same with 4 clients on 4 cases. The two
@@ -43,7 +43,6 @@ from typing import Any
 from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Command
@@ -84,13 +83,13 @@ class BareStepsWorkflow:
 
     @workflow.update(name="step")
     async def step(self, command: Command) -> Command:
-        return await workflow.execute_activity(
+        return await workflow.execute_local_activity(
             bare_echo, command, start_to_close_timeout=timedelta(seconds=30), result_type=Command
         )
 
 
 def _bare_worker(client: Client) -> Worker:
-    from worker import PASSED_THROUGH
+    from runtime.workflow_sandbox import workflow_runner
 
     return Worker(
         client,
@@ -98,9 +97,7 @@ def _bare_worker(client: Client) -> Worker:
         workflows=[BareStepsWorkflow],
         activities=[bare_echo],
         activity_executor=concurrent.futures.ThreadPoolExecutor(max_workers=16),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
-        ),
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
 

@@ -7,23 +7,27 @@ nothing at all; each such divergence is named in one sentence:
 - a workflow with no trail (a refused opening, which never starts a case, is not one);
 - a case open in the trail whose workflow was closed in Temporal (terminated, timed out, reset, failed, or
   cancelled without its `CaseCancelled`), with the identity and reason Temporal's history gives;
-- a batch of events a run recorded (a completed `record_events` activity) that is missing from the trail;
+- a batch of events a run recorded (a completed `record_events` activity, or local activity) that is missing
+  from the trail;
 - trail events whose run Temporal does not know (after the namespace's retention this is expected: reconcile
   within the retention period).
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from temporalio.api.common.v1 import Payloads, WorkflowExecution
+from temporalio.api.history.v1 import MarkerRecordedEventAttributes
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.client import WorkflowExecutionStatus as Status
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.audit import AppendRequest, AuditActivities
+from activities.audit import AppendReceipt, AppendRequest, AuditActivities
 from domain.case_kinds import decider_for
 from domain.errors import UnknownCase
 from store.event_store import EventStore
@@ -31,6 +35,8 @@ from store.projections import case_state
 from store.schema import audit_events
 from workflows.case_kind_workflows import activity_type, all_workflows, workflow_type
 
+#: The marker the SDK core records for a local activity's outcome.
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 #: The workflow types govern runs; others on a shared namespace are not ours to judge.
 CASE_WORKFLOWS = frozenset(workflow_type(case_workflow) for case_workflow in all_workflows())
 _ENDED_OUTSIDE = {
@@ -117,14 +123,18 @@ async def _described_runs(client: Client, workflow_ids: Iterable[str]) -> list[R
 
 
 async def _history_facts(client: Client, run: Run) -> tuple[list[str], str | None, bool]:
-    """(event ids the run recorded through completed `record_events`, how it ended outside its rules, whether its
-    opening was refused)."""
     history = await client.get_workflow_handle(run.workflow_id, run_id=run.run_id).fetch_history()
+    return await history_facts(history, client.data_converter)
+
+
+async def history_facts(history: WorkflowHistory, converter: DataConverter) -> tuple[list[str], str | None, bool]:
+    """(event ids the run recorded through completed `record_events`, how it ended outside its rules, whether its
+    opening was refused). An ordinary activity's ids are in its input; a local activity keeps only its result in
+    history (a marker), and the receipt names the ids it recorded."""
     scheduled: dict[int, Payloads] = {}
     recorded: list[str] = []
     ended: str | None = None
     refused_opening = False
-    converter = client.data_converter
     for event in history.events:
         if event.HasField("activity_task_scheduled_event_attributes"):
             attributes = event.activity_task_scheduled_event_attributes
@@ -135,6 +145,11 @@ async def _history_facts(client: Client, run: Run) -> tuple[list[str], str | Non
             if payloads is not None:
                 [request] = await converter.decode(payloads.payloads, [AppendRequest])
                 recorded.extend(item.event_id for item in request.events)
+        elif event.HasField("marker_recorded_event_attributes"):
+            marker = event.marker_recorded_event_attributes
+            if _is_recorded_append(marker):
+                [receipt] = await converter.decode(marker.details["result"].payloads, [AppendReceipt])
+                recorded.extend(receipt.event_ids)
         elif event.HasField("workflow_execution_terminated_event_attributes"):
             terminated = event.workflow_execution_terminated_event_attributes
             ended = f"terminated by {terminated.identity or 'an unknown identity'} ({terminated.reason or 'no reason'})"
@@ -148,6 +163,18 @@ async def _history_facts(client: Client, run: Run) -> tuple[list[str], str | Non
             refused_opening = failure.application_failure_info.type == "NotAllowed"
             ended = f"failed ({failure.message})"
     return recorded, ended, refused_opening
+
+
+def _is_recorded_append(marker: MarkerRecordedEventAttributes) -> bool:
+    """Whether a marker is a `record_events` local activity that completed (its data is the SDK core's own
+    plain JSON, never sent through the payload codec; a failed one has no result)."""
+    if marker.marker_name != LOCAL_ACTIVITY_MARKER or "result" not in marker.details or "data" not in marker.details:
+        return False
+    (data,) = marker.details["data"].payloads
+    try:
+        return json.loads(data.data).get("activity_type") == activity_type(AuditActivities.record_events)
+    except ValueError:
+        return False
 
 
 def _is_case(workflow_id: str) -> bool:

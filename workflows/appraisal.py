@@ -16,9 +16,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.appraisal_phases import PhaseDates
     from domain.events import DomainEvent
     from workflows.case_kind_workflows import workflow_for, workflow_type
-    from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
+    from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.case_workflow import CaseWorkflow
     from workflows.messages import CaseView, OpenAppraisal, OpenAppraisalCycle
+    from workflows.store_calls import STORE_RETRY
 
 
 READY_MARKER = "appraisal-cycle-validates-every-launch"

@@ -4,17 +4,16 @@ A parent case (a grant, a policy review, the Strategic Plan) starts it and waits
 on it directly: `govern act <parent>/board/<n> vote --as board-member-3 --field choice=approve`.
 """
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.organisation import OrganisationActivities
     from domain import board_decision
     from domain.board_close import close_request
-    from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
+    from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.case_workflow import CaseWorkflow
     from workflows.messages import CaseView, OpenBoardDecision
+    from workflows.store_calls import call_store
 
 
 @workflow.defn(name="BoardDecision")
@@ -30,11 +29,9 @@ class BoardDecisionWorkflow(CaseWorkflow):
         runtime = self.runtime
         await runtime.load_organisation()
         assert runtime.organisation is not None
-        [close] = await workflow.execute_activity_method(
+        [close] = await call_store(
             OrganisationActivities.plan_schedules,
             [close_request(opening.procedure, runtime.organisation, runtime.now())],
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=STORE_RETRY,
         )
         request = board_decision.BoardDecisionRequest(
             procedure=opening.procedure,

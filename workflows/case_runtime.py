@@ -30,12 +30,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.organisation import Organisation
     from runtime import search_attributes
     from workflows.messages import ActResult, CaseView, OpenTask
+    from workflows.store_calls import call_store
 
-RECORD_TIMEOUT = timedelta(seconds=30)
 # Mail may be down for hours; the notice waits in Temporal's retries rather than being lost, and goes out within
 # a few minutes of mail coming back. The activity itself gives up after GOVERN_NOTICE_GIVE_UP_HOURS.
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=3))
-STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # The search attributes a case kind may contribute (`domain.case_kinds.CaseKind.search_values`), by plain name.
 CONTRIBUTED_ATTRIBUTES = {"amount_usd": search_attributes.AMOUNT_USD}
 
@@ -93,11 +92,7 @@ class CaseRuntime(Generic[State]):
         return Context.model_construct(organisation=self.organisation, now=self.now())
 
     async def load_organisation(self) -> None:
-        self.organisation = await workflow.execute_activity_method(
-            OrganisationActivities.organisation_snapshot,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=STORE_RETRY,
-        )
+        self.organisation = await call_store(OrganisationActivities.organisation_snapshot)
 
     # -- commands ---------------------------------------------------------------------------------------------
     def validate(self, command: Command) -> None:
@@ -156,6 +151,7 @@ class CaseRuntime(Generic[State]):
             stage=self.state.stage,
             closed=self.state.closed,
             outcome=self.state.outcome,
+            view=self.view(),
         )
 
     # -- the commit: schedules, append, evolve, notices --------------------------------------------------------
@@ -177,7 +173,7 @@ class CaseRuntime(Generic[State]):
 
     async def _append(self, events: list[DomainEvent]) -> None:
         info = workflow.info()
-        await workflow.execute_activity_method(
+        await call_store(
             AuditActivities.record_events,
             AppendRequest(
                 stream_id=self.state.case_id,
@@ -186,8 +182,6 @@ class CaseRuntime(Generic[State]):
                 workflow_id=info.workflow_id,
                 run_id=info.run_id,
             ),
-            start_to_close_timeout=RECORD_TIMEOUT,
-            retry_policy=STORE_RETRY,
         )
 
     async def _committed(self, events: list[DomainEvent]) -> list[DomainEvent]:
@@ -206,11 +200,8 @@ class CaseRuntime(Generic[State]):
         wanted = case_runner.awaiting_schedule(drafts)
         if not wanted:
             return drafts
-        schedules = await workflow.execute_activity_method(
-            OrganisationActivities.plan_schedules,
-            case_runner.schedule_requests(drafts, wanted),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=STORE_RETRY,
+        schedules = await call_store(
+            OrganisationActivities.plan_schedules, case_runner.schedule_requests(drafts, wanted)
         )
         return case_runner.scheduled(drafts, wanted, schedules)
 

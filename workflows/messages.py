@@ -19,15 +19,6 @@ class OpenCase(BaseModel):
     parent_case: str | None = None
 
 
-class ActResult(BaseModel):
-    case_id: str
-    accepted: bool = True
-    events: list[str] = Field(default_factory=list, description="Types of the events this command recorded.")
-    stage: str
-    closed: bool
-    outcome: str | None = None
-
-
 class OpenTask(BaseModel):
     task_id: str
     kind: str
@@ -48,6 +39,20 @@ class CaseView(BaseModel):
     next_wake: datetime | None = Field(default=None, description="The next recorded reminder/escalation/deadline.")
     children: list[str] = Field(default_factory=list, description="Child cases this case started (Board decisions).")
     summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActResult(BaseModel):
+    case_id: str
+    accepted: bool = True
+    events: list[str] = Field(default_factory=list, description="Types of the events this command recorded.")
+    stage: str
+    closed: bool
+    outcome: str | None = None
+    view: CaseView | None = Field(
+        default=None,
+        description="The case as the command left it, what the `view` query would answer at that moment (results "
+        "recorded before this field have none).",
+    )
 
 
 class OpenBoardDecision(BaseModel):

@@ -13,9 +13,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.plan_years import report_targets, year_to_open
     from workflows.board_requests import BoardRequests
     from workflows.case_kind_workflows import workflow_for, workflow_type
-    from workflows.case_runtime import STORE_RETRY, CaseRuntime, records_cancellation
+    from workflows.case_runtime import CaseRuntime, records_cancellation
     from workflows.case_workflow import CaseWorkflow
     from workflows.messages import CaseView, OpenPlan, OpenPlanCase
+    from workflows.store_calls import STORE_RETRY
 
 CASE_TIMEOUT = timedelta(days=800)
 

@@ -10,23 +10,18 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import MailDelivery
 from domain.commands import Command
 from domain.organisation import Organisation
-from runtime.binaries import temporal_test_server
-from runtime.codec import KEY_ID_METADATA, CodecKeyError, data_converter
+from runtime.codec import KEY_ID_METADATA, CodecKeyError
 from runtime.opening_wait import act_once_opened
 from runtime.sealing import SEALED_KEY, sealer_from_settings
-from runtime.search_attributes import register_search_attributes
 from runtime.settings import EXAMPLE_ORGANISATION, Settings
 from simulation.expectations import check
 from simulation.runner import run_scenario
@@ -35,36 +30,12 @@ from store.event_store import EventStore
 from store.projections import case_state
 from store.verify import verify
 from tests.support.keys import new_key
+from tests.workflows.conftest import Encrypted
 from worker import WorkerDependencies, build_worker
 from workflows.messages import ActResult, CaseView, OpenAppraisalCycle
 
 REPO = Path(__file__).resolve().parents[2]
 CASE = "appraisal/2027/fund-manager"
-
-
-@dataclass
-class Encrypted:
-    environment: WorkflowEnvironment
-    settings: Settings
-
-    def client_with(self, settings: Settings | None) -> Client:
-        """Another client on the same server, with other keys (or none)."""
-        converter = data_converter(settings) if settings is not None else pydantic_data_converter
-        client = self.environment.client
-        return Client(client.service_client, namespace=client.namespace, data_converter=converter)
-
-
-@pytest.fixture
-async def encrypted(tmp_path: Path) -> AsyncIterator[Encrypted]:
-    settings = Settings(
-        data_dir=tmp_path / "var", task_queue=f"test-{uuid.uuid4().hex[:8]}", codec_keys=f"k1:{new_key()}"
-    )
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=data_converter(settings)
-    )
-    await register_search_attributes(environment.client, environment.client.namespace)
-    yield Encrypted(environment, settings)
-    await environment.shutdown()
 
 
 def secret_scenario(marker: str) -> dict[str, Any]:
