@@ -44,6 +44,8 @@ from workflows.case_kind_workflows import workflow_for
 from workflows.messages import ActResult, CaseView, OpenAppraisalCycle, OpenCase, OpenPlan, OpenRegister
 
 SETTLE_TIMEOUT = 60.0
+#: How often an unsettled run looks again: the worker is in this process, so what it waits for is a few ms away.
+SETTLE_POLL = 0.01
 ONE_OFF_KEY_ID = "simulation-one-off"
 
 
@@ -181,7 +183,7 @@ class ScenarioRun:
                 return
             if time.monotonic() > deadline:
                 raise SimulationError("The cases did not settle within 60 s; see the worker's log.")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(SETTLE_POLL)
 
     async def _settled(self) -> bool:
         now = await self.scenario_now()
@@ -218,6 +220,13 @@ class ScenarioRun:
             pending.extend(view.children)
             self.children.update(view.children)
         return True
+
+    def remember(self, result: ActResult) -> None:
+        """An accepted command's result carries the case as the command left it: the settle that follows need not
+        ask the workflow again (it still does if the store has moved on since)."""
+        if result.view is not None:
+            self.views[result.case_id] = result.view
+            self.children.update(result.view.children)
 
     async def open_case(self, opening: CaseOpening) -> None:
         if opening.kind == "policy_register":
@@ -304,6 +313,7 @@ class ScenarioRun:
             await handle.terminate("launch refused")
             return
         self.cases.append(launch.case_id)
+        self.remember(result)
         self.log.append(f"{when} launch {launch.case_id}: {', '.join(result.events)}")
         await self.settle()
 
@@ -381,6 +391,7 @@ class ScenarioRun:
             return
         if document is not None:
             store_document(self.documents_dir, document)
+        self.remember(result)
         self.log.append(f"{when} {action.case} {action.action} by {action.actor}: {', '.join(result.events)}")
         if action.expect == "refused":
             self.problems.append(
