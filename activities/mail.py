@@ -11,6 +11,7 @@ The ledger lives in the mail directory, so workers that share a task queue shoul
 """
 
 import asyncio
+import email.policy
 import hashlib
 import os
 import re
@@ -19,11 +20,12 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Literal, NoReturn, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import aiosmtplib
@@ -146,6 +148,21 @@ def _message_file_stem(message_id: str) -> str:
     return safe_file_name(message_id.strip().removeprefix("<").removesuffix(">"))
 
 
+# Parsing a header is most of composing a message, and the sender, the recipients, the cases and the kinds
+# repeat from one notice to the next: each is parsed once, as `message[name] = value` would parse it, and the
+# (immutable) header object is set instead, which the message then takes as it is. What cannot be parsed
+# raises as it would there, and is not remembered.
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> BaseHeader:
+    return cast(BaseHeader, email.policy.default.header_factory(name, value))
+
+
+@lru_cache(maxsize=4096)
+def _recipient_header(display_name: str, addr_spec: str) -> BaseHeader:
+    address = Address(display_name=display_name, addr_spec=addr_spec)
+    return cast(BaseHeader, email.policy.default.header_factory("To", address))
+
+
 def _fsync_directory(directory: Path) -> None:
     # A rename is durable only once its directory is flushed; some platforms cannot open a directory.
     try:
@@ -207,17 +224,17 @@ class MailDelivery:
         text = render_text(notice, self._public_url)
         message = EmailMessage()
         try:
-            message["From"] = self._mail_from
-            message["To"] = Address(display_name=notice.recipient_name, addr_spec=notice.recipient_email)
+            message["From"] = _parsed_header("From", self._mail_from)
+            message["To"] = _recipient_header(notice.recipient_name, notice.recipient_email)
             message["Subject"] = notice.subject
             message["Date"] = format_datetime(sent_at.astimezone(UTC))
             message["Message-ID"] = notice.message_id
-            message["X-Govern-Case"] = notice.case_id
+            message["X-Govern-Case"] = _parsed_header("X-Govern-Case", notice.case_id)
             if notice.task_id is not None:
                 message["X-Govern-Task"] = notice.task_id
-            message["X-Govern-Kind"] = notice.kind
+            message["X-Govern-Kind"] = _parsed_header("X-Govern-Kind", notice.kind)
             # RFC 3834: tells vacation responders not to answer a machine.
-            message["Auto-Submitted"] = "auto-generated"
+            message["Auto-Submitted"] = _parsed_header("Auto-Submitted", "auto-generated")
         except (ValueError, IndexError, HeaderParseError) as error:
             raise UndeliverableNotice(f"Notice {notice.message_id} cannot become an e-mail: {error}") from error
         # 7bit keeps the text readable and the `govern act` line copyable. Non-ASCII text (a name like Nguyễn)

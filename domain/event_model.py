@@ -9,7 +9,7 @@ as extra keys, so a stored event parses and dumps back to the very dict it was r
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any, Generic, Protocol, TypeVar, Union
+from typing import Annotated, Any, Generic, Protocol, TypeVar, Union, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError
 
@@ -76,6 +76,10 @@ class EventFamily(Generic[Event]):
         self.models = {model.model_fields["type"].default: model for model in models}
         union: Any = Annotated[Union[tuple(models)], Field(discriminator="type")]  # noqa: UP007 - built at run time
         self._adapter: TypeAdapter[Any] = TypeAdapter(union)
+        # The last event parsed and its model: a fold reads one event through the shared rules and then its
+        # process's own, which often parse the same event in the same family again. Compared by identity (the
+        # event is held, so its id cannot be reused), and the models are frozen, so sharing one is safe.
+        self._last: tuple[Recorded, Any] | None = None
 
     @property
     def types(self) -> Iterable[str]:
@@ -86,8 +90,11 @@ class EventFamily(Generic[Event]):
         case's close): those are the shared rules' to read."""
         if event.type not in self.models:
             return None
+        last = self._last
+        if last is not None and last[0] is event:
+            return cast(Event, last[1])
         try:
-            return self._adapter.validate_python({**event.payload, "type": event.type})
+            parsed = self._adapter.validate_python({**event.payload, "type": event.type})
         except ValidationError as error:
             # A stored event without a key its model requires fails as a read of that key always has (the
             # audit check reports a case its rules cannot fold by this error): KeyError naming the first.
@@ -95,3 +102,5 @@ class EventFamily(Generic[Event]):
             if missing:
                 raise KeyError(missing[0]) from error
             raise
+        self._last = (event, parsed)
+        return cast(Event, parsed)

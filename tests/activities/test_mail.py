@@ -6,7 +6,9 @@ own clock and the exact `govern act` line; a retry never sends it twice; an outa
 
 import dataclasses
 import datetime as dt
+import email.headerregistry
 import email.policy
+import email.utils
 import ipaddress
 import socket
 import ssl
@@ -574,3 +576,38 @@ def test_mail_goes_out_within_minutes_of_an_outage_ending() -> None:
     assert NOTICE_RETRY.maximum_interval is not None
     assert NOTICE_RETRY.maximum_interval <= dt.timedelta(minutes=5)
     assert NOTICE_RETRY.maximum_attempts == 0  # never given up by Temporal: the activity decides when to give up
+
+
+@pytest.mark.parametrize(
+    ("name", "address"),
+    [
+        ("Claire Dubois", None),
+        ("Nguyễn Thị Lan", "lan@partnership.example"),
+        ('Dubois, Claire "CD"', None),
+    ],
+)
+def test_a_composed_message_is_the_bytes_setting_each_header_as_text_gives(
+    tmp_path: Path, name: str, address: str | None
+) -> None:
+    """Headers that repeat are parsed once and reused; the message must be the one the plain assignment of every
+    header builds, the first time and when its headers come from what was parsed before."""
+    delivery = MailDelivery(smtp_url=None, mail_dir=tmp_path, mail_from=MAIL_FROM)
+    notice = make_notice(name=name, address=address)
+    sent_at = dt.datetime(2027, 3, 10, 8, 0, tzinfo=dt.UTC)
+
+    plain = EmailMessage()
+    plain["From"] = MAIL_FROM
+    plain["To"] = email.headerregistry.Address(display_name=notice.recipient_name, addr_spec=notice.recipient_email)
+    plain["Subject"] = notice.subject
+    plain["Date"] = email.utils.format_datetime(sent_at)
+    plain["Message-ID"] = notice.message_id
+    plain["X-Govern-Case"] = notice.case_id
+    plain["X-Govern-Task"] = notice.task_id
+    plain["X-Govern-Kind"] = notice.kind
+    plain["Auto-Submitted"] = "auto-generated"
+    text = render_text(notice, None)
+    plain.set_content(text, cte="7bit" if text.isascii() else "8bit")
+
+    first = delivery.compose(notice, sent_at).as_bytes()
+    again = delivery.compose(notice, sent_at).as_bytes()
+    assert first == again == plain.as_bytes()
