@@ -165,14 +165,23 @@ class ScenarioRun:
         self.cases: list[str] = []
         # Each case's last view that was in step with the store.
         self.views: dict[str, CaseView] = {}
+        # The server's time when last read, and this process's monotonic clock then (see `scenario_now`).
+        self._server_clock: tuple[datetime, float] | None = None
 
     async def scenario_now(self) -> datetime:
-        return await self.environment.get_current_time() + self.offset
+        """Scenario time. The server's clock is read once after each skip and carried forward by this process's
+        monotonic clock until the next: between skips the time-skipping server's clock runs at real speed, and
+        asking it (a round trip) several times for every command cost more than the command."""
+        if self._server_clock is None:
+            self._server_clock = (await self.environment.get_current_time(), time.monotonic())
+        read, read_at = self._server_clock
+        return read + timedelta(seconds=time.monotonic() - read_at) + self.offset
 
     async def advance_to(self, instant: datetime) -> None:
         delta = instant - await self.scenario_now()
         if delta > timedelta(0):
             await self.environment.sleep(delta)
+            self._server_clock = None
         await self.settle()
 
     async def settle(self) -> None:
