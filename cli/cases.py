@@ -217,7 +217,7 @@ def perform(
     text = f"{case_id}: {action} by {actor} accepted; recorded {', '.join(result.events)}; stage {result.stage}"
     if result.closed:
         text += f"; case closed ({result.outcome})"
-    _echo(result.model_dump(mode="json", exclude={"view"}), as_json, text + ".")
+    _echo(result.model_dump(mode="json", exclude={"version", "next_wake", "children"}), as_json, text + ".")
 
 
 def status(

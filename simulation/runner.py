@@ -57,6 +57,16 @@ class SimulationError(Exception):
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What the settle needs of a case: its version, whether it is closed, its next timer and its children."""
+
+    version: int
+    closed: bool
+    next_wake: datetime | None
+    children: list[str]
+
+
+@dataclass(frozen=True)
 class Refusal:
     """An action the cases refused, with the sentence a person would have read."""
 
@@ -163,8 +173,8 @@ class ScenarioRun:
         self.log: list[str] = []
         self.refusals: list[Refusal] = []
         self.cases: list[str] = []
-        # Each case's last view that was in step with the store.
-        self.views: dict[str, CaseView] = {}
+        # Each case as last seen in step with the store: its view, or an accepted command's result.
+        self.views: dict[str, CaseView | Seen] = {}
         # The server's time when last read, and this process's monotonic clock then (see `scenario_now`).
         self._server_clock: tuple[datetime, float] | None = None
 
@@ -231,11 +241,11 @@ class ScenarioRun:
         return True
 
     def remember(self, result: ActResult) -> None:
-        """An accepted command's result carries the case as the command left it: the settle that follows need not
-        ask the workflow again (it still does if the store has moved on since)."""
-        if result.view is not None:
-            self.views[result.case_id] = result.view
-            self.children.update(result.view.children)
+        """An accepted command's result says where the case stood once it was recorded: the settle that follows
+        need not ask the workflow again (it still does if the store has moved on since)."""
+        if result.version is not None:
+            self.views[result.case_id] = Seen(result.version, result.closed, result.next_wake, result.children)
+            self.children.update(result.children)
 
     async def open_case(self, opening: CaseOpening) -> None:
         if opening.kind == "policy_register":

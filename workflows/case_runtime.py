@@ -151,7 +151,9 @@ class CaseRuntime(Generic[State]):
             stage=self.state.stage,
             closed=self.state.closed,
             outcome=self.state.outcome,
-            view=self.view(),
+            version=self.state.version,
+            next_wake=case.next_wake(self.state),
+            children=list(self.children),
         )
 
     # -- the commit: schedules, append, evolve, notices --------------------------------------------------------

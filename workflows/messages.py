@@ -48,11 +48,11 @@ class ActResult(BaseModel):
     stage: str
     closed: bool
     outcome: str | None = None
-    view: CaseView | None = Field(
-        default=None,
-        description="The case as the command left it, what the `view` query would answer at that moment (results "
-        "recorded before this field have none).",
-    )
+    # What a caller needs to know whether the case has moved on since (`govern simulate`'s settle); results
+    # recorded before these fields have none.
+    version: int | None = Field(default=None, description="The case's version once the command was recorded.")
+    next_wake: datetime | None = Field(default=None, description="The case's next reminder, escalation or deadline.")
+    children: list[str] = Field(default_factory=list, description="Child cases the case has started.")
 
 
 class OpenBoardDecision(BaseModel):
