@@ -278,7 +278,7 @@ def _figure(rates: dict[str, list[float]], steps: int, clients: int) -> dict[str
         "value": round(ours, 1),
         "unit": "steps/s",
         "baseline": (
-            f"bare Temporal workflow, 1 update + 1 trivial sync activity per step, same dev server, converter, "
+            f"bare Temporal workflow, 1 update + 1 trivial sync local activity per step, same dev server, converter, "
             f"sandbox and activity executor; {steps} updates, {who}, best of {len(rates['ours'])} rounds"
         ),
         "baseline_value": round(bare, 1),
