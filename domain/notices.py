@@ -35,8 +35,7 @@ _TO_THE_HOLDER: frozenset[NoticeKind] = frozenset({"task_opened", "reminder", "d
 def _offers(
     state: CaseState, organisation: Organisation, recipient: str, kind: NoticeKind, task: timed_step.Task, now: datetime
 ) -> list[ActionOffer]:
-    # The organisation was validated when its snapshot was taken; constructing skips its cross-checks.
-    context = Context.model_construct(organisation=organisation, now=now)
+    context = Context(organisation=organisation, now=now)
     if kind == "escalation":
         # The person a late step is escalated to may give it more time or another holder.
         managing = offers_on_step(state, recipient, task, context, managing=True)
@@ -65,8 +64,7 @@ def _notice(
             for line in how_to_act(offer, recipient):
                 (runnable if runs_as_written(line) else with_document).append(line)
         if not offers and kind in _TO_THE_HOLDER:
-            context = Context.model_construct(organisation=organisation, now=event.occurred_at)
-            why = refusal_for(state, recipient, task.action, context)
+            why = refusal_for(state, recipient, task.action, Context(organisation=organisation, now=event.occurred_at))
             if why:
                 body.append(f"You cannot act on it yet: {why}")
         if kind in _TO_THE_HOLDER:

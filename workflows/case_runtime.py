@@ -88,8 +88,7 @@ class CaseRuntime(Generic[State]):
     def context(self) -> Context:
         if self.organisation is None:
             raise NotAllowed(f"Case {self.state.case_id} is still opening; try again in a moment.", rule="opening")
-        # The snapshot was validated when it arrived; constructing skips re-running its cross-checks per command.
-        return Context.model_construct(organisation=self.organisation, now=self.now())
+        return Context(organisation=self.organisation, now=self.now())
 
     async def load_organisation(self) -> None:
         self.organisation = await call_store(OrganisationActivities.organisation_snapshot)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar as _calendar
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
@@ -57,13 +58,27 @@ class Organisation(_Frozen):
 
     _people_by_id: dict[str, Person] = PrivateAttr(default_factory=dict)
     _hubs_by_id: dict[str, Hub] = PrivateAttr(default_factory=dict)
+    # Set once the cross-checks have passed. Pydantic runs an "after" validator again whenever a validated
+    # snapshot is handed to another model (every `Context(organisation=..., now=...)`); the snapshot is frozen,
+    # so what passed once still holds.
+    _fits_together: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _sections_fit_together(self) -> Organisation:
+        if self._fits_together:
+            return self
         problems = find_problems(OrganisationParts.of(self))
         if problems:
             raise OrganisationProblems(problems)
+        self._fits_together = True
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with changes has not passed the cross-checks: it is checked when next validated, as before."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied._fits_together = False
+        return copied
 
     def model_post_init(self, context: Any, /) -> None:
         self._people_by_id = {person.id: person for person in self.people}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -514,3 +514,29 @@ def test_building_the_model_directly_runs_the_same_cross_checks(org: Organisatio
     data["board"]["chair"] = "board-member-2"  # a voting member, but without the board_chair role
     with pytest.raises(ValidationError, match="board.chair: 'board-member-2' does not hold role board_chair"):
         Organisation.model_validate(data)
+
+
+def test_a_snapshot_is_cross_checked_once_and_a_changed_copy_again(
+    org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handing the validated snapshot to a `Context` does not run its cross-checks again; a copy with changes is
+    checked when it is next validated, and refused if its sections no longer fit together."""
+    import domain.organisation.snapshot as snapshot
+    from domain.case import Context
+
+    checked: list[int] = []
+    real = snapshot.find_problems
+
+    def counting(parts: Any) -> Any:
+        checked.append(1)
+        return real(parts)
+
+    monkeypatch.setattr(snapshot, "find_problems", counting)
+    for _ in range(3):
+        assert Context(organisation=org, now=datetime(2027, 1, 4, tzinfo=UTC)).organisation is org
+    assert checked == []
+
+    stranger = org.model_copy(update={"board": org.board.model_copy(update={"chair": "nobody-here"})})
+    with pytest.raises(ValidationError):
+        Context(organisation=stranger, now=datetime(2027, 1, 4, tzinfo=UTC))
+    assert checked == [1]
