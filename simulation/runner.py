@@ -173,8 +173,8 @@ class ScenarioRun:
         self.log: list[str] = []
         self.refusals: list[Refusal] = []
         self.cases: list[str] = []
-        # Each case as last seen in step with the store: its view, or an accepted command's result.
-        self.views: dict[str, CaseView | Seen] = {}
+        # Each case as last seen in step with the store, from its view or an accepted command's result.
+        self.views: dict[str, Seen] = {}
         # The server's time when last read, and this process's monotonic clock then (see `scenario_now`).
         self._server_clock: tuple[datetime, float] | None = None
 
@@ -235,17 +235,20 @@ class ScenarioRun:
                 return False
             if not view.closed and view.next_wake is not None and view.next_wake <= now:
                 return False
-            self.views[case_id] = view
+            self.saw(case_id, Seen(view.version, view.closed, view.next_wake, view.children))
             pending.extend(view.children)
-            self.children.update(view.children)
         return True
+
+    def saw(self, case_id: str, seen: Seen) -> None:
+        """Remember the case as it stood in step with the store, and the children it has started."""
+        self.views[case_id] = seen
+        self.children.update(seen.children)
 
     def remember(self, result: ActResult) -> None:
         """An accepted command's result says where the case stood once it was recorded: the settle that follows
         need not ask the workflow again (it still does if the store has moved on since)."""
         if result.version is not None:
-            self.views[result.case_id] = Seen(result.version, result.closed, result.next_wake, result.children)
-            self.children.update(result.children)
+            self.saw(result.case_id, Seen(result.version, result.closed, result.next_wake, result.children))
 
     async def open_case(self, opening: CaseOpening) -> None:
         if opening.kind == "policy_register":
