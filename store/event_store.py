@@ -16,7 +16,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -105,6 +105,9 @@ class _WriterHandle:
     __del__ = close
 
 
+_NO_OFFSET = timedelta(0)
+
+
 class _PreparedEvent:
     """What can be computed before taking the lock: everything but seq, version, prev_hash and recorded_at."""
 
@@ -123,7 +126,9 @@ class _PreparedEvent:
         event = self.event
         payload = json.loads(self.payload_json)
         if (
-            event.occurred_at.tzinfo is UTC
+            # UTC by any tzinfo object: an event that came through Temporal carries pydantic's own UTC, which
+            # reads, compares and serialises exactly as the stored instant does.
+            event.occurred_at.utcoffset() == _NO_OFFSET
             and all(getattr(event, name) == value for name, value in self.optional.items())
             and payload == event.payload
         ):

@@ -2,7 +2,7 @@
 checked, caught up after appends that did not keep them, and filled by the migration for a store built by the
 release before them."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from domain import case
 from domain.case import CaseState
 from domain.case_kinds import decider_for
+from domain.events import DomainEvent
 from domain.participation import people_named
 from store.engine import create_store_engine
 from store.errors import ProjectionsBehind, StoreUnavailable
-from store.event_store import EventStore
+from store.event_store import EventStore, _prepare
 from store.migrate import head_revision, stored_revision, upgrade
 from store.projection_check import check_projections
 from store.projections import (
@@ -326,3 +327,25 @@ def test_plan_status_is_what_folding_every_plan_case_says(store: EventStore, cut
     assert plan_status(store, now) == expected
     if now.month == 8:
         assert any(case["overdue"] for case in expected[0]["cases"]), "the second quarter's reports are late by then"
+
+
+def test_an_event_in_utc_is_folded_as_given_and_any_other_as_the_store_reads_it() -> None:
+    """The projector folds what the log holds. An event that came through Temporal carries pydantic's own UTC
+    tzinfo: the same instant, read and written the same, so it is folded as given, without a copy. An event in
+    another zone is folded as the store will read it back: in UTC."""
+    fields = {
+        "event_id": "e-1",
+        "stream_id": "grant/2027-014",
+        "type": "ApplicationSubmitted",
+        "actor": "applicant",
+        "payload": {"amount_usd": "1000"},
+    }
+    through_temporal = DomainEvent.model_validate({**fields, "occurred_at": "2027-03-01T09:01:00.000006Z"})
+    assert through_temporal.occurred_at.tzinfo is not UTC
+    assert _prepare("grant/2027-014", [through_temporal], 0)[0].as_stored() is through_temporal
+
+    in_brussels = DomainEvent.model_validate({**fields, "occurred_at": "2027-03-01T10:01:00.000006+01:00"})
+    stored = _prepare("grant/2027-014", [in_brussels], 0)[0].as_stored()
+    assert stored is not in_brussels
+    assert stored.occurred_at.utcoffset() == timedelta(0) and stored.occurred_at == in_brussels.occurred_at
+    assert stored.occurred_at.isoformat() == "2027-03-01T09:01:00.000006+00:00"
