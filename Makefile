@@ -9,9 +9,12 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# compileall writes the bytecode an ordinary install has, so that where PYTHONDONTWRITEBYTECODE is set a command
+# does not compile its modules again on every run. Python still checks each file's time stamp: an edit is seen.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q domain workflows activities store runtime cli simulation web worker.py
 	touch $(STAMP)
 
 run: $(STAMP)

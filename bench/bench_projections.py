@@ -5,6 +5,10 @@
   against the same batches appended without them (the append as it was before: same code, same statements, no
   projection), on the same disk with the same durability (WAL, synchronous=FULL). Rounds alternate and rotate;
   each side's best round counts.
+- `store.append.wal_frames_per_commit`: what each of those appends writes to the WAL (pages per commit), with
+  projections and without, counted in an untimed run with the automatic checkpoint off. Every page a commit
+  dirties is written, and copied back at the next checkpoint, so this is the part of the projections' cost
+  that no Python speed-up removes.
 - `projections.rebuild.1m`, `projections.check.1m`: `govern projections rebuild` and `check`'s work on the
   million-event store, in events per second.
 - `store.verify.from_checkpoint.1m`: `govern audit verify --from-checkpoint` for the last 10,000 events of the
@@ -82,6 +86,39 @@ def _append(path: Path, batches: list[tuple[str, list[DomainEvent]]], projection
     return sum(len(events) for _, events in batches) / elapsed
 
 
+def _wal_frames_per_commit(path: Path, batches: list[tuple[str, list[DomainEvent]]], projections: bool) -> float:
+    """What each append's commit writes: WAL frames (pages) per batch, counted with the automatic checkpoint off
+    so that the log keeps every frame (an untimed run of its own)."""
+    from sqlalchemy import event as engine_event
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = create_store_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the migration's frames are checkpointed away as its last connection closes
+
+    @engine_event.listens_for(engine, "connect")
+    def _keep_every_frame(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    store = EventStore(engine, owns_engine=True, projections=projections)
+    wal = Path(f"{path}-wal")
+    try:
+        versions: dict[str, int] = {}
+        store.append(*batches[0], expected_version=0)
+        versions[batches[0][0]] = len(batches[0][1])
+        start = wal.stat().st_size
+        for case_id, events in batches[1:]:
+            version = versions.get(case_id, 0)
+            store.append(case_id, events, expected_version=version)
+            versions[case_id] = version + len(events)
+        page_size = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+        frames = (wal.stat().st_size - start) / (page_size + 24)
+    finally:
+        store.close()
+    return frames / (len(batches) - 1)
+
+
 def _signed_checkpoint_at(store: EventStore, seq: int, key: Path, out: Path) -> Path:
     """A checkpoint of the log as it stood at `seq`, signed as `govern audit checkpoint` signs (for the bench)."""
     private_key = load_or_create_private_key(key)
@@ -109,6 +146,8 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
         for projections in (True, False) if round_number % 2 == 0 else (False, True):
             rate = _append(workdir() / f"append-{projections}.db", batches, projections)
             best[projections] = max(best[projections], rate)
+
+    frames = {side: _wal_frames_per_commit(workdir() / f"frames-{side}.db", batches, side) for side in (True, False)}
 
     million = million_store()
     size = describe(million)
@@ -140,6 +179,15 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
             "ratio": round(best[True] / best[False], 3),
             "target": 0.8,
             "bound": "at_least",
+        },
+        "store.append.wal_frames_per_commit": {
+            "value": round(frames[True], 2),
+            "unit": "pages written per append",
+            "baseline": "the same batches without projections",
+            "baseline_value": round(frames[False], 2),
+            "ratio": round(frames[True] / frames[False], 3),
+            "target": None,
+            "bound": None,
         },
         "projections.rebuild.1m": {
             "value": round(million.events / million.rebuild_seconds, 1),
