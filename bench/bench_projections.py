@@ -18,6 +18,7 @@
 import json
 import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,8 @@ def _wal_frames_per_commit(path: Path, batches: list[tuple[str, list[DomainEvent
             version = versions.get(case_id, 0)
             store.append(case_id, events, expected_version=version)
             versions[case_id] = version + len(events)
-        page_size = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+        with closing(sqlite3.connect(path)) as reader:
+            page_size = reader.execute("PRAGMA page_size").fetchone()[0]
         frames = (wal.stat().st_size - start) / (page_size + 24)
     finally:
         store.close()
