@@ -44,6 +44,8 @@ from temporalio import activity, workflow
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
+
 with workflow.unsafe.imports_passed_through():
     from domain.commands import Command
 
@@ -250,6 +252,7 @@ async def _measure(sizes: dict[str, int], workdir: Path) -> dict[str, dict[str, 
         delivery=MailDelivery(smtp_url=None, mail_dir=workdir / "mail", mail_from="bench@example.org"),
     )
     env = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         dev_server_existing_path=binaries.temporal_cli(),
         data_converter=pydantic_data_converter,
         ui=False,

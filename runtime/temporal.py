@@ -98,6 +98,11 @@ async def connect(settings: Settings) -> Client:
         ) from error
 
 
+#: How long a Temporal server started here (the embedded dev server, the simulation's time-skipping server) may take
+#: to answer. The SDK's own wait is 5 s, which a busy shared machine can exceed on a cold start.
+SERVER_STARTUP_TIMEOUT = timedelta(seconds=60)
+
+
 async def start_embedded(settings: Settings) -> WorkflowEnvironment:
     """The Temporal dev server with its state in a SQLite file under the data dir, and its Web UI."""
     host, port = _split_address(settings.temporal_address)
@@ -120,6 +125,7 @@ async def start_embedded(settings: Settings) -> WorkflowEnvironment:
         # The Web UI has no login and offers Cancel and Terminate: it listens on loopback only, whatever
         # address the server itself is given.
         dev_server_extra_args=["--ui-ip", "127.0.0.1"],
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         runtime=sdk_runtime(settings.log_level),
     )
 

@@ -36,6 +36,7 @@ from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.sealing import sealer_from_settings
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import Settings
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from simulation.scenario import Action, CaseOpening, Scenario, load_application, timeline
 from store.event_store import EventStore
 from store.models import StoredEvent
@@ -498,6 +499,7 @@ async def run_scenario(
     settings = content_settings(scenario, settings)
     if environment is None:
         environment = await WorkflowEnvironment.start_time_skipping(
+            test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
             test_server_existing_path=temporal_test_server(),
             data_converter=data_converter(settings),
             runtime=quiet_runtime(),

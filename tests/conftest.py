@@ -14,6 +14,7 @@ from runtime.binaries import temporal_test_server
 from runtime.organisation_loader import load_organisation
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import EXAMPLE_ORGANISATION, Settings
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from store.event_store import EventStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,7 +42,9 @@ def settings(tmp_path: Path) -> Settings:
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of the test's own: a clock or a lock left by one test never reaches another."""
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=pydantic_data_converter
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=temporal_test_server(),
+        data_converter=pydantic_data_converter,
     )
     await register_search_attributes(environment.client, environment.client.namespace)
     yield environment

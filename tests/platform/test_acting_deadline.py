@@ -13,6 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from tests.platform.test_govern_up import govern
 from tests.support.processes import Running, free_port
 
@@ -32,6 +33,7 @@ async def test_an_action_a_dead_worker_never_took_is_refused_when_a_worker_retur
     application = tmp_path / "application.yaml"
     application.write_text(yaml.safe_dump({**KAMPALA, "reference": "D-1"}))
     temporal = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         dev_server_existing_path=temporal_cli(),
         ip="127.0.0.1",
         port=port,

@@ -32,6 +32,7 @@ from runtime.codec import (
     parse_keys,
 )
 from runtime.settings import Settings
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from tests.support.keys import new_key
 
 SECRET_RATING = "below expectations"
@@ -376,7 +377,9 @@ async def test_the_stored_history_holds_no_plaintext() -> None:
     settings = Settings(codec_keys=f"k1:{new_key()}")
     encrypted = data_converter(settings)
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=encrypted
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=temporal_test_server(),
+        data_converter=encrypted,
     )
     try:
         secret = Appraisal(staff="aminata", rating=f"{SECRET_RATING} {uuid.uuid4().hex}", comment="confidential note")

@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
-from runtime.temporal import worker_is_polling
+from runtime.temporal import SERVER_STARTUP_TIMEOUT, worker_is_polling
 from tests.support.processes import Running, installation_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -195,6 +195,7 @@ async def test_act_without_a_worker_says_so_and_govern_worker_serves_an_existing
 ) -> None:
     host, port = installation["GOVERN_TEMPORAL_ADDRESS"].split(":")
     temporal = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         dev_server_existing_path=temporal_cli(),
         ip=host,
         port=int(port),

@@ -6,6 +6,7 @@ import logging
 import structlog
 
 from runtime.logging import configure_logging
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 
 
 def test_lines_carry_temporal_context_and_no_secret(capsys) -> None:
@@ -44,7 +45,9 @@ async def test_the_sdk_cores_own_lines_go_to_stderr_so_json_output_stays_json(tm
     from store.event_store import EventStore
 
     EventStore.open(f"sqlite:///{tmp_path / 'audit.db'}").close()
-    server = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    server = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT, test_server_existing_path=temporal_test_server()
+    )
     try:
         result = subprocess.run(
             [sys.executable, "-m", "cli.main", "audit", "reconcile", "--json"],

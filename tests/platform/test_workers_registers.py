@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
 from runtime.settings import EXAMPLE_ORGANISATION
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from tests.support.processes import Running, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +44,11 @@ async def test_two_workers_run_every_register_once_and_a_due_review_warns_its_ow
     }
     subprocess.run([sys.executable, "-m", "cli.main", "migrate"], env=env, cwd=REPO, check=True, capture_output=True)
     temporal = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), ip="127.0.0.1", port=port, ui=False
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        dev_server_existing_path=temporal_cli(),
+        ip="127.0.0.1",
+        port=port,
+        ui=False,
     )
     workers = [Running(env, "worker"), Running(env, "worker")]
     try:

@@ -17,6 +17,7 @@ from runtime.binaries import temporal_test_server
 from runtime.codec import data_converter
 from runtime.search_attributes import register_search_attributes
 from runtime.settings import EXAMPLE_ORGANISATION, Settings
+from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from simulation.expectations import check
 from simulation.runner import Outcome, run_scenario
 from simulation.scenario import Scenario
@@ -74,7 +75,9 @@ async def encrypted(tmp_path: Path) -> AsyncIterator[Encrypted]:
         data_dir=tmp_path / "var", task_queue=f"test-{uuid.uuid4().hex[:8]}", codec_keys=f"k1:{new_key()}"
     )
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=data_converter(settings)
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=temporal_test_server(),
+        data_converter=data_converter(settings),
     )
     await register_search_attributes(environment.client, environment.client.namespace)
     yield Encrypted(environment, settings)
