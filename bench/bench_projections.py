@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event as engine_event
+
 from bench import fixtures
 from bench.fixtures import describe, governance_year, million_store, workdir
 from domain.events import DomainEvent
@@ -68,19 +70,44 @@ def _batches(store: Path, copies: int) -> list[tuple[str, list[DomainEvent]]]:
     return batches
 
 
-def _append(path: Path, batches: list[tuple[str, list[DomainEvent]]], projections: bool) -> float:
+#: A WAL file's own header, before its first frame; each frame is a page and a 24-byte frame header.
+WAL_HEADER_BYTES = 32
+WAL_FRAME_HEADER_BYTES = 24
+
+
+def _fresh_store(path: Path, projections: bool, keep_every_frame: bool = False) -> EventStore:
+    """A new, migrated SQLite store at `path`. With `keep_every_frame` its connections never checkpoint, so its WAL
+    keeps every frame the appends write (the migration's are checkpointed away, and the WAL removed, first)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     engine = create_store_engine(f"sqlite:///{path}")
     upgrade(engine)
-    store = EventStore(engine, owns_engine=True, projections=projections)
+    if keep_every_frame:
+        engine.dispose()
+        if Path(f"{path}-wal").exists():
+            raise RuntimeError(f"{path}-wal outlived the migration's connections; its frames would be counted.")
+
+        @engine_event.listens_for(engine, "connect")
+        def _keep_every_frame(connection: Any, _record: Any) -> None:
+            connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    return EventStore(engine, owns_engine=True, projections=projections)
+
+
+def _append_all(store: EventStore, batches: list[tuple[str, list[DomainEvent]]]) -> None:
+    """Each batch in one append, with optimistic concurrency, as the workflows append."""
     versions: dict[str, int] = {}
+    for case_id, events in batches:
+        version = versions.get(case_id, 0)
+        store.append(case_id, events, expected_version=version)
+        versions[case_id] = version + len(events)
+
+
+def _append(path: Path, batches: list[tuple[str, list[DomainEvent]]], projections: bool) -> float:
+    store = _fresh_store(path, projections)
     try:
         started = time.perf_counter()
-        for case_id, events in batches:
-            version = versions.get(case_id, 0)
-            store.append(case_id, events, expected_version=version)
-            versions[case_id] = version + len(events)
+        _append_all(store, batches)
         elapsed = time.perf_counter() - started
     finally:
         store.close()
@@ -90,35 +117,15 @@ def _append(path: Path, batches: list[tuple[str, list[DomainEvent]]], projection
 def _wal_frames_per_commit(path: Path, batches: list[tuple[str, list[DomainEvent]]], projections: bool) -> float:
     """What each append's commit writes: WAL frames (pages) per batch, counted with the automatic checkpoint off
     so that the log keeps every frame (an untimed run of its own)."""
-    from sqlalchemy import event as engine_event
-
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    engine = create_store_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()  # the migration's frames are checkpointed away as its last connection closes
-
-    @engine_event.listens_for(engine, "connect")
-    def _keep_every_frame(connection: Any, _record: Any) -> None:
-        connection.execute("PRAGMA wal_autocheckpoint=0")
-
-    store = EventStore(engine, owns_engine=True, projections=projections)
-    wal = Path(f"{path}-wal")
+    store = _fresh_store(path, projections, keep_every_frame=True)
     try:
-        versions: dict[str, int] = {}
-        store.append(*batches[0], expected_version=0)
-        versions[batches[0][0]] = len(batches[0][1])
-        start = wal.stat().st_size
-        for case_id, events in batches[1:]:
-            version = versions.get(case_id, 0)
-            store.append(case_id, events, expected_version=version)
-            versions[case_id] = version + len(events)
+        _append_all(store, batches)
         with closing(sqlite3.connect(path)) as reader:
             page_size = reader.execute("PRAGMA page_size").fetchone()[0]
-        frames = (wal.stat().st_size - start) / (page_size + 24)
+        written = Path(f"{path}-wal").stat().st_size - WAL_HEADER_BYTES
     finally:
         store.close()
-    return frames / (len(batches) - 1)
+    return written / (page_size + WAL_FRAME_HEADER_BYTES) / len(batches)
 
 
 def _signed_checkpoint_at(store: EventStore, seq: int, key: Path, out: Path) -> Path:
