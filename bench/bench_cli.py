@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,19 @@ from bench import fixtures
 from bench.fixtures import REPO, describe, million_store, workdir
 
 ORGANISATION = REPO / "examples" / "governance-year" / "organisation.yaml"
-PACKAGES = ("domain", "workflows", "activities", "store", "runtime", "cli", "simulation", "web")
 
 
 def compile_bytecode() -> None:
-    """The project's bytecode, written next to its sources (`__pycache__`, ignored by git), as an install has it."""
-    for package in PACKAGES:
-        if not compileall.compile_dir(REPO / package, quiet=1):
-            raise RuntimeError(f"The {package} package does not compile.")
+    """The bytecode of what the project installs (pyproject's packages and modules), written next to the sources
+    (`__pycache__`, ignored by git), as an install has it."""
+    with (REPO / "pyproject.toml").open("rb") as config:
+        setuptools = tomllib.load(config)["tool"]["setuptools"]
+    for pattern in setuptools["packages"]["find"]["include"]:
+        if not compileall.compile_dir(REPO / pattern.rstrip("*"), quiet=1):
+            raise RuntimeError(f"The {pattern.rstrip('*')} package does not compile.")
+    for module in setuptools["py-modules"]:
+        if not compileall.compile_file(REPO / f"{module}.py", quiet=1):
+            raise RuntimeError(f"{module}.py does not compile.")
 
 
 def _govern() -> list[str]:
