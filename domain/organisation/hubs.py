@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 import holidays
+from holidays.registry import EntityLoader
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from domain.organisation.fields import HubId, Text, TimeZoneName, _Frozen
@@ -16,18 +17,29 @@ from domain.organisation.fields import HubId, Text, TimeZoneName, _Frozen
 
 @cache
 def _holiday_calendar_problem(country: str, subdivision: str | None) -> str | None:
-    """Whether the holidays package has this calendar, from its registry alone.
+    """Whether the holidays package has this calendar, from its registry and the one country's class alone.
 
     Building a calendar here would read translation files through `locale`, which the Temporal workflow
     sandbox forbids; organisation snapshots are validated again inside workflows, so this check stays pure.
+    The country is looked up in the package's registry; a country's class is loaded only to check a
+    subdivision, because loading any one loads all 250 of the package's country modules (a tenth of a second
+    on every command that reads the organisation, which most commands do without building a calendar).
     """
-    supported = holidays.list_supported_countries()
-    if country not in supported:
+    if country not in _country_codes():
         return f"the holidays package has no calendar for {country!r}"
-    if subdivision is not None and subdivision not in supported[country]:
-        known = ", ".join(supported[country]) or "none"
+    if subdivision is None:
+        return None
+    subdivisions = list(getattr(holidays, country).subdivisions)
+    if subdivision not in subdivisions:
+        known = ", ".join(subdivisions) or "none"
         return f"the holidays package knows these subdivisions of {country}: {known}"
     return None
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    """Every country code the holidays package has a calendar for, aliases included, read from its registry."""
+    return frozenset(EntityLoader.get_country_codes())
 
 
 class ClosurePeriod(_Frozen):

@@ -4,6 +4,8 @@ with every error and its field path, and nothing is half-loaded."""
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -466,6 +468,17 @@ INVALID_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda raw: raw["appraisal"].update(fully_meets="satisfactory"),
         "appraisal.fully_meets: 'satisfactory' is not on the rating scale",
     ),
+    (
+        "country the holidays package does not know",
+        lambda raw: raw["hubs"][1].update(country="QQ"),
+        "hubs[1].country: 'QQ' is not a country code the holidays package knows (use ISO alpha-2, e.g. 'BE')",
+    ),
+    (
+        "unknown subdivision",
+        lambda raw: raw["hubs"][0].update(subdivision="ZZ"),
+        "hubs[0].subdivision: unknown subdivision 'ZZ' of BE: the holidays package knows these subdivisions of "
+        "BE: Flemish, French, German",
+    ),
 ]
 
 
@@ -540,3 +553,28 @@ def test_a_snapshot_is_cross_checked_once_and_a_changed_copy_again(
     with pytest.raises(ValidationError):
         Context(organisation=stranger, now=datetime(2027, 1, 4, tzinfo=UTC))
     assert checked == [1]
+
+
+def test_a_hub_in_any_country_or_subdivision_the_holidays_package_knows_is_accepted() -> None:
+    raw = _raw()
+    raw["hubs"][0].update(country="ch", subdivision="GE")  # lower case is the same code
+    raw["hubs"][1].update(country="US", subdivision="NY")
+    raw["hubs"][2].update(country="KE")
+    hubs = {hub.id: hub for hub in parse_organisation(_dump(raw)).hubs}
+    assert (hubs["brussels"].country, hubs["brussels"].subdivision) == ("CH", "GE")
+    assert (hubs["pretoria"].country, hubs["pretoria"].subdivision) == ("US", "NY")
+    assert hubs["hanoi"].country == "KE"
+
+
+def test_checking_a_hubs_country_loads_no_calendar() -> None:
+    """Reading an organisation file whose hubs name no subdivision loads none of the holidays package's country
+    modules (all 250 load together, a tenth of a second on every command); its calendars load when used."""
+    probe = (
+        "import sys, pathlib; from domain.organisation_file import parse_organisation; "
+        f"org = parse_organisation(pathlib.Path({str(EXAMPLE)!r}).read_text()); "
+        "print(sum(m.startswith('holidays.countries.') for m in sys.modules)); "
+        "from domain.working_days import HubCalendar; HubCalendar.for_hub(org.hubs[0]); "
+        "print(sum(m.startswith('holidays.countries.') for m in sys.modules) > 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "True"]
