@@ -15,8 +15,9 @@ from domain.case_kinds import decider_for
 from domain.errors import NotAllowed, UnknownCase
 from domain.notice import format_local
 from domain.organisation import Organisation
-from runtime.case_commands import CommandRefused, existing_store
+from runtime.command_refused import CommandRefused
 from runtime.organisation_loader import OrganisationFileError, load_organisation
+from runtime.store_access import existing_store
 from store.projections import case_state
 
 

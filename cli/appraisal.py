@@ -8,12 +8,9 @@ appraisal content is sealed, so it needs no key and shows none.
 import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
 
 from cli.cases import _client_with_worker, _echo, load_org, open_store, refused_or
 from cli.context import fail, settings_of
@@ -25,12 +22,13 @@ from domain.appraisal_phases import PHASES
 from domain.case import Context
 from domain.commands import Command
 from domain.errors import NotAllowed
-from runtime import case_commands
-from runtime.opening_wait import act_once_opened
 from runtime.settings import Settings
+from runtime.store_access import store_if_present
 from store.event_store import EventStore
 from store.projections import case_state
-from workflows.messages import ActResult, OpenAppraisalCycle
+
+if TYPE_CHECKING:
+    from workflows.messages import ActResult
 
 appraisal_app = typer.Typer(
     help="Annual performance appraisals: launch a cycle, follow its progress (never its content).",
@@ -42,6 +40,8 @@ NOTHING_TO_LAUNCH = "nothing-to-launch"
 
 def require_content_key(settings: Settings) -> None:
     """Appraisal content must be encrypted before it reaches Temporal; without a key nothing is sent."""
+    from runtime import case_commands
+
     refused_or(case_commands.require_content_key, settings)
 
 
@@ -80,6 +80,8 @@ def launch(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Start the cycle for everyone in scope (all staff by default). Launching again adds only who is missing."""
+    from runtime.case_commands import cli_channel
+
     settings = settings_of(ctx)
     require_content_key(settings)
     organisation = load_org(settings)
@@ -99,10 +101,10 @@ def launch(
         actor=launcher,
         fields={"cycle": cycle, "scope": scope, "phases": phases},
         comment=comment,
-        channel=refused_or(case_commands.cli_channel, settings),
+        channel=refused_or(cli_channel, settings),
     )
     case_id = cycle_case_id(cycle)
-    present = refused_or(case_commands.store_if_present, settings)
+    present = refused_or(store_if_present, settings)
     state = _cycle_state(present, cycle) if present else APPRAISAL_CYCLE.initial_state(case_id)
     try:
         case.decide_command(APPRAISAL_CYCLE, state, command, Context(organisation=organisation, now=datetime.now(UTC)))
@@ -127,8 +129,14 @@ def launch(
 
 async def _launch(
     settings: Settings, case_id: str, cycle: int, state: AppraisalCycleState, command: Command
-) -> ActResult:
+) -> "ActResult":
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.common import WorkflowIDConflictPolicy
+    from temporalio.service import RPCError
+
+    from runtime.opening_wait import act_once_opened
     from workflows.case_kind_workflows import workflow_for
+    from workflows.messages import OpenAppraisalCycle
 
     client = await _client_with_worker(settings)
     opening = OpenAppraisalCycle(
@@ -149,7 +157,7 @@ async def _launch(
         fail(f"Temporal refused the launch: {error.message}.")
 
 
-def _last_launch(store: EventStore, case_id: str, result: ActResult) -> dict[str, Any]:
+def _last_launch(store: EventStore, case_id: str, result: "ActResult") -> dict[str, Any]:
     for event in reversed(store.read_stream(case_id)):
         launch = APPRAISAL_CYCLE_EVENTS.parse(event)
         if isinstance(launch, AppraisalsLaunched):

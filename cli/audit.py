@@ -12,16 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TextIO, cast
+from typing import Annotated, TextIO, cast
 
 import typer
 
 from cli.context import fail, settings_of
 from cli.reconcile import reconcile
-from runtime.codec import CodecConfigError
-from runtime.sealing import SEALED_KEY, ContentKeyError, ContentSealer, sealed_key_id, sealer_from_settings
 from runtime.settings import Settings
-from store.checkpoint import load_public_key, read_checkpoint, write_checkpoint
 from store.errors import CheckpointError, StoreError
 from store.event_store import EventStore
 from store.export import EXPORT_FORMATS, ExportFormat, export_events
@@ -84,6 +81,8 @@ def verify(
         fail("Give either --checkpoint (verify everything) or --from-checkpoint (verify what came after it), not both.")
     signed_file = checkpoint or from_checkpoint
     if signed_file is not None:
+        from store.checkpoint import load_public_key, read_checkpoint
+
         try:
             read_checkpoint(signed_file)
             load_public_key(key_path)
@@ -110,6 +109,8 @@ def checkpoint(
 ) -> None:
     """Sign the log's current head with the checkpoint key and print the file's path."""
     settings = settings_of(ctx)
+    from store.checkpoint import read_checkpoint, write_checkpoint
+
     if out is not None and out.is_dir():
         fail(f"--out {out} is a directory; give a file name.")
     with _opened_store(settings) as store:
@@ -156,56 +157,6 @@ def _print_table(events: list[StoredEvent], out: TextIO, notes: dict[int, str] |
             out.write(f"    content: {note}\n")
 
 
-class _Unsealed:
-    """Sealed content as `audit log` shows it: opened with the configured key, or why it is not shown.
-
-    Unsealing happens only for display: records are printed and exported as stored, so they stay verifiable.
-    """
-
-    def __init__(self, sealer: ContentSealer | None) -> None:
-        self.sealer = sealer
-        self.failures: list[str] = []
-
-    def content(self, event: StoredEvent) -> dict[str, Any] | None:
-        """The content with a key that opens it; None when not sealed, not keyed, or not opened (noted)."""
-        if self.sealer is None:
-            return None
-        try:
-            return self.sealer.unseal(event)
-        except ContentKeyError as error:
-            self.failures.append(str(error))
-            return None
-
-    def note(self, event: StoredEvent) -> str | None:
-        """The text after `content:` for a sealed event; None for an event without sealed content."""
-        if SEALED_KEY not in event.payload:
-            return None
-        if self.sealer is None:
-            return f"encrypted (key {sealed_key_id(event) or 'unnamed'}); set GOVERN_CODEC_KEYS to read it"
-        try:
-            content = self.sealer.unseal(event)
-        except ContentKeyError as error:
-            self.failures.append(str(error))
-            return f"cannot be decrypted: {error}"
-        return json.dumps(content, ensure_ascii=False, sort_keys=True)
-
-    def json_line(self, event: StoredEvent) -> str:
-        """The record as stored, plus a top-level `content` when the key opens its sealed content."""
-        content = self.content(event)
-        if content is None:
-            return event.model_dump_json()
-        record = {**event.model_dump(mode="json"), "content": content}
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-    def settle(self) -> None:
-        """After every row is printed: exit 1 with the first failure's sentence if any content did not open."""
-        if not self.failures:
-            return
-        first, more = self.failures[0], len(self.failures) - 1
-        events = "event" if more == 1 else "events"
-        fail(first if not more else f"{first.rstrip('.')}; {more} more {events} cannot be decrypted either.")
-
-
 @app.command()
 def log(
     ctx: typer.Context,
@@ -238,8 +189,13 @@ def log(
         after_seq=after,
         limit=limit,
     )
+    # Sealed content is opened (and its cryptography loaded) only for the log that shows it.
+    from cli.audit_content import Unsealed
+    from runtime.codec_keys import CodecConfigError
+    from runtime.sealing import sealer_from_settings
+
     try:
-        unsealed = _Unsealed(sealer_from_settings(settings))
+        unsealed = Unsealed(sealer_from_settings(settings))
     except CodecConfigError as error:
         fail(str(error))
     with _opened_store(settings) as store:

@@ -9,11 +9,10 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
-from temporalio.client import Client
 
 from cli import desk_text
 from cli.context import fail, settings_of
@@ -26,25 +25,17 @@ from domain.errors import NotAllowed, UnknownCase
 from domain.grant import GRANT
 from domain.grant.application import GrantApplication
 from domain.organisation import Organisation
-from runtime.case_commands import (
-    CommandRefused,
-    accept_by,
-    check_before_sending,
-    cli_channel,
-    client_with_worker,
-    existing_store,
-    record_refusal,
-    refuse_if_exists,
-    send_command,
-    start_case,
-)
+from runtime.command_refused import CommandRefused
 from runtime.documents import DocumentError, with_document_hash
 from runtime.file_loading import FileInvalid, load_mapping, validate
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.settings import Settings
+from runtime.store_access import existing_store
 from store.event_store import EventStore
 from store.projections import case_state, open_tasks, tasks_for
-from workflows.messages import OpenCase
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 T = TypeVar("T")
 
@@ -81,7 +72,9 @@ def _parse_fields(pairs: list[str]) -> dict[str, str]:
     return fields
 
 
-async def _client_with_worker(settings: Settings) -> Client:
+async def _client_with_worker(settings: Settings) -> "Client":
+    from runtime.case_commands import client_with_worker
+
     try:
         return await client_with_worker(settings)
     except CommandRefused as refusal:
@@ -110,6 +103,9 @@ def submit(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Submit a grant application; it starts the GrantApproval case grant/<reference>."""
+    from runtime.case_commands import cli_channel, record_refusal, refuse_if_exists
+    from workflows.messages import OpenCase
+
     settings = settings_of(ctx)
     fields = loaded(load_mapping, file, APPLICATION)
     loaded(validate, GrantApplication, fields, file, APPLICATION)
@@ -133,6 +129,7 @@ def submit(
 
 def opened_case(settings: Settings, case_id: str, opening: BaseModel) -> case.CaseState:
     """Start the case's workflow and wait for its opening on the audit trail, or leave with the sentence."""
+    from runtime.case_commands import start_case
     from workflows.case_kind_workflows import workflow_for
 
     try:
@@ -188,6 +185,8 @@ def perform(
     as_json: bool,
 ) -> None:
     """The checks every action passes before it reaches its case, then the action itself."""
+    from runtime.case_commands import accept_by, check_before_sending, cli_channel, send_command
+
     organisation = load_org(settings)
     _, store = refused_or(check_before_sending, settings, organisation, None, case_id, actor)
     try:

@@ -18,7 +18,8 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.converter import PayloadCodec
 
 from cli.context import fail, settings_of
-from runtime.codec import CodecConfigError, CodecKeyError, codec_from_settings
+from runtime.codec import CodecKeyError, codec_from_settings
+from runtime.codec_keys import CodecConfigError
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Namespace"

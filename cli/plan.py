@@ -11,11 +11,8 @@ from cli.context import fail, settings_of
 from domain.case import Context
 from domain.errors import NotAllowed
 from domain.strategic_plan import open_strategic_plan
-from runtime.case_commands import refuse_if_exists
 from runtime.file_loading import load_model
-from simulation.scenario import PlanOpening
 from store.projections import plan_status
-from workflows.messages import OpenPlan
 
 plan_app = typer.Typer(help="The Strategic Plan, its Annual Work Plans and quarterly reports.", no_args_is_help=True)
 
@@ -27,6 +24,10 @@ def start(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Open a Strategic Plan cycle (case plan/<start>-<end>)."""
+    from runtime.case_commands import refuse_if_exists
+    from simulation.scenario import PlanOpening
+    from workflows.messages import OpenPlan
+
     settings = settings_of(ctx)
     plan = loaded(load_model, file, PlanOpening, "the plan file")
     context = Context(organisation=load_org(settings), now=datetime.now(UTC))

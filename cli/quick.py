@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from cli import desk_text
 from store import desk_sql
 from store.canonical_time import canonical_time
+from store.schema_revision import HEAD_REVISION
 
 #: Settings this path reads or checks; with any other `GOVERN_*` setting set, the full path validates and uses it.
 UNDERSTOOD = frozenset({"GOVERN_DATA_DIR", "GOVERN_DATABASE_URL", "GOVERN_ORGANISATION_FILE"})
@@ -32,8 +33,8 @@ CHOICES = {
 }
 #: `GOVERN_*` variables of the test suite, which are not settings.
 NOT_SETTINGS = frozenset({"GOVERN_TEST_POSTGRES_URL", "GOVERN_SCREENSHOTS_DIR"})
-#: The schema the statements are written for (a test keeps it equal to the migrations' head).
-SCHEMA_REVISION = "0100_web_sessions"
+#: The schema the statements are written for: the store's own (`store.schema_revision`).
+SCHEMA_REVISION = HEAD_REVISION
 
 _GLOBAL = {"--data-dir": "GOVERN_DATA_DIR", "--database-url": "GOVERN_DATABASE_URL", "--organisation": None}
 

@@ -33,32 +33,18 @@ from domain.case_kinds import decider_for, is_confidential
 from domain.commands import Channel, Command
 from domain.errors import NotAllowed, UnknownCase
 from domain.organisation import Organisation
+from runtime.command_refused import CommandRefused, refused_by_rule
 from runtime.documents import Document, store_document
 from runtime.settings import Settings
+from runtime.store_access import existing_store, store_if_present
 from runtime.temporal import TemporalUnavailable, connect, worker_is_polling
-from store.errors import StoreError, StoreUnavailable
+from store.errors import StoreError
 from store.event_store import EventStore
 from store.projections import case_state
 from workflows.messages import ActResult
 
 OPENING_WAIT = timedelta(seconds=20)
 log = logging.getLogger("govern.commands")
-
-
-class CommandRefused(Exception):
-    """The command was not carried out. `sentence` says why; `code` is the exit code a CLI leaves with; `rule`
-    names the governance rule when the rules refused it (then the attempt goes on the record), and is None when
-    the installation could not carry it (no worker, no Temporal, no store)."""
-
-    def __init__(self, sentence: str, code: int = 1, rule: str | None = None) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
-        self.code = code
-        self.rule = rule
-
-
-def refused_by_rule(refusal: NotAllowed) -> CommandRefused:
-    return CommandRefused(refusal.sentence, rule=refusal.rule or "unnamed")
 
 
 class ActionStillRunning(CommandRefused):
@@ -85,27 +71,10 @@ def cli_channel(settings: Settings) -> Channel:
     return Channel(name="cli", os_user=os_user, host=socket.gethostname())
 
 
-def existing_store(settings: Settings) -> EventStore:
-    """The audit store, which must exist: edges only read it (workers write), so they never create one."""
-    try:
-        return EventStore.open_existing(settings.audit_database_url)
-    except StoreError as error:
-        raise CommandRefused(str(error), code=2) from None
-
-
-def store_if_present(settings: Settings) -> EventStore | None:
-    """The audit store, or None when its SQLite file does not exist yet (so no case can exist in it)."""
-    try:
-        return EventStore.open_existing(settings.audit_database_url)
-    except StoreUnavailable as error:
-        if str(error).startswith("No audit store at ") and settings.database_url is None:
-            return None
-        raise CommandRefused(str(error), code=2) from None
-
-
 def require_content_key(settings: Settings) -> None:
     """Appraisal content must be encrypted before it reaches Temporal; without a key nothing is sent."""
-    from runtime.codec import CodecConfigError, codec_from_settings
+    from runtime.codec import codec_from_settings
+    from runtime.codec_keys import CodecConfigError
 
     try:
         codec = codec_from_settings(settings)

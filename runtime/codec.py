@@ -10,11 +10,9 @@ active one is `GOVERN_CODEC_ACTIVE_KEY`, by default the last listed. No message 
 """
 
 import base64
-import binascii
 import dataclasses
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 
 from cryptography.exceptions import InvalidTag
@@ -24,78 +22,23 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
-from runtime.settings import SettingError, Settings
+from runtime.codec_keys import NONCE_BYTES, active_key_of, configured_keys
+from runtime.settings import Settings
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
-NONCE_BYTES = 12
-KEY_BYTES = 32
-_KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class CodecKeyError(Exception):
     """A payload cannot be decrypted with the configured keys. The message names the key id, never the key."""
 
 
-class CodecConfigError(SettingError):
-    """GOVERN_CODEC_KEYS or GOVERN_CODEC_ACTIVE_KEY is wrong. One line that names the setting."""
-
-
-def parse_keys(text: str) -> dict[str, bytes]:
-    """`kid1:base64key,kid2:base64key` -> {kid: 32-byte key}, in the order given; CodecConfigError if malformed."""
-    keys: dict[str, bytes] = {}
-    entries = [entry.strip() for entry in text.split(",")]
-    if not any(entries):
-        raise CodecConfigError("Invalid setting GOVERN_CODEC_KEYS: it is empty; give KEY_ID:BASE64_KEY[,...].")
-    for position, entry in enumerate(entries, start=1):
-        kid, sep, encoded = (part.strip() for part in entry.partition(":"))
-        if not sep or not kid or not encoded:
-            raise CodecConfigError(
-                f"Invalid setting GOVERN_CODEC_KEYS: entry {position} is not KEY_ID:BASE64_KEY "
-                "(entries are separated by commas)."
-            )
-        if not _KEY_ID.match(kid):
-            raise CodecConfigError(
-                f"Invalid setting GOVERN_CODEC_KEYS: entry {position} has a key id that is not 1-64 letters, "
-                "digits, '.', '_' or '-'."
-            )
-        if kid in keys:
-            raise CodecConfigError(f"Invalid setting GOVERN_CODEC_KEYS: key id '{kid}' is listed twice.")
-        try:
-            # Accept the URL-safe alphabet too; either way, every character must be base64.
-            key = base64.b64decode(encoded.replace("-", "+").replace("_", "/"), validate=True)
-        except (binascii.Error, ValueError):
-            raise CodecConfigError(
-                f"Invalid setting GOVERN_CODEC_KEYS: the key of '{kid}' is not valid base64."
-            ) from None
-        if len(key) != KEY_BYTES:
-            raise CodecConfigError(
-                f"Invalid setting GOVERN_CODEC_KEYS: the key of '{kid}' is {len(key)} bytes; AES-256 needs "
-                f'{KEY_BYTES} (e.g. `python -c "import os, base64; print(base64.b64encode(os.urandom(32)).decode())"`).'
-            )
-        keys[kid] = key
-    return keys
-
-
 class AesGcmCodec(PayloadCodec):
     """Encrypts with the active key; decrypts with the key each payload names."""
 
     def __init__(self, keys: Mapping[str, bytes], active_key: str | None = None) -> None:
-        if not keys:
-            raise CodecConfigError("Invalid setting GOVERN_CODEC_KEYS: no key is configured.")
-        for kid, key in keys.items():
-            if len(key) != KEY_BYTES:
-                raise CodecConfigError(
-                    f"Invalid setting GOVERN_CODEC_KEYS: the key of '{kid}' is {len(key)} bytes, not {KEY_BYTES}."
-                )
-        active = active_key if active_key is not None else list(keys)[-1]
-        if active not in keys:
-            raise CodecConfigError(
-                f"Invalid setting GOVERN_CODEC_ACTIVE_KEY: '{active}' is not one of the key ids in GOVERN_CODEC_KEYS "
-                f"({', '.join(keys)})."
-            )
+        self.active_key = active_key_of(keys, active_key)
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
-        self.active_key = active
 
     @property
     def key_ids(self) -> list[str]:
@@ -145,13 +88,8 @@ class AesGcmCodec(PayloadCodec):
 
 def codec_from_settings(settings: Settings) -> AesGcmCodec | None:
     """The codec for GOVERN_CODEC_KEYS / GOVERN_CODEC_ACTIVE_KEY; None when no keys are configured."""
-    if not settings.codec_keys or not settings.codec_keys.strip():
-        if settings.codec_active_key:
-            raise CodecConfigError(
-                "Invalid setting GOVERN_CODEC_ACTIVE_KEY: it is set but GOVERN_CODEC_KEYS is not; give the keys too."
-            )
-        return None
-    return AesGcmCodec(parse_keys(settings.codec_keys), settings.codec_active_key or None)
+    configured = configured_keys(settings)
+    return None if configured is None else AesGcmCodec(*configured)
 
 
 def data_converter(settings: Settings) -> DataConverter:

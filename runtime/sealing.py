@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.events import DomainEvent
-from runtime.codec import NONCE_BYTES, AesGcmCodec, codec_from_settings, parse_keys
+from runtime.codec_keys import NONCE_BYTES, active_key_of, configured_keys
 from runtime.settings import Settings
 from store.canonical import NotCanonicalisable, canonical_json
 
@@ -86,8 +86,7 @@ class ContentSealer:
 
     def __init__(self, keys: Mapping[str, bytes], active_key: str | None = None) -> None:
         # The payload codec's checks, so a bad key gives the same one-line CodecConfigError here and there.
-        codec = AesGcmCodec(keys, active_key)
-        self.active_key = codec.active_key
+        self.active_key = active_key_of(keys, active_key)
         self._keys = dict(keys)
         self._ciphers = {kid: AESGCM(key) for kid, key in self._keys.items()}
 
@@ -177,8 +176,5 @@ def sealer_from_settings(settings: Settings) -> ContentSealer | None:
 
     Bad settings raise the payload codec's one-line CodecConfigError: both read the same keys the same way.
     """
-    codec = codec_from_settings(settings)
-    if codec is None:
-        return None
-    assert settings.codec_keys is not None  # codec_from_settings returned a codec, so keys are set
-    return ContentSealer(parse_keys(settings.codec_keys), codec.active_key)
+    configured = configured_keys(settings)
+    return None if configured is None else ContentSealer(*configured)

@@ -6,23 +6,27 @@ advisory lock there; the second worker waits, then finds nothing to do.
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from store.engine import create_store_engine, describe_url
 from store.errors import StoreUnavailable
+from store.schema_revision import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # An arbitrary constant that names "audit store migrations" among PostgreSQL advisory locks.
 _MIGRATION_LOCK_KEY = 0x60_7E_A0_D1
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None) -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -30,15 +34,31 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-@cache
 def head_revision() -> str:
+    """The schema this code reads and writes (`store.schema_revision`)."""
+    return HEAD_REVISION
+
+
+@cache
+def migrations_head() -> str:
+    """The newest revision among the migration scripts, as alembic reads them (writers only)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision recorded in the database (alembic's `alembic_version` table), None when it has none; read
+    with plain SQL, so that a read does not load alembic."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    revisions = [row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")]
+    if not revisions:
+        return None
+    # One row, unless the database was migrated along two branches: no revision this code knows.
+    return revisions[0] if len(revisions) == 1 else " and ".join(sorted(revisions))
 
 
 def stored_revision(engine: Engine) -> str | None:
@@ -63,10 +83,12 @@ def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
                 connection.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK_KEY})")
                 connection.commit()
             try:
-                if revision == "head" and current_revision(connection) == head_revision():
+                if revision == "head" and current_revision(connection) == migrations_head():
                     connection.rollback()
                     return
                 connection.rollback()
+                from alembic import command
+
                 command.upgrade(alembic_config(connection), revision)
                 connection.commit()
             finally:

@@ -27,7 +27,6 @@ from pydantic import BaseModel
 from sqlalchemy.engine import URL, Engine
 
 from store.canonical import GENESIS_HASH, record_hash_from_row
-from store.checkpoint import check_checkpoint, read_checkpoint
 from store.event_store import EventStore
 from store.rows import HASH_INDEX, PAYLOAD_INDEX, PREV_HASH_INDEX, SEQ_INDEX
 from store.scan import DEFAULT_BATCH_SIZE, chain_rows
@@ -88,6 +87,8 @@ def verify(
         checkpoint_hash: str | None = None
         signed_file = checkpoint or from_checkpoint
         if signed_file is not None:
+            from store.checkpoint import check_checkpoint, read_checkpoint  # cryptography, only when asked
+
             signed = read_checkpoint(signed_file)
             refusal = check_checkpoint(signed, key_path, store.log_id())
             if refusal is not None:

@@ -7,7 +7,8 @@ from temporalio.client import Client
 
 from domain.commands import Command
 from domain.organisation import Organisation
-from runtime.case_commands import CommandRefused, send_command
+from runtime.case_commands import send_command
+from runtime.command_refused import CommandRefused
 from runtime.documents import Document
 from runtime.settings import Settings
 from runtime.temporal import TemporalUnavailable, connect

@@ -4,7 +4,7 @@ one line that says where it is."""
 import typer
 
 from domain.organisation import Organisation
-from runtime.codec import CodecConfigError
+from runtime.codec_keys import CodecConfigError
 from runtime.settings import Settings
 from runtime.temporal import port_is_free
 from store.event_store import EventStore

@@ -20,7 +20,7 @@ from cli.commands import command_word
 from cli.quick import CHOICES, NOT_SETTINGS, SCHEMA_REVISION, UNDERSTOOD, answer_quickly
 from runtime.settings import Settings
 from store.event_store import EventStore
-from store.migrate import head_revision
+from store.migrate import migrations_head
 from tests.cli.conftest import KAMPALA
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,7 +147,7 @@ def test_a_missing_store_is_named_and_not_created(tmp_path: Path, monkeypatch) -
 
 
 def test_the_lean_path_knows_the_schema_and_the_settings_it_reads() -> None:
-    assert SCHEMA_REVISION == head_revision()
+    assert SCHEMA_REVISION == migrations_head()
     fields = {f"GOVERN_{name.upper()}": field for name, field in Settings.model_fields.items()}
     assert UNDERSTOOD <= fields.keys()
     assert not NOT_SETTINGS & fields.keys()

@@ -125,7 +125,8 @@ def test_an_appraisal_launch_with_an_oversized_comment_is_refused(tmp_path: Path
 
 def test_an_oversized_opening_is_refused_before_a_workflow_starts() -> None:
     """`start_case` checks what it would send (a plan's fields, a grant's command) before it connects."""
-    from runtime.case_commands import CommandRefused, refuse_oversized_opening
+    from runtime.case_commands import refuse_oversized_opening
+    from runtime.command_refused import CommandRefused
     from workflows.messages import OpenPlan
 
     opening = OpenPlan(

@@ -23,14 +23,8 @@ from typer.testing import CliRunner
 
 from cli.codec_server import codec_server, make_server
 from runtime.binaries import temporal_test_server
-from runtime.codec import (
-    AesGcmCodec,
-    CodecConfigError,
-    CodecKeyError,
-    codec_from_settings,
-    data_converter,
-    parse_keys,
-)
+from runtime.codec import AesGcmCodec, CodecKeyError, codec_from_settings, data_converter
+from runtime.codec_keys import CodecConfigError, parse_keys
 from runtime.settings import Settings
 from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from tests.support.keys import new_key

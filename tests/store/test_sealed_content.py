@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.events import DomainEvent
-from runtime.codec import CodecConfigError
+from runtime.codec_keys import CodecConfigError
 from runtime.sealing import (
     CONTENT_KEY,
     SEALED_KEY,

@@ -15,7 +15,7 @@ from domain.action_catalogue import ActionOffer, actions_open_to, offers_for_tas
 from domain.case import Context
 from domain.commands import Channel, Command
 from domain.notice import case_path, task_path
-from runtime.case_commands import CommandRefused
+from runtime.command_refused import CommandRefused
 from web.case_page import CasePage, case_page_data
 from web.forms import BadSubmission, form_view, read_submission
 from web.guards import NotVisible, form_of, page, viewer_of, web_of
