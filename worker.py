@@ -24,7 +24,7 @@ from activities.mail import MailDelivery
 from activities.notify import DEFAULT_GIVE_UP, NotifyActivities
 from activities.organisation import OrganisationActivities
 from domain.organisation import Organisation
-from runtime.logging import LoggingInterceptor
+from runtime.activity_logging import LoggingInterceptor
 from runtime.sealing import ContentSealer, sealer_from_settings
 from runtime.settings import Settings
 from runtime.workflow_sandbox import workflow_runner

@@ -2,7 +2,7 @@
 
 Both structlog loggers and the standard library (Temporal's replay-safe `workflow.logger` and
 `activity.logger`) go through the same processors, so every line carries the workflow id, run id, activity
-and actor where they are known (see `LoggingInterceptor`). Secrets never reach a line: `_redact` drops any key
+and actor where they are known (see `runtime.activity_logging`). Secrets never reach a line: `_redact` drops any key
 that looks like one, and settings are never logged whole.
 """
 
@@ -11,8 +11,6 @@ import sys
 from typing import Any
 
 import structlog
-from temporalio import activity
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 _SECRET_KEYS = ("password", "secret", "api_key", "token", "private_key", "smtp_url")
 
@@ -65,19 +63,3 @@ def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     root.setLevel(numeric_level)
     # Python's warnings (deprecations from a dependency, say) take the same road to standard error.
     logging.captureWarnings(True)
-
-
-class LoggingInterceptor(Interceptor):
-    """Binds the workflow id, run id and activity name to every log line an activity writes."""
-
-    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _BindActivityContext(next)
-
-
-class _BindActivityContext(ActivityInboundInterceptor):
-    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        info = activity.info()
-        with structlog.contextvars.bound_contextvars(
-            workflow_id=info.workflow_id, run_id=info.workflow_run_id, activity=info.activity_type
-        ):
-            return await self.next.execute_activity(input)

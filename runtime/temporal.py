@@ -5,17 +5,20 @@ import logging
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import TLSConfig
-from temporalio.testing import WorkflowEnvironment
 
 from runtime.binaries import temporal_cli
 from runtime.codec import data_converter
 from runtime.logging import configure_logging
 from runtime.settings import SettingError, Settings
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
 
 
 class TemporalUnavailable(Exception):
@@ -103,8 +106,10 @@ async def connect(settings: Settings) -> Client:
 SERVER_STARTUP_TIMEOUT = timedelta(seconds=60)
 
 
-async def start_embedded(settings: Settings) -> WorkflowEnvironment:
+async def start_embedded(settings: Settings) -> "WorkflowEnvironment":
     """The Temporal dev server with its state in a SQLite file under the data dir, and its Web UI."""
+    from temporalio.testing import WorkflowEnvironment  # the server's SDK, for `govern up` alone
+
     host, port = _split_address(settings.temporal_address)
     for name, number in (("GOVERN_TEMPORAL_ADDRESS", port), ("GOVERN_UI_PORT", settings.ui_port)):
         if not port_is_free(host, number):
