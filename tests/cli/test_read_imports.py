@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import KAMPALA, RecordCommand
+from tests.support.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 #: What no read needs: acting (Temporal, the workflows and activities), migrating (alembic), signing or sealing
@@ -59,3 +60,30 @@ def test_a_read_loads_nothing_it_does_not_need(
     first, _, output = done.stdout.partition("\n")
     assert first == f"{code} []", done.stdout + done.stderr
     assert printed in output, output
+
+
+def test_an_action_loads_the_temporal_client_but_not_the_servers_sdk_or_the_worker(
+    env: dict[str, str], record: RecordCommand
+) -> None:
+    record("grant/2027-014", "submit", KAMPALA["submitted_by"], **KAMPALA)
+    probe = (
+        "import sys, io, contextlib\n"
+        "from cli.main import run\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):\n"
+        "    try:\n"
+        "        code = run(['act', 'grant/2027-014', 'screen', '--as', 'programme-officer-brussels'])\n"
+        "    except SystemExit as exit_:\n"
+        "        code = exit_.code\n"
+        "heavy = ('temporalio.testing', 'temporalio.worker', 'alembic', 'workflows.case_kind_workflows', "
+        "'activities')\n"
+        "print(code, sorted(name for name in sys.modules if name.startswith(heavy)))\n"
+        "print('temporalio.client' in sys.modules, out.getvalue())\n"
+    )
+    environment = {**os.environ, "GOVERN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}  # nobody listens
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=environment, capture_output=True, text=True, check=True
+    )
+    first, _, rest = done.stdout.partition("\n")
+    assert first == "1 []", done.stdout + done.stderr
+    assert rest.startswith("True Temporal is not reachable at 127.0.0.1:"), rest
