@@ -36,7 +36,15 @@ NOT_SETTINGS = frozenset({"GOVERN_TEST_POSTGRES_URL", "GOVERN_SCREENSHOTS_DIR"})
 #: The schema the statements are written for: the store's own (`store.schema_revision`).
 SCHEMA_REVISION = HEAD_REVISION
 
-_GLOBAL = {"--data-dir": "GOVERN_DATA_DIR", "--database-url": "GOVERN_DATABASE_URL", "--organisation": None}
+_GLOBAL = {
+    "--data-dir": "GOVERN_DATA_DIR",
+    "--database-url": "GOVERN_DATABASE_URL",
+    "--organisation": "GOVERN_ORGANISATION_FILE",
+}
+#: The organisation file when none is set, as `runtime.settings` has it (a test keeps the two equal).
+EXAMPLE_ORGANISATION = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "organisation.yaml"
+)
 
 
 class _Full(Exception):
@@ -60,6 +68,15 @@ def _settings(argv: list[str], position: int) -> dict[str, str]:
             values[setting] = argv[index + 1]
         index += 2
     return values
+
+
+def _require_organisation_file(values: dict[str, str]) -> None:
+    """The full path of `tasks` and `overdue` reads the organisation file, and refuses one it cannot read; so
+    does this path, by leaving it to the full path. (It does not parse the file: a file it can read but that
+    is not a valid organisation is reported by the commands that use its content.)"""
+    file = values.get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION
+    if not os.path.isfile(file) or not os.access(file, os.R_OK):
+        raise _Full
 
 
 def _store_file(values: dict[str, str]) -> str:
@@ -160,7 +177,10 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
             read, options = _plan_status, _options(rest[1:], {"--json": False})
         else:
             return None
-        cursor = _cursor(_store_file(_settings(argv, position)))
+        values = _settings(argv, position)
+        if read is not _plan_status and not (read is _overdue and options.get("--json")):
+            _require_organisation_file(values)
+        cursor = _cursor(_store_file(values))
         try:
             text = read(cursor, options)
         finally:

@@ -42,6 +42,10 @@ class TaskRow(BaseModel):
     on_behalf_of: str | None = Field(
         default=None, description="Set when the row is listed for a substitute: the absent assignee."
     )
+    time_zone: str | None = Field(
+        default=None, description="The zone the due date was counted in, as the step recorded it (None before)."
+    )
+    due_local: str | None = Field(default=None, description="The due instant on that zone's wall clock (ISO-8601).")
 
 
 class CaseRow(BaseModel):
@@ -142,8 +146,9 @@ def tasks_for(store: EventStore, now: datetime, person: str, organisation: Organ
     substitute (`on_behalf_of` names the colleague), overdue first, then by due date."""
 
     def zone_of(person_id: str) -> str:
-        # Steps scheduled before schedules recorded their zone: the organisation file's.
-        return organisation.person(person_id).time_zone
+        # Steps scheduled before schedules recorded their zone: the organisation file's (UTC for someone the
+        # file no longer lists).
+        return organisation.person(person_id).time_zone if organisation.has_person(person_id) else "UTC"
 
     with store.raw_cursor() as cursor:
         _require_current(store, cursor)

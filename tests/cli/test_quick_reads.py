@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from typer.testing import CliRunner
 
 from cli.app import build_app
 from cli.commands import command_word
-from cli.quick import CHOICES, NOT_SETTINGS, SCHEMA_REVISION, UNDERSTOOD, answer_quickly
+from cli.quick import CHOICES, EXAMPLE_ORGANISATION, NOT_SETTINGS, SCHEMA_REVISION, UNDERSTOOD, answer_quickly
 from runtime.settings import Settings
 from store.event_store import EventStore
 from store.migrate import migrations_head
@@ -175,3 +176,82 @@ def test_a_read_through_the_console_script_imports_nothing_heavy(desk_store: Pat
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert "grant/Q-1 screening" in done.stdout
+
+
+def test_the_lean_path_looks_for_the_organisation_file_where_the_settings_do() -> None:
+    assert Path(EXAMPLE_ORGANISATION) == Settings().organisation_file
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tasks"],
+        ["tasks", "--for", "programme-officer-hanoi"],
+        ["overdue"],
+        ["--organisation", "{missing}", "tasks", "--for", "programme-officer-hanoi"],
+    ],
+    ids=" ".join,
+)
+def test_an_organisation_file_that_is_not_there_is_named_by_the_reads_that_use_it(
+    desk_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    missing = tmp_path / "typo.yaml"
+    argv = [str(missing) if word == "{missing}" else word for word in argv]
+    if "--organisation" not in argv:
+        monkeypatch.setenv("GOVERN_ORGANISATION_FILE", str(missing))
+    assert _quick(argv)[0] is None
+    full = CliRunner().invoke(build_app(), argv)
+    assert (full.exit_code, full.output.strip()) == (
+        2,
+        f"Cannot read the organisation file {missing}: No such file or directory.",
+    )
+
+
+def test_reads_that_do_not_use_the_organisation_file_answer_without_it(
+    desk_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVERN_ORGANISATION_FILE", str(tmp_path / "typo.yaml"))
+    for argv in (["plan", "status"], ["overdue", "--json"]):
+        code, quick = _quick(argv)
+        full = CliRunner().invoke(build_app(), argv)
+        assert code == full.exit_code == 0, full.output
+        assert quick == full.stdout
+
+
+def test_someone_the_organisation_file_no_longer_lists_keeps_their_desk_on_both_paths(
+    desk_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The officer who left still holds steps: their desk shows them (to be taken over); an unknown name with
+    nothing on it is still refused."""
+    left = tmp_path / "without-hanoi.yaml"
+    text = (REPO / "examples" / "organisation.yaml").read_text(encoding="utf-8")
+    left.write_text(text.replace("programme-officer-hanoi", "programme-officer-hanoi-2"), encoding="utf-8")
+    monkeypatch.setenv("GOVERN_ORGANISATION_FILE", str(left))
+    argv = ["tasks", "--for", "programme-officer-hanoi"]
+    code, quick = _quick(argv)
+    full = CliRunner().invoke(build_app(), argv)
+    assert code == full.exit_code == 0, full.output
+    assert quick == full.stdout
+    assert "grant/Q-1 screening" in quick and "grant/Q-2 coi-programme-officer-hanoi" in quick
+    nobody = CliRunner().invoke(build_app(), ["tasks", "--for", "programme-officer-hanio"])
+    assert nobody.exit_code == 1
+    assert nobody.output.startswith("Unknown person 'programme-officer-hanio': not in the organisation file")
+
+
+def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_moves(
+    desk_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screening officer moved to Hanoi after their step was scheduled: both paths show its due date in the
+    zone the step recorded, as counted, not in the file's new zone."""
+    moved = tmp_path / "moved.yaml"
+    raw = yaml.safe_load((REPO / "examples" / "organisation.yaml").read_text(encoding="utf-8"))
+    officer = next(person for person in raw["people"] if person["id"] == "programme-officer-brussels")
+    officer["time_zone"] = "Asia/Ho_Chi_Minh"
+    moved.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("GOVERN_ORGANISATION_FILE", str(moved))
+    for argv in (["tasks"], ["tasks", "--for", "programme-officer-hanoi"], ["overdue"]):
+        code, quick = _quick(argv)
+        full = CliRunner().invoke(build_app(), argv)
+        assert code == full.exit_code == 0, full.output
+        assert quick == full.stdout
+        assert "due Monday 9 November 2026, 17:00 (Europe/Brussels)" in quick, quick
