@@ -155,7 +155,7 @@ def _task_lines(state: case.CaseState, organisation: Organisation) -> list[str]:
     """Each open task with its due date on the assignee's clock."""
     return [
         f"  open: {task.task_id} -> {task.assignee} ({task.action}), due "
-        f"{due_text(task.due_at, task.assignee, organisation)}"
+        f"{due_text(task.due_at, task.assignee, organisation, task.schedule.time_zone if task.schedule else None)}"
         for task in state.tasks.values()
     ]
 

@@ -19,11 +19,13 @@ _CODE = re.compile(r"[a-z][a-z0-9_-]*")  # an outcome, a choice, a stage: readab
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
 
-def due_text(due_at: datetime | None, assignee: str, organisation: Organisation) -> str:
-    """A due date on the assignee's clock, with their zone's name; in UTC for someone the file no longer has."""
+def due_text(due_at: datetime | None, assignee: str, organisation: Organisation, counted_in: str | None = None) -> str:
+    """A due date on the assignee's clock, with their zone's name: the zone it was counted in (`counted_in`, as
+    the step recorded it, as `govern tasks` shows it), else the file's zone for them, else UTC for someone the
+    file no longer has."""
     if due_at is None:
         return "no due date"
-    zone = organisation.person(assignee).time_zone if organisation.has_person(assignee) else "UTC"
+    zone = counted_in or (organisation.person(assignee).time_zone if organisation.has_person(assignee) else "UTC")
     return format_local(due_at, zone)
 
 

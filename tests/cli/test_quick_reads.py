@@ -241,8 +241,8 @@ def test_someone_the_organisation_file_no_longer_lists_keeps_their_desk_on_both_
 def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_moves(
     desk_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The screening officer moved to Hanoi after their step was scheduled: both paths show its due date in the
-    zone the step recorded, as counted, not in the file's new zone."""
+    """The screening officer moved to Hanoi after their step was scheduled: both paths, and `govern status`, show
+    its due date in the zone the step recorded, as counted, not in the file's new zone."""
     moved = tmp_path / "moved.yaml"
     raw = yaml.safe_load((REPO / "examples" / "organisation.yaml").read_text(encoding="utf-8"))
     officer = next(person for person in raw["people"] if person["id"] == "programme-officer-brussels")
@@ -255,3 +255,8 @@ def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_move
         assert code == full.exit_code == 0, full.output
         assert quick == full.stdout
         assert "due Monday 9 November 2026, 17:00 (Europe/Brussels)" in quick, quick
+    status = CliRunner().invoke(build_app(), ["status", "grant/Q-1"])
+    assert (
+        "  open: screening -> programme-officer-brussels (screen), due Monday 9 November 2026, 17:00 "
+        "(Europe/Brussels)" in status.stdout
+    ), status.stdout
