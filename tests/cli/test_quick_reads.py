@@ -179,7 +179,7 @@ def test_a_read_through_the_console_script_imports_nothing_heavy(desk_store: Pat
 
 
 def test_the_lean_path_looks_for_the_organisation_file_where_the_settings_do() -> None:
-    assert Path(EXAMPLE_ORGANISATION) == Settings().organisation_file
+    assert Path(EXAMPLE_ORGANISATION) == Settings.model_fields["organisation_file"].default
 
 
 @pytest.mark.parametrize(
