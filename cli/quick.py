@@ -169,16 +169,20 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
     """The exit code when the command was answered here; None to take the full path."""
     rest = argv[position + 1 :]
     try:
+        # Whether the full path of the command reads the organisation file (for people's zones, or names).
         if word == "tasks":
             read, options = _tasks, _options(rest, {"--for": True, "--json": False})
+            reads_organisation = True
         elif word == "overdue":
             read, options = _overdue, _options(rest, {"--json": False})
+            reads_organisation = not options.get("--json")
         elif word == "plan" and rest[:1] == ["status"]:
             read, options = _plan_status, _options(rest[1:], {"--json": False})
+            reads_organisation = False
         else:
             return None
         values = _settings(argv, position)
-        if read is not _plan_status and not (read is _overdue and options.get("--json")):
+        if reads_organisation:
             _require_organisation_file(values)
         cursor = _cursor(_store_file(values))
         try:
