@@ -18,7 +18,7 @@ from cli import desk_text
 from cli.context import fail, settings_of
 from cli.summary import due_text, summary_lines
 from domain import case
-from domain.acting import require_known_person
+from domain.acting import require_desk_owner
 from domain.case_kinds import decider_for
 from domain.commands import Command
 from domain.errors import NotAllowed, UnknownCase
@@ -280,11 +280,9 @@ def tasks(
     store = open_store(settings)
     now = datetime.now(UTC)
     rows = tasks_for(store, now, person, organisation) if person is not None else open_tasks(store, now)
-    if person is not None and not rows:
-        # Only an empty desk asks whether the person exists: someone the file no longer lists (they left) may
-        # still hold steps, and their desk is what shows who must take them over.
+    if person is not None:
         try:
-            require_known_person(organisation, person)
+            require_desk_owner(organisation, person, holds_steps=bool(rows))
         except NotAllowed as refusal:
             fail(refusal.sentence)
     if as_json:

@@ -35,6 +35,13 @@ def require_known_person(organisation: Organisation, person_id: str) -> None:
         )
 
 
+def require_desk_owner(organisation: Organisation, person_id: str, holds_steps: bool) -> None:
+    """Whose desk may be read: anyone who holds steps, even someone the file no longer lists (they left, and
+    their desk shows what must be taken over); a name that holds nothing must be in the file."""
+    if not holds_steps:
+        require_known_person(organisation, person_id)
+
+
 def substitute_refusal(
     organisation: Organisation, subjects: tuple[str, ...], requester: str | None, person: str
 ) -> str | None:

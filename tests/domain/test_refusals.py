@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from domain import case_runner, policy_review
-from domain.acting import require_known_person
+from domain.acting import require_desk_owner, require_known_person
 from domain.board_decision import BOARD_DECISION, BoardDecisionRequest, open_board_decision
 from domain.case import CaseDecider, CaseState, Context, decide_command, state_after
 from domain.commands import Command
@@ -151,6 +151,17 @@ def test_an_unknown_person_is_answered_with_the_close_ids(
         require_known_person(example_org if organisation == "example" else small_org, typed)
 
     assert str(refused.value) == sentence
+    assert refused.value.rule == "organisation"
+
+
+def test_a_desk_is_read_for_whoever_holds_steps_and_an_empty_one_only_for_someone_in_the_file(
+    example_org: Organisation,
+) -> None:
+    require_desk_owner(example_org, "officer-who-left", holds_steps=True)  # their steps must be taken over
+    require_desk_owner(example_org, "programme-officer-hanoi", holds_steps=False)
+    with pytest.raises(NotAllowed) as refused:
+        require_desk_owner(example_org, "officer-who-left", holds_steps=False)
+    assert str(refused.value) == "Unknown person 'officer-who-left': not in the organisation file."
     assert refused.value.rule == "organisation"
 
 
