@@ -114,7 +114,9 @@ def observe(trails: Mapping[str, list[StoredEvent]], people: Iterable[str]) -> d
         streams: dict[str, list[StoredEvent]] = {}
         for event in trails[name]:
             streams.setdefault(event.stream_id, []).append(event)
-        for stream_id, events in streams.items():
+        # In case-id order, not the order the cases first wrote: concurrent cases interleave differently from
+        # one run to the next, and the stages are listed in the order first seen.
+        for stream_id, events in sorted(streams.items()):
             decider = decider_for(stream_id)
             process = seen.setdefault(decider.kind, ProcessSeen())
             process.cases += 1

@@ -70,6 +70,13 @@ def test_docs_reference_is_what_the_code_generates(example_runs) -> None:
     assert documented == generated, "docs/reference.md is stale: run `govern reference --out docs/reference.md`"
 
 
+def test_the_reference_does_not_depend_on_how_concurrent_cases_interleaved(example_runs) -> None:
+    """Cases that run at once write in a different interleaving each run; the reference must read the same."""
+    trails = {name: trail(run) for name, run in example_runs.items()}
+    interleaved_otherwise = {name: list(reversed(events)) for name, events in trails.items()}
+    assert build_reference(interleaved_otherwise, PEOPLE) == build_reference(trails, PEOPLE)
+
+
 def test_govern_reference_prints_the_reference_of_the_scenarios_it_runs(example_runs, tmp_path: Path) -> None:
     """`govern reference --scenarios DIR` runs DIR's scenarios; one example gives that example's reference."""
     data = yaml.safe_load((REPO / "examples" / "scenarios" / "small-grant-director.yaml").read_text())
