@@ -2,6 +2,7 @@
 the check. Times are canonical UTC text (as in `audit_events`), so they sort and compare as text in SQL."""
 
 import json
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,6 +114,11 @@ def case_values(fold: CaseFold) -> tuple[Any, ...]:
     )
 
 
+#: Zones by name, kept: `ZoneInfo` itself keeps only the last eight strongly, so a store whose people live in more
+#: zones than that reloaded a zone file for most steps it wrote.
+_zone = lru_cache(maxsize=512)(ZoneInfo)
+
+
 def task_values(case_id: str, task: Task) -> tuple[Any, ...]:
     due = task.due_at
     zone = task.schedule.time_zone if task.schedule is not None else None
@@ -126,7 +132,7 @@ def task_values(case_id: str, task: Task) -> tuple[Any, ...]:
         canonical_time(task.opened_at),
         canonical_time(due) if due is not None else None,
         zone,
-        due.astimezone(ZoneInfo(zone)).isoformat() if due is not None and zone is not None else None,
+        due.astimezone(_zone(zone)).isoformat() if due is not None and zone is not None else None,
         task.on_due,
         task.officer,
         task.reminders_sent,
