@@ -131,16 +131,17 @@ class CaseFold:
         last_event_at: str,
         last_seq: int,
     ) -> "CaseFold":
-        """The fold at `snapshot_version`, from its stored row. An empty fold (version 0) when the snapshot no
-        longer reads (a state model changed shape since it was written): the caller then folds from the start."""
+        """The fold at `snapshot_version`, from its stored row. An empty fold (version 0) when the case has no
+        snapshot yet (fewer than SNAPSHOT_EVERY events) or its snapshot no longer reads (a state model changed
+        shape since it was written): the caller then folds from the start."""
         decider = rules_of(case_id)
         if decider is None:
             fold = cls.empty(case_id)
-        elif snapshot is None and problem is None:
+        elif snapshot is None:
             return cls.empty(case_id)
         else:
             try:
-                state = None if snapshot is None else _state_type(decider, case_id).model_validate_json(snapshot)
+                state = _state_type(decider, case_id).model_validate_json(snapshot)
             except ValidationError:
                 return cls.empty(case_id)
             fold = cls(case_id, decider, state, problem=problem)
@@ -187,8 +188,9 @@ class CaseFold:
             )
 
     def snapshot_due(self) -> bool:
-        """Every SNAPSHOT_EVERY events, on the first, and when the case closes (its last state for good)."""
-        if self.version - self.snapshot_version >= SNAPSHOT_EVERY or self.snapshot_version == 0:
+        """Every SNAPSHOT_EVERY events, and when the case closes (its last state for good). A case with fewer
+        events has none: a reader folds its short trail from the start, and its appends write no state."""
+        if self.version - self.snapshot_version >= SNAPSHOT_EVERY:
             return True
         return self.state is not None and self.state.closed and self.snapshot_version < self.version
 
