@@ -20,7 +20,18 @@ if TYPE_CHECKING:
 TASK_SELECT = (
     "SELECT case_id, task_id, kind, title, assignee, action, due_at, time_zone, due_local FROM projection_tasks"
 )
-LAG = "SELECT (SELECT seq FROM projection_cursor WHERE id = 1), (SELECT max(seq) FROM audit_events)"
+#: Whether the projections are in step with the log, in two indexed look-ups. Every append that keeps them writes
+#: its case's row with the sequence number it reached, and first catches up anything appended without them, so
+#: they are in step exactly when the log's last event is on its case's row (or the cursor, which a catch-up and
+#: a rebuild move, is there). The head's case, its row's sequence and the cursor: one row, none for an empty log.
+LAG = (
+    "SELECT head.seq, (SELECT last_seq FROM projection_cases WHERE case_id = head.stream_id), "
+    "(SELECT seq FROM projection_cursor WHERE id = 1) "
+    "FROM (SELECT seq, stream_id FROM audit_events ORDER BY seq DESC LIMIT 1) AS head"
+)
+#: How far the projections reach when they are behind: the last append that kept them wrote the furthest case
+#: row, and a catch-up or a rebuild moved the cursor. A scan of the cases, run only when the log is ahead.
+REACHED = "SELECT max(last_seq) FROM projection_cases"
 DELEGATIONS = (
     "SELECT case_id, absent, starts_on, ends_on FROM projection_delegations "
     "WHERE substitute = ? AND ends_on >= ? AND starts_on <= ? ORDER BY case_id, number"
@@ -98,8 +109,18 @@ SQLITE = Dialect("?", False)
 def lag(cursor: Any) -> tuple[int, int] | None:
     """(reached, head) when the projections are behind the log, else None."""
     cursor.execute(LAG)
-    reached, head = cursor.fetchone()
-    return None if (reached or 0) == (head or 0) else (int(reached or 0), int(head or 0))
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    head, on_case_row, cursor_seq = (int(value or 0) for value in row)
+    return None if head in (on_case_row, cursor_seq) else (reached(cursor, cursor_seq), head)
+
+
+def reached(cursor: Any, cursor_seq: int) -> int:
+    """The sequence number up to which the projections hold the log, when it is ahead of them (`REACHED`)."""
+    cursor.execute(REACHED)
+    (furthest,) = cursor.fetchone()
+    return max(int(furthest or 0), cursor_seq)
 
 
 def desk_order(dialect: Dialect) -> str:

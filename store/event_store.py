@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import StaticPool
 
 from domain.events import DomainEvent
+from store import desk_sql
 from store.canonical import (
     GENESIS_HASH,
     NotCanonicalisable,
@@ -59,14 +60,20 @@ class _Statements:
         self.mark = "%s" if self.is_postgres else "?"
         self.begin = None if self.is_postgres else "BEGIN IMMEDIATE"
         self.lock = "SELECT id FROM audit_chain_head WHERE id = 1 FOR UPDATE" if self.is_postgres else None
-        # One round trip for "where is the chain", "where is this case" and "how far are the projections"; the
-        # outer join yields one row even on an empty log.
-        reached = "(SELECT seq FROM projection_cursor WHERE id = 1)" if projections else "NULL"
+        # One round trip for "where is the chain", "where is this case" and "are the projections in step" (the
+        # head's case row and the cursor, as `desk_sql.LAG` reads them); the outer join yields one row even on an
+        # empty log.
+        in_step = (
+            "(SELECT last_seq FROM projection_cases WHERE case_id = head.stream_id), "
+            "(SELECT seq FROM projection_cursor WHERE id = 1)"
+            if projections
+            else "NULL, NULL"
+        )
         self.state = (
             "SELECT head.seq, head.hash, "
-            f"(SELECT max(stream_version) FROM audit_events WHERE stream_id = {self.mark}), {reached} "
+            f"(SELECT max(stream_version) FROM audit_events WHERE stream_id = {self.mark}), {in_step} "
             "FROM (SELECT 1 AS one) AS anchor LEFT JOIN "
-            "(SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head ON 1 = 1"
+            "(SELECT seq, hash, stream_id FROM audit_events ORDER BY seq DESC LIMIT 1) AS head ON 1 = 1"
         )
         placeholders = ", ".join([self.mark] * len(ROW_COLUMNS))
         self.insert = f"INSERT INTO audit_events ({SELECT_LIST}) VALUES ({placeholders})"
@@ -269,14 +276,14 @@ class EventStore:
                 if sql.lock is not None:
                     cursor.execute(sql.lock)
                 cursor.execute(sql.state, (stream_id,))
-                head_seq, head_hash, version, projected = cursor.fetchone()
+                head_seq, head_hash, version, on_case_row, cursor_seq = cursor.fetchone()
                 head_seq = head_seq or 0
                 prev_hash = head_hash or GENESIS_HASH
                 version = version or 0
                 projector = self._projector
-                if projector is not None and (projected or 0) != head_seq:
+                if projector is not None and head_seq and head_seq not in (on_case_row, cursor_seq):
                     # Something appended without keeping the projections: fold its events first.
-                    projector.catch_up(connection, cursor, projected or 0, head_seq)
+                    projector.catch_up(connection, cursor, desk_sql.reached(cursor, cursor_seq or 0), head_seq)
                 if expected_version is not None and version != expected_version:
                     # A retry of a batch that did land looks like a conflict; it must return, not fail.
                     stored = self._already_stored(cursor, stream_id, prepared)
@@ -448,10 +455,11 @@ class EventStore:
         if self.projection_lag() is None:
             return 0
         with self._holding_append_lock() as (connection, cursor):
-            reached = projector.cursor_seq(cursor)
-            head = self._head_seq(cursor)
-            if reached != head:
-                projector.catch_up(connection, cursor, reached, head)
+            behind = desk_sql.lag(cursor)
+            if behind is None:
+                return 0
+            reached, head = behind
+            projector.catch_up(connection, cursor, reached, head)
         return head - reached
 
     def rebuild_projections(self) -> tuple[int, int]:
@@ -471,12 +479,8 @@ class EventStore:
 
     def projection_lag(self) -> tuple[int, int] | None:
         """(projected up to, log head) when the projections are behind the log; None when they are in step."""
-        statement = "SELECT (SELECT seq FROM projection_cursor WHERE id = 1), (SELECT max(seq) FROM audit_events)"
         with self.raw_cursor() as cursor:
-            cursor.execute(statement)
-            reached, head = cursor.fetchone()
-        reached, head = int(reached or 0), int(head or 0)
-        return None if reached == head else (reached, head)
+            return desk_sql.lag(cursor)
 
     @contextmanager
     def raw_cursor(self) -> Iterator[Any]:

@@ -64,7 +64,6 @@ class ProjectionSql:
         self.delegation = _insert_new("projection_delegations", DELEGATION_COLUMNS, mark)
         self.participant = _insert_new("projection_participants", PARTICIPANT_COLUMNS, mark)
         self.people = f"SELECT person FROM projection_participants WHERE case_id = {mark}"
-        self.cursor_seq = "SELECT seq FROM projection_cursor WHERE id = 1"
         self.set_cursor = f"UPDATE projection_cursor SET seq = {mark} WHERE id = 1"
 
 

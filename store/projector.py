@@ -7,10 +7,12 @@ Why in the append's transaction, rather than by a catch-up process that follows 
 - appends are already serialised on the chain head, so projection writes never conflict;
 - the cost is a few small statements per append, inside the lock (see `bench/bench_projections.py`).
 
-The projector still records the sequence number it has reached (`projection_cursor`), so that a log appended
-to by anything else (a bulk load, a store written with projections switched off) is noticed: the next append,
-`govern up`/`govern worker`/`govern migrate`, or `govern projections rebuild` catches up, and a reader is told
-in the meantime (`store.projections`).
+A log appended to by anything else (a bulk load, a store written with projections switched off) is noticed:
+each append writes its case's row with the sequence number it reached, so the projections are in step exactly
+when the log's last event is on its case's row (`store.desk_sql.LAG`, two indexed look-ups). When it is not,
+the next append, `govern up`/`govern worker`/`govern migrate`, or `govern projections rebuild` catches up, and a
+reader is told in the meantime (`store.projections`). The sequence a catch-up or a rebuild reached is recorded
+as well (`projection_cursor`); an append does not move it, which saves each commit a page of its own.
 
 The writer keeps the folded cases it has just written in memory (keyed by case and version, so another
 process's append is never mistaken for ours): the next event of a busy case folds onto it without reading or
@@ -171,7 +173,6 @@ class Projector:
         known = fold.people
         write_participants(cursor, sql, stream_id, people if known is None else people - known)
         fold.people = people if known is None else known | people
-        cursor.execute(sql.set_cursor, (rows[-1][SEQ_INDEX],))
         return fold
 
     def remember(self, fold: CaseFold) -> None:
@@ -186,11 +187,6 @@ class Projector:
             self._cache.clear()
 
     # -- catching up and rebuilding --------------------------------------------------------------------------
-
-    def cursor_seq(self, cursor: Any) -> int:
-        cursor.execute(self.sql.cursor_seq)
-        row = cursor.fetchone()
-        return int(row[0]) if row is not None and row[0] is not None else 0
 
     def catch_up(self, connection: Any, cursor: Any, after_seq: int, up_to_seq: int) -> int:
         """Fold the events (after_seq, up_to_seq] onto the projections and move the cursor; returns the number

@@ -4,4 +4,4 @@ A read compares a store's revision with it before reading, without loading alemb
 (which would cost a read a fifth of a second); a test keeps it equal to the migrations' own head.
 """
 
-HEAD_REVISION = "0100_web_sessions"
+HEAD_REVISION = "0101_cursor_by_catch_up"

@@ -2,7 +2,8 @@
 examples/scenarios/management-team-appraisals.yaml`: five appraisals, content sealed) reads back unchanged: its
 chain verifies, every appraisal event parses to its typed model and dumps to its stored payload, and today's
 rules fold each case to exactly the state that release folded it to (tests/fixtures/*.states.json, written by
-it). Regenerate both files only for an intended change of what that scenario records."""
+it). It is read as a newer release reads it: after `govern migrate`, which every writer runs on opening it.
+Regenerate both files only for an intended change of what that scenario records."""
 
 import json
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from domain.case_kinds import decider_for
 from store.event_store import EventStore
 from store.projection_check import check_projections
 from store.verify import verify
-from tests.support.previous_release import events_of, unpack_store
+from tests.support.previous_release import events_of, migrated, unpack_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 STORE = FIXTURES / "appraisals-store-0cc7368.db.gz"
@@ -27,7 +28,7 @@ STATES: dict[str, Any] = json.loads((FIXTURES / "appraisals-store-0cc7368.states
 
 @pytest.fixture
 def previous_store(tmp_path: Path) -> Iterator[EventStore]:
-    store = EventStore.open_existing(f"sqlite:///{unpack_store(STORE, tmp_path / 'audit.db')}")
+    store = EventStore.open_existing(migrated(unpack_store(STORE, tmp_path / "audit.db")))
     yield store
     store.close()
 

@@ -110,7 +110,6 @@ def _rows(store: EventStore) -> dict[str, list[tuple]]:
         "projection_tasks": "*",
         "projection_delegations": "*",
         "projection_participants": "*",
-        "projection_cursor": "*",
     }
     with store.engine.connect() as connection:
         return {
@@ -128,6 +127,7 @@ def test_rebuild_recomputes_the_same_rows(store: EventStore) -> None:
     events, cases = store.rebuild_projections()
     assert (events, cases) == (store.count(), len(kept["projection_cases"]))
     assert _rows(store) == kept
+    assert store.projection_lag() is None
     assert check_projections(store).ok
 
 
@@ -180,6 +180,52 @@ def test_a_store_built_by_the_release_before_projections_is_filled_by_its_migrat
         assert_reads_equal_the_log(migrated)
     with EventStore.open_existing(store_url) as reader:
         assert reader.projection_lag() is None
+
+
+def _cursor(store: EventStore) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT seq FROM projection_cursor WHERE id = 1")).scalar_one())
+
+
+def test_in_step_is_read_off_the_head_events_case_row_not_a_cursor_every_append_moves(store: EventStore) -> None:
+    """An append writes its case's row, not the cursor; the projections are in step because the log's last event
+    is on its case's row, whichever case that is, and a log appended to behind their back is told however far
+    the last keeping append reached."""
+    replay(store, limit=25)
+    assert _cursor(store) == 0 and store.projection_lag() is None
+    for copy in (1, 2):
+        replay(store, copy=copy, limit=3)
+        assert store.projection_lag() is None
+    head = store.count()
+    case_id, events = next(iter(trail_batches(copy=3)))
+    EventStore(store.engine, projections=False).append(case_id, events, expected_version=0)
+    assert store.projection_lag() == (head, head + len(events))
+    assert store.catch_up_projections() == len(events)
+    assert (_cursor(store), store.projection_lag()) == (head + len(events), None)
+    assert_reads_equal_the_log(store)
+
+
+def test_downgrading_puts_the_cursor_where_the_projections_reach(store_url: str) -> None:
+    """The code before revision 0101 reads the cursor alone; downgrading leaves it where the last append reached."""
+    with EventStore.open(store_url) as store:
+        replay(store, limit=20)
+        head = store.count()
+        assert _cursor(store) < head
+    engine = create_store_engine(store_url)
+    try:
+        from alembic import command
+
+        from store.migrate import alembic_config
+
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0100_web_sessions")
+        assert stored_revision(engine) == "0100_web_sessions"
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT seq FROM projection_cursor WHERE id = 1")).scalar_one() == head
+        upgrade(engine)
+        assert stored_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
 
 
 def test_a_log_appended_without_projections_is_told_until_something_catches_up(store_url: str) -> None:
