@@ -24,9 +24,13 @@ TASK_SELECT = (
 #: its case's row with the sequence number it reached, and first catches up anything appended without them, so
 #: they are in step exactly when the log's last event is on its case's row (or the cursor, which a catch-up and
 #: a rebuild move, is there). The head's case, its row's sequence and the cursor: one row, none for an empty log.
+#: The last two, for a statement that names the log's last event `head` (the append's reads them with its own).
+IN_STEP_COLUMNS = (
+    "(SELECT last_seq FROM projection_cases WHERE case_id = head.stream_id), "
+    "(SELECT seq FROM projection_cursor WHERE id = 1)"
+)
 LAG = (
-    "SELECT head.seq, (SELECT last_seq FROM projection_cases WHERE case_id = head.stream_id), "
-    "(SELECT seq FROM projection_cursor WHERE id = 1) "
+    f"SELECT head.seq, {IN_STEP_COLUMNS} "
     "FROM (SELECT seq, stream_id FROM audit_events ORDER BY seq DESC LIMIT 1) AS head"
 )
 #: How far the projections reach when they are behind: the last append that kept them wrote the furthest case
@@ -113,7 +117,12 @@ def lag(cursor: Any) -> tuple[int, int] | None:
     if row is None:
         return None
     head, on_case_row, cursor_seq = (int(value or 0) for value in row)
-    return None if head in (on_case_row, cursor_seq) else (reached(cursor, cursor_seq), head)
+    return None if in_step(head, on_case_row, cursor_seq) else (reached(cursor, cursor_seq), head)
+
+
+def in_step(head: int, on_case_row: int | None, cursor_seq: int | None) -> bool:
+    """Whether the projections hold the whole log, from `IN_STEP_COLUMNS` read beside its head (0: empty)."""
+    return not head or head in (on_case_row, cursor_seq)
 
 
 def reached(cursor: Any, cursor_seq: int) -> int:

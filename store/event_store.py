@@ -63,12 +63,7 @@ class _Statements:
         # One round trip for "where is the chain", "where is this case" and "are the projections in step" (the
         # head's case row and the cursor, as `desk_sql.LAG` reads them); the outer join yields one row even on an
         # empty log.
-        in_step = (
-            "(SELECT last_seq FROM projection_cases WHERE case_id = head.stream_id), "
-            "(SELECT seq FROM projection_cursor WHERE id = 1)"
-            if projections
-            else "NULL, NULL"
-        )
+        in_step = desk_sql.IN_STEP_COLUMNS if projections else "NULL, NULL"
         self.state = (
             "SELECT head.seq, head.hash, "
             f"(SELECT max(stream_version) FROM audit_events WHERE stream_id = {self.mark}), {in_step} "
@@ -281,7 +276,7 @@ class EventStore:
                 prev_hash = head_hash or GENESIS_HASH
                 version = version or 0
                 projector = self._projector
-                if projector is not None and head_seq and head_seq not in (on_case_row, cursor_seq):
+                if projector is not None and not desk_sql.in_step(head_seq, on_case_row, cursor_seq):
                     # Something appended without keeping the projections: fold its events first.
                     projector.catch_up(connection, cursor, desk_sql.reached(cursor, cursor_seq or 0), head_seq)
                 if expected_version is not None and version != expected_version:
