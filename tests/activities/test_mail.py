@@ -10,7 +10,6 @@ import email.headerregistry
 import email.policy
 import email.utils
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -42,6 +41,7 @@ from domain.notice import (
     render_text,
     task_path,
 )
+from tests.support.processes import free_port
 
 MAIL_FROM = "Secretariat <govern@partnership.example>"
 DUE = dt.datetime(2027, 3, 12, 17, 30, tzinfo=dt.UTC)  # 18:30 in Brussels; 00:30 next day in Ho Chi Minh City
@@ -85,12 +85,6 @@ def body_of(message: EmailMessage) -> str:
     assert part is not None
     # Over SMTP the parsed body keeps the wire's CRLF line ends; compare as the reader sees it.
     return part.get_content().replace("\r\n", "\n")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Mailbox:

@@ -1,6 +1,7 @@
 """Helpers for tests that run `govern` as a real process."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -11,10 +12,33 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out on its own: to `bind(port 0)` and to every outgoing connection."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except OSError:
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+#: Where the test installations' ports come from: below the kernel's ephemeral range, so that no outgoing
+#: connection and no "any free port" that a server picks for itself (the Temporal dev server picks its HTTP,
+#: metrics and internal ports that way, after it has been given ours and before it binds them) can take one.
+#: CI once lost a run to that: the UI port the test had chosen was in use when the dev server came to bind it.
+TEST_PORTS = range(20000, min(_ephemeral_ports().start, 32768))
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free now on loopback, drawn at random from `TEST_PORTS`."""
+    for _ in range(200):
+        port = random.choice(TEST_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {TEST_PORTS} after 200 tries")
 
 
 def installation_env(data_dir: Path | None, **settings: str) -> dict[str, str]:
