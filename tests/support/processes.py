@@ -25,18 +25,32 @@ def _ephemeral_ports() -> range:
 #: connection and no "any free port" that a server picks for itself (the Temporal dev server picks its HTTP,
 #: metrics and internal ports that way, after it has been given ours and before it binds them) can take one.
 #: CI once lost a run to that: the UI port the test had chosen was in use when the dev server came to bind it.
-TEST_PORTS = range(20000, min(_ephemeral_ports().start, 32768))
+def _test_ports() -> range:
+    ephemeral = _ephemeral_ports()
+    below, above = range(10000, ephemeral.start), range(ephemeral.stop, 65536)
+    return max(below, above, key=len)
+
+
+TEST_PORTS = _test_ports()
+
+
+#: Ports this test process has handed out already: an installation's three ports are drawn one after another and
+#: none is bound until its server starts, so a draw must not repeat an earlier one.
+_HANDED_OUT: set[int] = set()
 
 
 def free_port() -> int:
-    """A port free now on loopback, drawn at random from `TEST_PORTS`."""
+    """A port free now on loopback, drawn at random from `TEST_PORTS`, and never one handed out before."""
     for _ in range(200):
         port = random.choice(TEST_PORTS)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     raise AssertionError(f"no free port in {TEST_PORTS} after 200 tries")
 
