@@ -2,8 +2,8 @@
 passed through, its fixed snippets of code compiled once instead of on every call, and the two questions it asks
 for every payload (which serialization context, which store context) answered without entering the sandbox.
 
-The SDK's sandbox runs each activation, and each payload's serialization-context lookup, by `exec` of a short
-constant string, which compiles it anew every time: on a busy worker that is several times per payload. Here
+The SDK's sandbox runs each activation (and would run each payload's serialization-context lookup) by `exec` of
+a short constant string, which compiles it anew every time: on a busy worker that is several times per payload. Here
 each distinct snippet is compiled once and the code object is executed instead, with the same globals, the same
 file name and the same effect. The sandbox's restrictions and its isolation are Temporal's, unchanged.
 """

@@ -21,11 +21,11 @@ def _ephemeral_ports() -> range:
     return range(low, high + 1)
 
 
-#: Where the test installations' ports come from: below the kernel's ephemeral range, so that no outgoing
-#: connection and no "any free port" that a server picks for itself (the Temporal dev server picks its HTTP,
-#: metrics and internal ports that way, after it has been given ours and before it binds them) can take one.
-#: CI once lost a run to that: the UI port the test had chosen was in use when the dev server came to bind it.
 def _test_ports() -> range:
+    """Where the test installations' ports come from: outside the kernel's ephemeral range (on its wider side), so
+    that no outgoing connection and no "any free port" that a server picks for itself (the Temporal dev server picks
+    its HTTP, metrics and internal ports that way, after it has been given ours and before it binds them) can take
+    one. CI once lost a run to that: the UI port a test had drawn was in use when the dev server came to bind it."""
     ephemeral = _ephemeral_ports()
     below, above = range(10000, ephemeral.start), range(ephemeral.stop, 65536)
     return max(below, above, key=len)
