@@ -1,7 +1,6 @@
 """The two per-payload questions the sandbox runner answers without entering the sandbox (which serialization
 context, which store context) get the answers Temporal's own runner gives, entering it."""
 
-from pathlib import Path
 from typing import Any
 
 from temporalio.client import WorkflowHistory
@@ -10,9 +9,11 @@ from temporalio.worker import Replayer, WorkflowInstance, WorkflowInstanceDetail
 from temporalio.worker.workflow_sandbox import _runner as sandbox_runner
 
 from runtime.workflow_sandbox import CompiledSandboxRunner, _CompiledOnceInstance, workflow_runner
+from tests.replay.test_replay import CURRENT
 from worker import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+#: The current code's histories (`make histories`), which the replay test replays as well.
+HISTORIES = sorted(CURRENT.glob("*.json"))
 
 
 class _Compared(_CompiledOnceInstance):
