@@ -98,7 +98,7 @@ def build_worker(
     task_queue: str,
     dependencies: WorkerDependencies,
     max_cached_workflows: int = 1000,
-    activation_executor: concurrent.futures.Executor | None = None,
+    activation_executor: concurrent.futures.ThreadPoolExecutor | None = None,
 ) -> Worker:
     """`max_cached_workflows=0` turns the sticky cache off, so another worker can take over a running case at
     once (the time-skipping test server never times out a stopped worker's sticky queue). `activation_executor`

@@ -35,8 +35,12 @@ def _stop_the_run(sentence: str) -> None:
     os._exit(1)
 
 
-class InlineActivations(concurrent.futures.Executor):
+class InlineActivations(concurrent.futures.ThreadPoolExecutor):
+    """A thread pool in type only (the SDK's parameter asks for one and calls nothing but `submit`): it never
+    starts a thread for an activation."""
+
     def __init__(self, stuck_after: float = STUCK_AFTER, on_stuck: Callable[[str], None] = _stop_the_run) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="inline-activations")
         self._stuck_after = stuck_after
         self._on_stuck = on_stuck
         self._running_since: float | None = None
@@ -67,6 +71,7 @@ class InlineActivations(concurrent.futures.Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._closed.set()
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def _start_watchdog(self) -> None:
         if self._watchdog is None:

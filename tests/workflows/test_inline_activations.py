@@ -36,6 +36,7 @@ async def test_an_activation_runs_on_the_loops_thread_outside_any_task_and_the_l
     assert seen["thread"] == threading.get_ident()
     assert seen["task"] is None
     assert asyncio.get_running_loop() is loop
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("inline-activations")]
 
 
 async def test_an_activations_error_reaches_the_awaiting_worker() -> None:
