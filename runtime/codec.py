@@ -19,10 +19,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from runtime.codec_keys import NONCE_BYTES, active_key_of, configured_keys
+from runtime.payload_converter import GOVERN_DATA_CONVERTER
 from runtime.settings import Settings
 
 ENCODING = b"binary/encrypted"
@@ -97,9 +97,9 @@ def data_converter(settings: Settings) -> DataConverter:
     stack traces are then encoded too, so a refusal that quotes content does not reach the server in clear."""
     codec = codec_from_settings(settings)
     if codec is None:
-        return pydantic_data_converter
+        return GOVERN_DATA_CONVERTER
     return dataclasses.replace(
-        pydantic_data_converter,
+        GOVERN_DATA_CONVERTER,
         payload_codec=codec,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -25,6 +25,7 @@ from cli.codec_server import codec_server, make_server
 from runtime.binaries import temporal_test_server
 from runtime.codec import AesGcmCodec, CodecKeyError, codec_from_settings, data_converter
 from runtime.codec_keys import CodecConfigError, parse_keys
+from runtime.payload_converter import GOVERN_DATA_CONVERTER
 from runtime.settings import Settings
 from runtime.temporal import SERVER_STARTUP_TIMEOUT
 from tests.support.keys import new_key
@@ -148,7 +149,8 @@ async def test_unencrypted_payloads_pass_through_decode() -> None:
 
 def test_no_keys_means_no_codec() -> None:
     assert codec_from_settings(Settings()) is None
-    assert data_converter(Settings()) is pydantic_data_converter
+    assert data_converter(Settings()) is GOVERN_DATA_CONVERTER
+    assert GOVERN_DATA_CONVERTER.payload_codec is None
     assert data_converter(Settings(codec_keys=f"k1:{new_key()}")).payload_codec is not None
 
 
