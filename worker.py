@@ -94,16 +94,10 @@ def activities_of(dependencies: WorkerDependencies, client: Client, task_queue: 
 
 
 def build_worker(
-    client: Client,
-    task_queue: str,
-    dependencies: WorkerDependencies,
-    max_cached_workflows: int = 1000,
-    activation_executor: concurrent.futures.ThreadPoolExecutor | None = None,
+    client: Client, task_queue: str, dependencies: WorkerDependencies, max_cached_workflows: int = 1000
 ) -> Worker:
     """`max_cached_workflows=0` turns the sticky cache off, so another worker can take over a running case at
-    once (the time-skipping test server never times out a stopped worker's sticky queue). `activation_executor`
-    runs the workflow activations (a simulation gives `runtime.inline_activations.InlineActivations`); by default
-    the SDK's thread pool does."""
+    once (the time-skipping test server never times out a stopped worker's sticky queue)."""
     return Worker(
         client,
         task_queue=task_queue,
@@ -115,7 +109,6 @@ def build_worker(
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_cached_workflows=max_cached_workflows,
         build_id=build_id(),
-        workflow_task_executor=activation_executor,
     )
 
 

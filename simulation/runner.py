@@ -31,7 +31,6 @@ from runtime.binaries import temporal_test_server
 from runtime.codec import AesGcmCodec, data_converter, decode_history_json
 from runtime.documents import DocumentError, store_document, with_document_hash
 from runtime.file_loading import invalid
-from runtime.inline_activations import InlineActivations
 from runtime.opening_wait import act_once_opened
 from runtime.organisation_loader import OrganisationFileError, load_organisation
 from runtime.sealing import sealer_from_settings
@@ -523,51 +522,30 @@ async def run_scenario(
         ),
         sealer=sealer_from_settings(settings),
     )
-    # One process drives the worker step by step: its activations run on the loop's thread (see the module).
-    activations = InlineActivations()
-    worker = build_worker(environment.client, settings.task_queue, dependencies, activation_executor=activations)
-    try:
-        async with worker:
-            return await _run_with_worker(
-                scenario, base, organisation, store, settings, environment, mail_dir, keep_histories
-            )
-    finally:
-        activations.shutdown()
+    worker = build_worker(environment.client, settings.task_queue, dependencies)
+    async with worker:
+        offset = scenario.start - await environment.get_current_time()
+        run = ScenarioRun(
+            scenario,
+            base,
+            organisation,
+            store,
+            environment.client,
+            environment,
+            settings.task_queue,
+            offset,
+            mail_dir.parent / "documents",
+        )
+        try:
+            await run.run()
+            outcome = run.outcome()
+            # Every simulation also proves that the engine and the trail agree (govern audit reconcile).
+            from runtime.reconcile import reconcile
 
-
-async def _run_with_worker(
-    scenario: Scenario,
-    base: Path,
-    organisation: Organisation,
-    store: EventStore,
-    settings: Settings,
-    environment: WorkflowEnvironment,
-    mail_dir: Path,
-    keep_histories: bool,
-) -> Outcome:
-    """The scenario's run against a worker that is already polling."""
-    offset = scenario.start - await environment.get_current_time()
-    run = ScenarioRun(
-        scenario,
-        base,
-        organisation,
-        store,
-        environment.client,
-        environment,
-        settings.task_queue,
-        offset,
-        mail_dir.parent / "documents",
-    )
-    try:
-        await run.run()
-        outcome = run.outcome()
-        # Every simulation also proves that the engine and the trail agree (govern audit reconcile).
-        from runtime.reconcile import reconcile
-
-        reconciliation = await reconcile(environment.client, store, [*run.cases, *run.children])
-        outcome.problems.extend(f"Reconcile: {sentence}" for sentence in reconciliation.divergences)
-        if keep_histories:
-            outcome.histories = await run.histories(list(outcome.stages))
-        return outcome
-    finally:
-        await run.stop_open_cases()
+            reconciliation = await reconcile(environment.client, store, [*run.cases, *run.children])
+            outcome.problems.extend(f"Reconcile: {sentence}" for sentence in reconciliation.divergences)
+            if keep_histories:
+                outcome.histories = await run.histories(list(outcome.stages))
+            return outcome
+        finally:
+            await run.stop_open_cases()
