@@ -83,13 +83,18 @@ def simulate(scenario: Path, data_dir: Path, command: list[str] | None = None) -
     return SimulationRun(seconds=seconds, events=events, store=store)
 
 
+def year_scenario() -> Path:
+    """The governance year, or the Strategic Plan scenario in a quick run."""
+    return QUICK_YEAR if quick() else GOVERNANCE_YEAR
+
+
 @cache
 def governance_year() -> SimulationRun:
     """The governance year through `govern simulate` (the Strategic Plan scenario in a quick run); its
     projections must match its log, as `govern projections check` says after every example scenario."""
     from store.projection_check import check_projections
 
-    run = simulate(QUICK_YEAR if quick() else GOVERNANCE_YEAR, workdir() / "governance-year")
+    run = simulate(year_scenario(), workdir() / "governance-year")
     with EventStore.open_existing(f"sqlite:///{run.store}") as store:
         checked = check_projections(store)
     if not checked.ok:
