@@ -80,8 +80,8 @@ class CaseRuntime(Generic[State]):
         self.dependants: list[asyncio.Task[Any]] = []
         self._published_attributes: list[tuple[str, Any]] = []
         self._in_flight: list[DomainEvent] | None = None
-        # The validator's answer to the command it last accepted: (state, command, instant, drafts).
-        self._validated: tuple[State, Command, datetime, list[EventDraft]] | None = None
+        # The validator's answer to the command it last accepted, and what it was judged against.
+        self._validated: tuple[State, Command, Context, list[EventDraft]] | None = None
 
     # -- time and context -------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -106,16 +106,21 @@ class CaseRuntime(Generic[State]):
             raise ApplicationError(
                 refusal.sentence, refusal.rule or "", type="NotAllowed", non_retryable=True
             ) from None
-        self._validated = (self.state, command, context.now, drafts)
+        self._validated = (self.state, command, context, drafts)
 
     def _decide(self, command: Command, context: Context) -> list[EventDraft]:
         """The decider's answer to a command being handled. The validator's is taken when it judged this very
-        command against this very state at this instant (the handler usually runs in the same workflow task);
-        otherwise, and always on replay (where validators do not run), the decider is asked again."""
+        command against this very state and organisation at this instant (the handler usually runs in the same
+        workflow task); otherwise, and always on replay (where validators do not run), the decider is asked again."""
         validated, self._validated = self._validated, None
         if validated is not None:
-            state, judged, instant, drafts = validated
-            if state is self.state and judged is command and instant == context.now:
+            state, judged, judged_in, drafts = validated
+            if (
+                state is self.state
+                and judged is command
+                and judged_in.organisation is context.organisation
+                and judged_in.now == context.now
+            ):
                 return drafts
         return case.decide_command(self.decider, self.state, command, context)
 

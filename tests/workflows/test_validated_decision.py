@@ -75,6 +75,12 @@ def test_the_decider_is_asked_again_when_the_command_the_state_or_the_instant_di
     later = Context(organisation=organisation, now=NOW + timedelta(seconds=1))
     assert runtime._decide(command, later) is not validated[3]
 
+    runtime.validate(command)
+    validated = runtime._validated
+    assert validated is not None
+    reloaded = Context(organisation=organisation.model_copy(), now=NOW)  # the organisation was loaded again
+    assert runtime._decide(command, reloaded) is not validated[3]
+
 
 def test_a_refused_command_leaves_no_answer_to_take(organisation: Organisation) -> None:
     runtime = _runtime(organisation)
