@@ -17,20 +17,19 @@ from workflows.case_runtime import CaseRuntime
 APPLICATION = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "examples" / "grants" / "kampala-upgrading.yaml").read_text()
 )
+FIELDS = {**APPLICATION, "reference": "T-VALIDATED"}
 NOW = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
 
 
 def _runtime(organisation: Organisation) -> CaseRuntime:
-    fields = {**APPLICATION, "reference": "T-VALIDATED"}
-    runtime = CaseRuntime(GRANT, GRANT.initial_state(f"grant/{fields['reference']}"))
+    runtime = CaseRuntime(GRANT, GRANT.initial_state(f"grant/{FIELDS['reference']}"))
     runtime.organisation = organisation
     runtime.now = lambda: NOW  # type: ignore[method-assign] - workflow time, outside a workflow
     return runtime
 
 
 def _submit() -> Command:
-    fields = {**APPLICATION, "reference": "T-VALIDATED"}
-    return Command(action="submit", actor=str(fields["submitted_by"]), fields=fields)
+    return Command(action="submit", actor=str(FIELDS["submitted_by"]), fields=FIELDS)
 
 
 def test_the_handler_takes_the_validators_answer_for_the_same_command_state_and_instant(
@@ -85,7 +84,7 @@ def test_the_decider_is_asked_again_when_the_command_the_state_or_the_instant_di
 def test_a_refused_command_leaves_no_answer_to_take(organisation: Organisation) -> None:
     runtime = _runtime(organisation)
     runtime.validate(_submit())
-    stranger = Command(action="submit", actor="nobody-at-all", fields={**APPLICATION, "reference": "T-VALIDATED"})
+    stranger = Command(action="submit", actor="nobody-at-all", fields=FIELDS)
     with pytest.raises(ApplicationError) as refused:
         runtime.validate(stranger)
     assert refused.value.type == "NotAllowed"
