@@ -22,7 +22,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.store_calls import STORE_RETRY
 
 
+#: Histories recorded from the validated launch (issue 13) until the memo below: a patch marker after the
+#: organisation loaded ended that workflow task. They replay the same way.
 READY_MARKER = "appraisal-cycle-validates-every-launch"
+#: Histories recorded since: a memo ends it instead (see `AppraisalCycleWorkflow.run`).
+OPENING_ENDS_WITH_MEMO = "appraisal-cycle-opening-ends-with-a-memo"
+#: The memo's key: when the cycle had what its rules need to judge a launch.
+OPENED_MEMO = "organisation_loaded"
 
 
 @workflow.defn(name="AppraisalCycle")
@@ -49,10 +55,19 @@ class AppraisalCycleWorkflow(CaseWorkflow):
     @workflow.run
     @records_cancellation
     async def run(self, opening: OpenAppraisalCycle) -> CaseView:
+        # A command after the organisation loads ends the workflow task that loaded it, so that a replay (after
+        # a restart, an eviction, or on a worker without a cache) never hands a launch to the validator before the
+        # organisation is in. That command is a memo, not a patch marker: a `ready` query arriving while the
+        # organisation's local activity runs can end the first task with the activity's result and leave what
+        # follows it to the next task, and a patch first asked for there is not yet known to a replay, which then
+        # fails (a replay knows a task's patch markers when it starts that task). So the patch that chooses
+        # between the two is asked here, in the first activation, which every replay starts with.
+        ends_with_memo = workflow.patched(OPENING_ENDS_WITH_MEMO)
         await self.runtime.load_organisation()
-        # A marker closes the workflow task that loaded the organisation, so that a replay (a worker without
-        # a cache, or after an eviction) never hands a launch to the validator before the organisation is in.
-        workflow.patched(READY_MARKER)
+        if ends_with_memo:
+            workflow.upsert_memo({OPENED_MEMO: workflow.now().isoformat()})
+        else:
+            workflow.patched(READY_MARKER)
         await self.runtime.run_until_closed()
         return self.runtime.view()
 

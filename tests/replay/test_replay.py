@@ -15,6 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from runtime.workflow_sandbox import workflow_runner
+from tests.support.history_shape import LOCAL_ACTIVITY, MEMO, TASK_BOUNDARY, first_task_split, shape
 from worker import WORKFLOWS
 from workflows.messages import OpenCase
 
@@ -24,7 +25,12 @@ CURRENT = Path(__file__).parent / "histories"
 #: patch): kept as they were, so that the cases still running from before replay through the old path.
 BEFORE_LOCAL_STORE_CALLS = Path(__file__).parent / "histories-before-local-store-calls"
 HISTORY_SETS = (CURRENT, BEFORE_LOCAL_STORE_CALLS)
-HISTORIES = sorted(path for folder in HISTORY_SETS for path in folder.glob("*.json"))
+#: Appraisal cycles whose first workflow task took the two shapes their opening has had: ended by the
+#: `appraisal-cycle-validates-every-launch` patch marker (from issue 13), and ended by the memo that replaced it,
+#: recorded when a `ready` query split the first task after the organisation's local activity. One type only, so
+#: it is not in HISTORY_SETS (each of those holds every workflow type).
+APPRAISAL_CYCLE_OPENINGS = Path(__file__).parent / "histories-appraisal-cycle-opening"
+HISTORIES = sorted(path for folder in (*HISTORY_SETS, APPRAISAL_CYCLE_OPENINGS) for path in folder.glob("*.json"))
 
 
 @pytest.mark.parametrize("folder", HISTORY_SETS, ids=lambda path: path.name)
@@ -74,3 +80,18 @@ async def test_the_replay_test_catches_a_change_that_breaks_determinism() -> Non
     assert (
         "Nondeterminism" in type(result.replay_failure).__name__ or "nondetermin" in str(result.replay_failure).lower()
     )
+
+
+def test_the_appraisal_cycle_openings_are_the_two_shapes_they_stand_for() -> None:
+    """The memo's history really has its first task split after the organisation's local activity, with the memo
+    in the next task (the shape a replay failed on while a patch marker ended the opening); the earlier one has
+    the marker in the first task."""
+    memo = (APPRAISAL_CYCLE_OPENINGS / "memo-after-a-split-first-task--appraisal_2030.json").read_text()
+    marker = (APPRAISAL_CYCLE_OPENINGS / "ready-marker--appraisal_2027.json").read_text()
+    assert first_task_split(memo)
+    names = shape(memo)
+    assert names.index(MEMO) > names.index(TASK_BOUNDARY, names.index(LOCAL_ACTIVITY))
+    assert "patch:appraisal-cycle-validates-every-launch" not in names
+    assert not first_task_split(marker)
+    assert "patch:appraisal-cycle-validates-every-launch" in shape(marker)
+    assert MEMO not in shape(marker)
