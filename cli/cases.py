@@ -15,8 +15,8 @@ import typer
 from pydantic import BaseModel
 
 from cli import desk_text
+from cli.case_status import status_data, status_text, task_data, task_lines
 from cli.context import fail, settings_of
-from cli.summary import due_text, summary_lines
 from domain import case
 from domain.acting import require_desk_owner
 from domain.case_kinds import decider_for
@@ -122,8 +122,8 @@ def submit(
         fail(refusal.sentence)
     refused_or(refuse_if_exists, settings, case_id, f"Case {case_id} already exists; choose another reference.")
     state = opened_case(settings, case_id, OpenCase(case_id=case_id, command=command))
-    summary = {"case": case_id, "stage": state.stage, "open_tasks": _task_data(state)}
-    text = f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(_task_lines(state, organisation))
+    summary = {"case": case_id, "stage": state.stage, "open_tasks": task_data(state)}
+    text = f"Submitted {case_id}: stage {state.stage}.\n" + "\n".join(task_lines(state, organisation))
     _echo(summary, as_json, text)
 
 
@@ -136,28 +136,6 @@ def opened_case(settings: Settings, case_id: str, opening: BaseModel) -> case.Ca
         return asyncio.run(start_case(settings, case_id, workflow_for(case_id).run, opening))
     except CommandRefused as refusal:
         fail(refusal.sentence, code=refusal.code)
-
-
-def _task_data(state: case.CaseState) -> list[dict[str, Any]]:
-    """The open tasks for `--json`: due instants in UTC ISO-8601."""
-    return [
-        {
-            "task": task.task_id,
-            "assignee": task.assignee,
-            "action": task.action,
-            "due_at": task.due_at.isoformat() if task.due_at else None,
-        }
-        for task in state.tasks.values()
-    ]
-
-
-def _task_lines(state: case.CaseState, organisation: Organisation) -> list[str]:
-    """Each open task with its due date on the assignee's clock."""
-    return [
-        f"  open: {task.task_id} -> {task.assignee} ({task.action}), due "
-        f"{due_text(task.due_at, task.assignee, organisation, task.schedule.time_zone if task.schedule else None)}"
-        for task in state.tasks.values()
-    ]
 
 
 def act(
@@ -236,37 +214,8 @@ def status(
         fail(f"Unknown case '{case_id}': the audit trail has no such case.")
     organisation = load_org(settings)
     history = store.read_stream(case_id)
-    data: dict[str, Any] = {
-        "case": case_id,
-        "kind": state.kind,
-        "stage": state.stage,
-        "closed": state.closed,
-        "outcome": state.outcome,
-        "version": state.version,
-        "summary": decider.stage_summary(state),
-        "open_tasks": _task_data(state),
-        "history": [
-            {
-                "seq": e.seq,
-                "at": e.occurred_at.isoformat(),
-                "type": e.type,
-                "actor": e.actor,
-                "on_behalf_of": e.on_behalf_of,
-                "outcome": e.outcome,
-                "reason": e.reason,
-            }
-            for e in history
-        ],
-    }
-    lines = [f"{case_id} ({state.kind}): stage {state.stage}" + (f", closed: {state.outcome}" if state.closed else "")]
-    lines.extend(summary_lines(data["summary"], organisation))
-    lines.append("Open tasks:" if state.tasks else "Open tasks: none")
-    lines.extend(_task_lines(state, organisation))
-    lines.append(f"History ({len(history)} events, times in UTC):")
-    for e in history:
-        who = e.actor + (f" for {e.on_behalf_of}" if e.on_behalf_of else "")
-        lines.append(f"  {e.occurred_at:%Y-%m-%d %H:%M} {e.type:<26} {who:<32} {e.outcome or ''}")
-    _echo(data, as_json, "\n".join(lines))
+    data = status_data(case_id, decider, state, history)
+    _echo(data, as_json, status_text(data, state, history, organisation))
 
 
 def tasks(
