@@ -1,14 +1,18 @@
-"""The lean path for the reads people run all day: `govern tasks [--for P]`, `govern overdue`, `govern plan status`.
+"""The lean path for the reads people run all day: `govern tasks [--for P]`, `govern overdue`, `govern plan status`,
+and `govern status CASE`.
 
-They read a few indexed rows of the projections, which takes a millisecond; loading Typer, pydantic, SQLAlchemy
-and the domain to do it would take most of a second. So, on the embedded default's SQLite store, they run here
-with the standard library alone: the same statements (`store.desk_sql`) and the same rendering
-(`cli.desk_text`) as the full path, which a test checks line by line.
+The first three read a few indexed rows of the projections, which takes a millisecond; loading Typer, pydantic,
+SQLAlchemy and the domain to do it would take most of a second. So, on the embedded default's SQLite store, they
+run here with the standard library alone: the same statements (`store.desk_sql`) and the same rendering
+(`cli.desk_text`) as the full path, which a test checks line by line. `status` folds the case with its own rules,
+so it loads the domain and the organisation file, but not Typer, the settings or SQLAlchemy: the same fold
+(`store.case_read`) and the same rendering (`cli.case_status`) as the full path.
 
 Whatever this path does not handle itself goes to the full path, which then answers (or refuses) exactly as
 always: another store backend, a setting it does not read, an option it does not know, a step scheduled before
-steps recorded their zone, a person with nothing on their desk (who may be unknown), projections behind the log,
-a store at another schema revision, any database error.
+steps recorded their zone, a person with nothing on their desk (who may be unknown), a case id no rules know or
+no trail holds, a case its rules cannot fold, an organisation file that does not load, projections behind the
+log, a store at another schema revision, any database error.
 """
 
 from __future__ import annotations
@@ -165,6 +169,28 @@ def _plan_status(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
     return desk_text.dumps(plans) if options.get("--json") else desk_text.plan_status_text(plans)
 
 
+def _status(cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, organisation_file: str) -> str:
+    # Loaded here, not with this module: the other lean reads need none of it.
+    from pathlib import Path
+
+    from cli.case_status import status_data, status_text
+    from runtime.organisation_loader import OrganisationFileError, load_organisation
+    from store.case_read import WHOLE_TRAIL, folded_case
+    from store.rows import stored_event_from_row
+
+    fold = folded_case(cursor, case_id)
+    if fold.decider is None or fold.state is None or fold.problem is not None or fold.version == 0:
+        raise _Full  # the full path names the unknown id, the unknown case or the event that does not fold
+    cursor.execute(WHOLE_TRAIL, (case_id,))
+    history = [stored_event_from_row(row) for row in cursor.fetchall()]
+    try:  # read for JSON as well: the full path refuses a file that does not load, whatever it prints
+        organisation = load_organisation(Path(organisation_file))
+    except OrganisationFileError:
+        raise _Full from None
+    data = status_data(case_id, fold.decider, fold.state, history)
+    return desk_text.dumps(data) if options.get("--json") else status_text(data, fold.state, history, organisation)
+
+
 def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
     """The exit code when the command was answered here; None to take the full path."""
     rest = argv[position + 1 :]
@@ -176,6 +202,18 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
         elif word == "overdue":
             read, options = _overdue, _options(rest, {"--json": False})
             reads_organisation = not options.get("--json")
+        elif word == "status" and rest[:1] and not rest[0].startswith("-"):
+            case_id = rest[0]
+            options = _options(rest[1:], {"--json": False})
+            from store.case_fold import rules_of
+
+            if rules_of(case_id) is None:
+                raise _Full  # the full path names an id no rules know before it looks for the store
+
+            def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+                return _status(cursor, options, case_id, values.get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION)
+
+            reads_organisation = True
         elif word == "plan" and rest[:1] == ["status"]:
             read, options = _plan_status, _options(rest[1:], {"--json": False})
             reads_organisation = False

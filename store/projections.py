@@ -21,13 +21,11 @@ from domain.case_kinds import decider_for
 from domain.organisation import Organisation
 from store import desk_sql
 from store.canonical import canonical_time
-from store.case_fold import CaseFold
+from store.case_read import folded_case
 from store.engine import describe_url
 from store.errors import ProjectionsBehind, StoreError
 from store.event_store import EventStore
 from store.models import MAX_PAGE_SIZE, EventFilter, StoredEvent
-from store.projection_writer import SNAPSHOT_SELECT
-from store.rows import SELECT_LIST
 
 
 class TaskRow(BaseModel):
@@ -83,9 +81,6 @@ def all_events(store: EventStore, event_filter: EventFilter | None = None) -> It
 _CASE_SELECT = (
     "SELECT c.case_id, c.kind, c.stage, c.closed, c.outcome, c.version, c.title, c.last_event_at, c.parent_id, "
     "c.amount_usd, c.next_due_at, c.problem FROM projection_cases c"
-)
-_TRAIL_AFTER = (
-    f"SELECT {SELECT_LIST} FROM audit_events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version"
 )
 
 
@@ -214,12 +209,7 @@ def case_state(store: EventStore, case_id: str) -> CaseState | None:
 
 
 def _state(store: EventStore, cursor: Any, case_id: str) -> CaseState | None:
-    cursor.execute(_sql(store, SNAPSHOT_SELECT), (case_id,))
-    found = cursor.fetchone()
-    fold = CaseFold.empty(case_id) if found is None else CaseFold.from_snapshot(case_id, *found)
-    cursor.execute(_sql(store, _TRAIL_AFTER), (case_id, fold.version))
-    for row in cursor.fetchall():
-        fold.apply_row(row)
+    fold = folded_case(cursor, case_id, store.placeholder)
     if fold.version == 0:
         return None
     if fold.problem is not None or fold.state is None:

@@ -1,13 +1,15 @@
-"""`govern tasks`, `overdue` and `plan status` answer from the standard library on a SQLite store, and what they
-print is exactly what the full path prints; whatever the lean path does not handle goes to the full path."""
+"""`govern tasks`, `overdue` and `plan status` answer from the standard library on a SQLite store, `status` without
+Typer, the settings or SQLAlchemy, and what they print is exactly what the full path prints; whatever the lean path
+does not handle goes to the full path."""
 
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import typing
-from contextlib import redirect_stdout
+from contextlib import closing, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from runtime.settings import Settings
 from store.event_store import EventStore
 from store.migrate import migrations_head
 from tests.cli.conftest import KAMPALA
+from tests.support.previous_release import migrated, unpack_store
 
 REPO = Path(__file__).resolve().parents[2]
 PAST = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # steps opened then are overdue now
@@ -77,6 +80,9 @@ READS = [
     ["overdue", "--json"],
     ["plan", "status"],
     ["plan", "status", "--json"],
+    ["status", "grant/Q-1"],
+    ["status", "grant/Q-2"],
+    ["status", "grant/Q-2", "--json"],
 ]
 
 
@@ -111,7 +117,12 @@ def test_the_desk_shows_steps_held_for_an_absent_colleague_and_what_is_overdue(d
         ["tasks", "--for", "someone-unknown"],  # nothing on the desk: the full path says whether they exist
         ["--temporal-address", "nowhere", "tasks"],  # a setting the full path validates
         ["plan", "start", "x.yaml"],
-        ["status", "grant/Q-1"],
+        ["status"],
+        ["status", "--json", "grant/Q-1"],  # an option before the case
+        ["status", "grant/Q-1", "--verbose"],
+        ["status", "grant/Q-404"],  # no such case: the full path says so
+        ["status", "nothing-we-know/1"],  # an id no rules know
+        ["--temporal-address", "nowhere", "status", "grant/Q-1"],
     ],
     ids=" ".join,
 )
@@ -260,3 +271,59 @@ def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_move
         "  open: screening -> programme-officer-brussels (screen), due Monday 9 November 2026, 17:00 "
         "(Europe/Brussels)" in status.stdout
     ), status.stdout
+
+
+def test_status_through_the_console_script_loads_no_typer_settings_or_sqlalchemy(desk_store: Path) -> None:
+    probe = (
+        "import sys; from cli.main import run; run(['status', 'grant/Q-2']); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'typer', 'pydantic_settings', 'sqlalchemy', 'temporalio', 'alembic', 'structlog', 'cryptography'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert done.stdout.startswith("grant/Q-2 (grant): stage conflict_declarations\n")
+
+
+def test_a_status_the_full_path_refuses_is_refused_there_in_the_same_words(desk_store: Path, tmp_path: Path) -> None:
+    """An organisation file that is there but does not load: `status` leaves it to the full path, which names it,
+    with or without `--json`."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("people: [1, 2")
+    for argv in (
+        ["--organisation", str(broken), "status", "grant/Q-1"],
+        ["--organisation", str(broken), "status", "grant/Q-1", "--json"],
+    ):
+        assert _quick(argv)[0] is None
+        full = CliRunner().invoke(build_app(), argv)
+        assert full.exit_code == 2 and "organisation file" in full.output
+
+
+FIXTURES = REPO / "tests" / "fixtures"
+PREVIOUS_RELEASE_STORES = [
+    *sorted((FIXTURES / "previous-release-0cc7368").glob("*.db.gz")),
+    FIXTURES / "appraisals-store-0cc7368.db.gz",
+]
+
+
+@pytest.mark.parametrize("packed", PREVIOUS_RELEASE_STORES, ids=lambda path: path.name)
+def test_status_prints_what_the_full_path_prints_for_every_case_of_every_kind(
+    packed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every case of the stores an earlier release wrote for the example scenarios, once migrated: grants, Board
+    decisions, policy registers and reviews, the Strategic Plan and what it opened, an appraisal cycle and its
+    appraisals. The rule holds for any case a store holds, not only the desk's two grants."""
+    store_file = unpack_store(packed, tmp_path / "audit.db")
+    migrated(store_file)
+    for name in [name for name in list(os.environ) if name.startswith("GOVERN_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("GOVERN_DATABASE_URL", f"sqlite:///{store_file}")
+    with closing(sqlite3.connect(store_file)) as connection:
+        cases = [case_id for (case_id,) in connection.execute("SELECT DISTINCT stream_id FROM audit_events")]
+    assert cases
+    for case_id in cases:
+        for argv in (["status", case_id], ["status", case_id, "--json"]):
+            code, quick = _quick(argv)
+            full = CliRunner().invoke(build_app(), argv)
+            assert full.exit_code == 0, full.output
+            assert code == 0, f"{' '.join(argv)} was left to the full path"
+            assert quick == full.stdout, " ".join(argv)
