@@ -1,8 +1,12 @@
 """The one table of case kinds: each id grammar leads to one decider, only a person's appraisal is
 confidential, and only a grant with an amount adds to the search index."""
 
+import ast
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,8 @@ from domain.organisation import Organisation
 from domain.plan_years import report_targets, year_to_open
 from domain.review_reason import review_reason
 from domain.strategic_plan import STRATEGIC_PLAN
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_each_example_id_is_read_by_exactly_one_grammar() -> None:
@@ -83,3 +89,21 @@ def test_only_a_published_plan_opens_its_years_up_to_its_last() -> None:
     assert year_to_open(published, 2028, 2032, 2033) is None
     assert list(report_targets("progress", ["T1"])) == ["T1"]
     assert list(report_targets("risk", ["T1"])) == []
+
+
+def test_each_kind_is_named_as_its_decider_names_it() -> None:
+    assert [kind.name for kind in case_kinds()] == [kind.decider.kind for kind in case_kinds()]
+
+
+def test_the_rules_of_one_case_load_that_kind_alone() -> None:
+    """A command about a grant (`govern status`, say) imports the grant's rules and what they use, not the
+    Strategic Plan's, the policies' or the appraisals'."""
+    probe = (
+        "import sys; from domain.case_kinds import decider_for; decider_for('grant/2027-014'); "
+        "print(sorted(m for m in sys.modules if m.startswith('domain.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(done.stdout.strip()))
+    assert "domain.grant" in loaded
+    others = ("domain.strategic_plan", "domain.annual_work_plan", "domain.policy_register", "domain.appraisal")
+    assert not loaded & set(others)
