@@ -8,12 +8,11 @@ import typer
 from cli import desk_text
 from cli.cases import _echo, load_org, open_store, perform, zone_in
 from cli.context import fail, settings_of
+from cli.register_list import register_rows, register_text
 from domain.attestation import attestation_status
 from domain.policy_register import (
     PolicyRegisterState,
     register_case_id,
-    register_summary,
-    unstarted_summary,
     version_history,
 )
 from domain.policy_review import PolicyReviewState, review_case_id
@@ -54,21 +53,8 @@ def list_instruments(ctx: typer.Context, as_json: bool = typer.Option(False, "--
     settings = settings_of(ctx)
     organisation = load_org(settings)
     store = open_store(settings)
-    now = datetime.now(UTC)
-    rows = []
-    for instrument in organisation.instruments:
-        state = _register(store, instrument.id)
-        if state is None:
-            rows.append({**unstarted_summary(instrument, now), "register": "not started"})
-        else:
-            rows.append({**register_summary(state, now), "register": "running"})
-    lines = [
-        f"{'OVERDUE ' if row['overdue'] else ''}{row['instrument']:<18} v{row['current_version']:<6} "
-        f"owner {row['owner']:<20} next review {row['next_review_on']}"
-        + (f"  review open: {row['open_review']}" if row.get("open_review") else "")
-        for row in rows
-    ]
-    _echo(rows, as_json, "\n".join(lines) if lines else "The organisation file lists no instruments.")
+    rows = register_rows(organisation, lambda instrument: _register(store, instrument), datetime.now(UTC))
+    _echo(rows, as_json, register_text(rows))
 
 
 @review_app.command("start")

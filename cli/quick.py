@@ -171,10 +171,8 @@ def _plan_status(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
 
 def _status(cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, organisation_file: str) -> str:
     # Loaded here, not with this module: the other lean reads need none of it.
-    from pathlib import Path
-
     from cli.case_status import status_data, status_text
-    from runtime.organisation_loader import OrganisationFileError, load_organisation
+    from domain.organisation import Organisation
     from store.case_read import WHOLE_TRAIL, folded_case
     from store.rows import stored_event_from_row
 
@@ -183,12 +181,43 @@ def _status(cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str
         raise _Full  # the full path names the unknown id, the unknown case or the event that does not fold
     cursor.execute(WHOLE_TRAIL, (case_id,))
     history = [stored_event_from_row(row) for row in cursor.fetchall()]
-    try:  # read for JSON as well: the full path refuses a file that does not load, whatever it prints
-        organisation = load_organisation(Path(organisation_file))
-    except OrganisationFileError:
-        raise _Full from None
+    # Read for JSON as well: the full path refuses a file that does not load, whatever it prints.
+    organisation = _organisation(organisation_file)
+    assert isinstance(organisation, Organisation)
     data = status_data(case_id, fold.decider, fold.state, history)
     return desk_text.dumps(data) if options.get("--json") else status_text(data, fold.state, history, organisation)
+
+
+def _organisation(file: str) -> object:
+    """The organisation file, parsed; one that does not load is the full path's to name."""
+    from pathlib import Path
+
+    from runtime.organisation_loader import OrganisationFileError, load_organisation
+
+    try:
+        return load_organisation(Path(file))
+    except OrganisationFileError:
+        raise _Full from None
+
+
+def _policy_list(cursor: sqlite3.Cursor, options: dict[str, str | bool], organisation: object) -> str:
+    from cli.register_list import register_rows, register_text
+    from domain.organisation import Organisation
+    from domain.policy_register import PolicyRegisterState, register_case_id
+    from store.case_read import folded_case
+
+    assert isinstance(organisation, Organisation)
+
+    def register_of(instrument: str) -> PolicyRegisterState | None:
+        fold = folded_case(cursor, register_case_id(instrument))
+        if fold.version == 0:
+            return None
+        if fold.problem is not None or not isinstance(fold.state, PolicyRegisterState):
+            raise _Full  # the full path says which event its rules cannot fold
+        return fold.state
+
+    rows = register_rows(organisation, register_of, datetime.now(UTC))
+    return desk_text.dumps(rows) if options.get("--json") else register_text(rows)
 
 
 def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
@@ -212,6 +241,17 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
 
             def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
                 return _status(cursor, options, case_id, values.get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION)
+
+            reads_organisation = True
+        elif word == "policy" and rest[:1] == ["list"]:
+            options = _options(rest[1:], {"--json": False})
+            # Parsed before the store is opened, as the full path does: a file that does not load is named first.
+            organisation = _organisation(
+                _settings(argv, position).get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION
+            )
+
+            def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+                return _policy_list(cursor, options, organisation)
 
             reads_organisation = True
         elif word == "plan" and rest[:1] == ["status"]:

@@ -83,6 +83,8 @@ READS = [
     ["status", "grant/Q-1"],
     ["status", "grant/Q-2"],
     ["status", "grant/Q-2", "--json"],
+    ["policy", "list"],
+    ["policy", "list", "--json"],
 ]
 
 
@@ -273,15 +275,20 @@ def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_move
     ), status.stdout
 
 
-def test_status_through_the_console_script_loads_no_typer_settings_or_sqlalchemy(desk_store: Path) -> None:
+@pytest.mark.parametrize("read", [["status", "grant/Q-2"], ["policy", "list"]], ids=" ".join)
+def test_status_and_policy_list_through_the_console_script_load_no_typer_settings_or_sqlalchemy(
+    desk_store: Path, read: list[str]
+) -> None:
     probe = (
-        "import sys; from cli.main import run; run(['status', 'grant/Q-2']); "
+        f"import sys; from cli.main import run; run({read!r}); "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'typer', 'pydantic_settings', 'sqlalchemy', 'temporalio', 'alembic', 'structlog', 'cryptography'}))"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
-    assert done.stdout.startswith("grant/Q-2 (grant): stage conflict_declarations\n")
+    assert done.stdout.startswith(
+        "grant/Q-2 (grant): stage conflict_declarations\n" if read[0] == "status" else "charter"
+    )
 
 
 def test_a_status_the_full_path_refuses_is_refused_there_in_the_same_words(desk_store: Path, tmp_path: Path) -> None:
@@ -292,6 +299,7 @@ def test_a_status_the_full_path_refuses_is_refused_there_in_the_same_words(desk_
     for argv in (
         ["--organisation", str(broken), "status", "grant/Q-1"],
         ["--organisation", str(broken), "status", "grant/Q-1", "--json"],
+        ["--organisation", str(broken), "policy", "list", "--json"],
     ):
         assert _quick(argv)[0] is None
         full = CliRunner().invoke(build_app(), argv)
@@ -306,12 +314,13 @@ PREVIOUS_RELEASE_STORES = [
 
 
 @pytest.mark.parametrize("packed", PREVIOUS_RELEASE_STORES, ids=lambda path: path.name)
-def test_status_prints_what_the_full_path_prints_for_every_case_of_every_kind(
+def test_status_and_policy_list_print_what_the_full_path_prints_for_every_case_of_every_kind(
     packed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every case of the stores an earlier release wrote for the example scenarios, once migrated: grants, Board
     decisions, policy registers and reviews, the Strategic Plan and what it opened, an appraisal cycle and its
-    appraisals. The rule holds for any case a store holds, not only the desk's two grants."""
+    appraisals; and the policy list over the registers they hold. The rule holds for any case a store holds, not only
+    the desk's two grants."""
     store_file = unpack_store(packed, tmp_path / "audit.db")
     migrated(store_file)
     for name in [name for name in list(os.environ) if name.startswith("GOVERN_")]:
@@ -320,10 +329,12 @@ def test_status_prints_what_the_full_path_prints_for_every_case_of_every_kind(
     with closing(sqlite3.connect(store_file)) as connection:
         cases = [case_id for (case_id,) in connection.execute("SELECT DISTINCT stream_id FROM audit_events")]
     assert cases
+    reads = [["policy", "list"], ["policy", "list", "--json"]]
     for case_id in cases:
-        for argv in (["status", case_id], ["status", case_id, "--json"]):
-            code, quick = _quick(argv)
-            full = CliRunner().invoke(build_app(), argv)
-            assert full.exit_code == 0, full.output
-            assert code == 0, f"{' '.join(argv)} was left to the full path"
-            assert quick == full.stdout, " ".join(argv)
+        reads += [["status", case_id], ["status", case_id, "--json"]]
+    for argv in reads:
+        code, quick = _quick(argv)
+        full = CliRunner().invoke(build_app(), argv)
+        assert full.exit_code == 0, full.output
+        assert code == 0, f"{' '.join(argv)} was left to the full path"
+        assert quick == full.stdout, " ".join(argv)
