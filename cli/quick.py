@@ -27,6 +27,12 @@ from store import desk_sql
 from store.canonical_time import canonical_time
 from store.schema_revision import HEAD_REVISION
 
+# Standard library only at run time, like `cli.main`: the domain is loaded by the reads that fold cases.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from domain.organisation import Organisation
+    from store.case_fold import CaseFold
+
 #: Settings this path reads or checks; with any other `GOVERN_*` setting set, the full path validates and uses it.
 UNDERSTOOD = frozenset({"GOVERN_DATA_DIR", "GOVERN_DATABASE_URL", "GOVERN_ORGANISATION_FILE"})
 #: Settings with a few valid values (a test keeps them equal to `runtime.settings`): a valid one changes nothing
@@ -74,11 +80,15 @@ def _settings(argv: list[str], position: int) -> dict[str, str]:
     return values
 
 
+def _organisation_file(values: dict[str, str]) -> str:
+    return values.get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION
+
+
 def _require_organisation_file(values: dict[str, str]) -> None:
     """The full path of `tasks` and `overdue` reads the organisation file, and refuses one it cannot read; so
     does this path, by leaving it to the full path. (It does not parse the file: a file it can read but that
     is not a valid organisation is reported by the commands that use its content.)"""
-    file = values.get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION
+    file = _organisation_file(values)
     if not os.path.isfile(file) or not os.access(file, os.R_OK):
         raise _Full
 
@@ -169,26 +179,7 @@ def _plan_status(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
     return desk_text.dumps(plans) if options.get("--json") else desk_text.plan_status_text(plans)
 
 
-def _status(cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, organisation_file: str) -> str:
-    # Loaded here, not with this module: the other lean reads need none of it.
-    from cli.case_status import status_data, status_text
-    from domain.organisation import Organisation
-    from store.case_read import WHOLE_TRAIL, folded_case
-    from store.rows import stored_event_from_row
-
-    fold = folded_case(cursor, case_id)
-    if fold.decider is None or fold.state is None or fold.problem is not None or fold.version == 0:
-        raise _Full  # the full path names the unknown id, the unknown case or the event that does not fold
-    cursor.execute(WHOLE_TRAIL, (case_id,))
-    history = [stored_event_from_row(row) for row in cursor.fetchall()]
-    # Read for JSON as well: the full path refuses a file that does not load, whatever it prints.
-    organisation = _organisation(organisation_file)
-    assert isinstance(organisation, Organisation)
-    data = status_data(case_id, fold.decider, fold.state, history)
-    return desk_text.dumps(data) if options.get("--json") else status_text(data, fold.state, history, organisation)
-
-
-def _organisation(file: str) -> object:
+def _organisation(file: str) -> Organisation:
     """The organisation file, parsed; one that does not load is the full path's to name."""
     from pathlib import Path
 
@@ -200,20 +191,48 @@ def _organisation(file: str) -> object:
         raise _Full from None
 
 
-def _policy_list(cursor: sqlite3.Cursor, options: dict[str, str | bool], organisation: object) -> str:
-    from cli.register_list import register_rows, register_text
-    from domain.organisation import Organisation
-    from domain.policy_register import PolicyRegisterState, register_case_id
+def _readable_case(cursor: sqlite3.Cursor, case_id: str) -> CaseFold | None:
+    """The case folded to its last event, None when the trail holds none; one its rules cannot fold (or no rules
+    know) is the full path's to name."""
     from store.case_read import folded_case
 
-    assert isinstance(organisation, Organisation)
+    fold = folded_case(cursor, case_id)
+    if fold.version == 0:
+        return None
+    if fold.decider is None or fold.state is None or fold.problem is not None:
+        raise _Full
+    return fold
+
+
+def _status(cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, organisation_file: str) -> str:
+    # Loaded here, not with this module: the other lean reads need none of it.
+    from cli.case_status import status_data, status_text
+    from store.case_read import WHOLE_TRAIL
+    from store.rows import stored_event_from_row
+
+    fold = _readable_case(cursor, case_id)
+    if fold is None:
+        raise _Full  # the full path says the trail holds no such case
+    decider, state = fold.decider, fold.state
+    assert decider is not None and state is not None  # `_readable_case` leaves only folds with both
+    cursor.execute(WHOLE_TRAIL, (case_id,))
+    history = [stored_event_from_row(row) for row in cursor.fetchall()]
+    # Read for JSON as well: the full path refuses a file that does not load, whatever it prints.
+    organisation = _organisation(organisation_file)
+    data = status_data(case_id, decider, state, history)
+    return desk_text.dumps(data) if options.get("--json") else status_text(data, state, history, organisation)
+
+
+def _policy_list(cursor: sqlite3.Cursor, options: dict[str, str | bool], organisation: Organisation) -> str:
+    from cli.register_list import register_rows, register_text
+    from domain.policy_register import PolicyRegisterState, register_case_id
 
     def register_of(instrument: str) -> PolicyRegisterState | None:
-        fold = folded_case(cursor, register_case_id(instrument))
-        if fold.version == 0:
+        fold = _readable_case(cursor, register_case_id(instrument))
+        if fold is None:
             return None
-        if fold.problem is not None or not isinstance(fold.state, PolicyRegisterState):
-            raise _Full  # the full path says which event its rules cannot fold
+        if not isinstance(fold.state, PolicyRegisterState):
+            raise _Full
         return fold.state
 
     rows = register_rows(organisation, register_of, datetime.now(UTC))
@@ -224,6 +243,7 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
     """The exit code when the command was answered here; None to take the full path."""
     rest = argv[position + 1 :]
     try:
+        values = _settings(argv, position)
         # Whether the full path of the command reads the organisation file (for people's zones, or names).
         if word == "tasks":
             read, options = _tasks, _options(rest, {"--for": True, "--json": False})
@@ -240,15 +260,13 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
                 raise _Full  # the full path names an id no rules know before it looks for the store
 
             def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
-                return _status(cursor, options, case_id, values.get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION)
+                return _status(cursor, options, case_id, _organisation_file(values))
 
             reads_organisation = True
         elif word == "policy" and rest[:1] == ["list"]:
             options = _options(rest[1:], {"--json": False})
             # Parsed before the store is opened, as the full path does: a file that does not load is named first.
-            organisation = _organisation(
-                _settings(argv, position).get("GOVERN_ORGANISATION_FILE") or EXAMPLE_ORGANISATION
-            )
+            organisation = _organisation(_organisation_file(values))
 
             def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
                 return _policy_list(cursor, options, organisation)
@@ -259,7 +277,6 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
             reads_organisation = False
         else:
             return None
-        values = _settings(argv, position)
         if reads_organisation:
             _require_organisation_file(values)
         cursor = _cursor(_store_file(values))
