@@ -27,6 +27,15 @@ NOT_A_LAUNCHER = Command(action="launch", actor="fund-manager", fields={"cycle":
 LAUNCH = Command(action="launch", actor="director", fields={"cycle": 2027, "scope": {"people": ["fund-manager"]}})
 
 
+def worker_dependencies(
+    store: EventStore, organisation: Organisation, settings: Settings, tmp_path: Path
+) -> WorkerDependencies:
+    """A worker's store, organisation and mail (filed under tmp_path), as each test here runs one."""
+    return WorkerDependencies(
+        store=store, organisation=organisation, delivery=MailDelivery(None, tmp_path / "mail", settings.mail_from)
+    )
+
+
 async def test_a_launch_refused_while_the_cycle_opens_never_enters_its_history(
     time_skipping: WorkflowEnvironment,
     organisation: Organisation,
@@ -42,9 +51,7 @@ async def test_a_launch_refused_while_the_cycle_opens_never_enters_its_history(
     # the launch is judged before the organisation can have been loaded.
     early = asyncio.create_task(handle.execute_update("act", NOT_A_LAUNCHER, result_type=ActResult))
     await asyncio.sleep(1)
-    dependencies = WorkerDependencies(
-        store=audit_store, organisation=organisation, delivery=MailDelivery(None, tmp_path / "mail", settings.mail_from)
-    )
+    dependencies = worker_dependencies(audit_store, organisation, settings, tmp_path)
     async with build_worker(client, settings.task_queue, dependencies, max_cached_workflows=0):
         with pytest.raises(WorkflowUpdateFailedError):
             await early
@@ -80,9 +87,7 @@ async def test_a_cycle_asked_whether_it_is_ready_while_it_opens_replays_whatever
     restart, an eviction): the worker failed their every task. Each cycle here opens on a fresh worker with the
     production cache, is asked until it is ready, and its history is replayed."""
     client = time_skipping.client
-    dependencies = WorkerDependencies(
-        store=audit_store, organisation=organisation, delivery=MailDelivery(None, tmp_path / "mail", settings.mail_from)
-    )
+    dependencies = worker_dependencies(audit_store, organisation, settings, tmp_path)
     replayer = Replayer(
         workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
     )
