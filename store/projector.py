@@ -26,6 +26,7 @@ from typing import Any
 
 from domain.events import DomainEvent
 from domain.participation import people_named
+from domain.timed_step import Task
 from store.case_fold import CaseFold
 from store.projection_rows import open_tasks_of
 from store.projection_writer import (
@@ -165,15 +166,23 @@ class Projector:
         for row, event in zip(rows, events, strict=True):
             fold.apply(event, row[STREAM_VERSION_INDEX], row[SEQ_INDEX], row[OCCURRED_AT_INDEX])
             people.update(people_named(event.actor, event.on_behalf_of, event.payload))
+        self.write_changes(cursor, fold, before, known_delegations, people)
+        return fold
+
+    def write_changes(
+        self, cursor: Any, fold: CaseFold, before: dict[str, Task], known_delegations: int, people: set[str]
+    ) -> None:
+        """What one append changed in the projections: the case row (with the sequence it reached, which is what
+        keeps the projections in step), the steps that changed, new delegations, people named for the first
+        time."""
         sql = self.sql
         write_case(cursor, sql, fold)
         write_tasks(cursor, sql, fold, before)
         if fold.state is not None and len(fold.state.delegations) > known_delegations:
             write_delegations(cursor, sql, fold, known_delegations)
         known = fold.people
-        write_participants(cursor, sql, stream_id, people if known is None else people - known)
+        write_participants(cursor, sql, fold.case_id, people if known is None else people - known)
         fold.people = people if known is None else known | people
-        return fold
 
     def remember(self, fold: CaseFold) -> None:
         with self._lock:
