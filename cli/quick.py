@@ -1,12 +1,13 @@
 """The lean path for the reads people run all day: `govern tasks [--for P]`, `govern overdue`, `govern plan status`,
-and `govern status CASE`.
+`govern status CASE`, `govern actions CASE --as P` and `govern policy list`.
 
 The first three read a few indexed rows of the projections, which takes a millisecond; loading Typer, pydantic,
 SQLAlchemy and the domain to do it would take most of a second. So, on the embedded default's SQLite store, they
 run here with the standard library alone: the same statements (`store.desk_sql`) and the same rendering
-(`cli.desk_text`) as the full path, which a test checks line by line. `status` folds the case with its own rules,
-so it loads the domain and the organisation file, but not Typer, the settings or SQLAlchemy: the same fold
-(`store.case_read`) and the same rendering (`cli.case_status`) as the full path.
+(`cli.desk_text`) as the full path, which a test checks line by line. `status`, `actions` and `policy list` fold
+cases with their own rules, so they load the domain and the organisation file, but not Typer, the settings or
+SQLAlchemy: the same fold (`store.case_read`) and the same rendering (`cli.case_status`, `cli.action_list`,
+`cli.register_list`) as the full path.
 
 Whatever this path does not handle itself goes to the full path, which then answers (or refuses) exactly as
 always: another store backend, a setting it does not read, an option it does not know, a step scheduled before
@@ -239,6 +240,35 @@ def _policy_list(cursor: sqlite3.Cursor, options: dict[str, str | bool], organis
     return desk_text.dumps(rows) if options.get("--json") else register_text(rows)
 
 
+def _actions(
+    cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, person: str, organisation: Organisation
+) -> str:
+    from cli.action_list import actions_data, actions_text
+    from domain.action_catalogue import actions_open_to
+    from domain.case import Context
+
+    fold = _readable_case(cursor, case_id)
+    if fold is None:
+        raise _Full  # the full path says the trail holds no such case
+    state = fold.state
+    assert state is not None  # `_readable_case` leaves only folds with a state
+    offers = actions_open_to(state, person, Context(organisation=organisation, now=datetime.now(UTC)))
+    if options.get("--json"):
+        return desk_text.dumps(actions_data(case_id, state, person, offers))
+    return actions_text(organisation, state, person, offers)
+
+
+def _known_person(organisation: Organisation, person: str) -> None:
+    """Someone the organisation file lists; anyone else is the full path's to refuse, in its words."""
+    from domain.acting import require_known_person
+    from domain.errors import NotAllowed
+
+    try:
+        require_known_person(organisation, person)
+    except NotAllowed:
+        raise _Full from None
+
+
 def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
     """The exit code when the command was answered here; None to take the full path."""
     rest = argv[position + 1 :]
@@ -261,6 +291,24 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
 
             def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
                 return _status(cursor, options, case_id, _organisation_file(values))
+
+            reads_organisation = True
+        elif word == "actions" and rest[:1] and not rest[0].startswith("-"):
+            case_id = rest[0]
+            options = _options(rest[1:], {"--as": True, "--json": False})
+            person = options.get("--as")
+            if not isinstance(person, str):
+                raise _Full  # the full path says `--as` is missing
+            # In the full path's order: the organisation file, the person, the case id's rules, then the store.
+            organisation = _organisation(_organisation_file(values))
+            _known_person(organisation, person)
+            from store.case_fold import rules_of
+
+            if rules_of(case_id) is None:
+                raise _Full
+
+            def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+                return _actions(cursor, options, case_id, person, organisation)
 
             reads_organisation = True
         elif word == "policy" and rest[:1] == ["list"]:

@@ -85,6 +85,10 @@ READS = [
     ["status", "grant/Q-2", "--json"],
     ["policy", "list"],
     ["policy", "list", "--json"],
+    ["actions", "grant/Q-1", "--as", "programme-officer-hanoi"],  # a step held for an absent colleague
+    ["actions", "grant/Q-2", "--as", "programme-officer-hanoi", "--json"],
+    ["actions", "grant/Q-2", "--as=head-of-programmes"],
+    ["actions", "grant/Q-2", "--json", "--as", "board-chair"],  # nothing open to them
 ]
 
 
@@ -125,6 +129,13 @@ def test_the_desk_shows_steps_held_for_an_absent_colleague_and_what_is_overdue(d
         ["status", "grant/Q-404"],  # no such case: the full path says so
         ["status", "nothing-we-know/1"],  # an id no rules know
         ["--temporal-address", "nowhere", "status", "grant/Q-1"],
+        ["actions", "grant/Q-1"],  # no --as: the full path says it is missing
+        ["actions", "grant/Q-1", "--as"],
+        ["actions", "grant/Q-1", "--as", "someone-unknown"],  # the full path names the unknown person
+        ["actions", "grant/Q-404", "--as", "programme-officer-hanoi"],
+        ["actions", "nothing-we-know/1", "--as", "programme-officer-hanoi"],
+        ["actions", "--as", "programme-officer-hanoi", "grant/Q-1"],  # an option before the case
+        ["actions", "grant/Q-1", "--as", "programme-officer-hanoi", "--as", "director"],
     ],
     ids=" ".join,
 )
@@ -275,8 +286,12 @@ def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_move
     ), status.stdout
 
 
-@pytest.mark.parametrize("read", [["status", "grant/Q-2"], ["policy", "list"]], ids=" ".join)
-def test_status_and_policy_list_through_the_console_script_load_no_typer_settings_or_sqlalchemy(
+@pytest.mark.parametrize(
+    "read",
+    [["status", "grant/Q-2"], ["policy", "list"], ["actions", "grant/Q-2", "--as", "programme-officer-hanoi"]],
+    ids=" ".join,
+)
+def test_status_actions_and_policy_list_through_the_console_script_load_no_typer_settings_or_sqlalchemy(
     desk_store: Path, read: list[str]
 ) -> None:
     probe = (
@@ -286,9 +301,12 @@ def test_status_and_policy_list_through_the_console_script_load_no_typer_setting
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
-    assert done.stdout.startswith(
-        "grant/Q-2 (grant): stage conflict_declarations\n" if read[0] == "status" else "charter"
-    )
+    first_words = {
+        "status": "grant/Q-2 (grant): stage conflict_declarations\n",
+        "policy": "charter",
+        "actions": "Actions open to ",
+    }
+    assert done.stdout.startswith(first_words[read[0]])
 
 
 def test_a_status_the_full_path_refuses_is_refused_there_in_the_same_words(desk_store: Path, tmp_path: Path) -> None:
@@ -300,6 +318,7 @@ def test_a_status_the_full_path_refuses_is_refused_there_in_the_same_words(desk_
         ["--organisation", str(broken), "status", "grant/Q-1"],
         ["--organisation", str(broken), "status", "grant/Q-1", "--json"],
         ["--organisation", str(broken), "policy", "list", "--json"],
+        ["--organisation", str(broken), "actions", "grant/Q-1", "--as", "programme-officer-hanoi"],
     ):
         assert _quick(argv)[0] is None
         full = CliRunner().invoke(build_app(), argv)
@@ -313,14 +332,32 @@ PREVIOUS_RELEASE_STORES = [
 ]
 
 
+def _people_to_ask(store_file: Path, case_id: str) -> list[str]:
+    """Everyone the projections list as taking part in the case or holding one of its steps, and the first person
+    of the organisation file who does neither."""
+    with closing(sqlite3.connect(store_file)) as connection:
+        involved = {
+            person
+            for (person,) in connection.execute(
+                "SELECT person FROM projection_participants WHERE case_id = ? "
+                "UNION SELECT assignee FROM projection_tasks WHERE case_id = ?",
+                (case_id, case_id),
+            )
+        }
+    listed = [person["id"] for person in yaml.safe_load(Path(EXAMPLE_ORGANISATION).read_text())["people"]]
+    known = sorted(involved & set(listed))
+    return [*known, next(person for person in listed if person not in involved)]
+
+
 @pytest.mark.parametrize("packed", PREVIOUS_RELEASE_STORES, ids=lambda path: path.name)
-def test_status_and_policy_list_print_what_the_full_path_prints_for_every_case_of_every_kind(
+def test_status_actions_and_policy_list_print_what_the_full_path_prints_for_every_case_of_every_kind(
     packed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every case of the stores an earlier release wrote for the example scenarios, once migrated: grants, Board
     decisions, policy registers and reviews, the Strategic Plan and what it opened, an appraisal cycle and its
-    appraisals; and the policy list over the registers they hold. The rule holds for any case a store holds, not only
-    the desk's two grants."""
+    appraisals; the actions open on each to everyone who takes part in it and to someone who does not; and the
+    policy list over the registers they hold. The rule holds for any case a store holds, not only the desk's two
+    grants."""
     store_file = unpack_store(packed, tmp_path / "audit.db")
     migrated(store_file)
     for name in [name for name in list(os.environ) if name.startswith("GOVERN_")]:
@@ -332,6 +369,8 @@ def test_status_and_policy_list_print_what_the_full_path_prints_for_every_case_o
     reads = [["policy", "list"], ["policy", "list", "--json"]]
     for case_id in cases:
         reads += [["status", case_id], ["status", case_id, "--json"]]
+        for person in _people_to_ask(store_file, case_id):
+            reads += [["actions", case_id, "--as", person], ["actions", case_id, "--as", person, "--json"]]
     for argv in reads:
         code, quick = _quick(argv)
         full = CliRunner().invoke(build_app(), argv)
