@@ -13,11 +13,13 @@ reads' own work, and more for a read than for `--help`.
 
 import compileall
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 import tomllib
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,17 @@ def compile_bytecode() -> None:
     for module in setuptools["py-modules"]:
         if not compileall.compile_file(REPO / f"{module}.py", quiet=1):
             raise RuntimeError(f"{module}.py does not compile.")
+
+
+def _first_step_of(store: Path, person: str) -> list[str]:
+    """`CASE --as PERSON` for the person's first open step, as `govern tasks --for` lists it."""
+    with closing(sqlite3.connect(store)) as connection:
+        row = connection.execute(
+            "SELECT case_id FROM projection_tasks WHERE assignee = ? ORDER BY due_at, case_id LIMIT 1", (person,)
+        ).fetchone()
+    if row is None:
+        raise RuntimeError(f"{person} holds no open step in {store}.")
+    return [row[0], "--as", person]
 
 
 def _govern() -> list[str]:
@@ -108,6 +121,8 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
         "cli.tasks.1m_vs_help": ([*govern, "tasks"], None),
         "cli.status.1m_vs_help": ([*govern, "status", "plan/2028-2032" if quick else "plan/2027-2031"], None),
         "cli.policy_list.1m_vs_help": ([*govern, "policy", "list"], None),
+        # What a desk line points at next: the busiest person's first open step.
+        "cli.actions.1m_vs_help": ([*govern, "actions", *_first_step_of(store.path, store.busiest_person)], None),
     }
     for name, (argv, target) in measured.items():
         figures[name] = figure(pairs(argv, help_, env, runs), yardstick, target)
