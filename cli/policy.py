@@ -8,7 +8,7 @@ import typer
 from cli import desk_text
 from cli.cases import _echo, load_org, open_store, perform, zone_in
 from cli.context import fail, settings_of
-from cli.register_list import register_rows, register_text
+from cli.register_list import history_text, register_rows, register_text
 from domain.attestation import attestation_status
 from domain.policy_register import (
     PolicyRegisterState,
@@ -107,13 +107,7 @@ def history(
     if register is None:
         fail(f"The {instrument} register has not started; `govern up` starts one per instrument.")
     rows = version_history(register)
-    lines = [
-        f"v{row['version']:<6} published {row['published_on']}  sha256 {str(row.get('sha256') or '-')[:16]}  "
-        f"approved by {row.get('approver') or '-'}  ref {row.get('decision_reference') or '-'}"
-        + ("  (reaffirmed)" if row.get("reaffirmed") else "")
-        for row in rows
-    ]
-    _echo(rows, as_json, "\n".join(lines))
+    _echo(rows, as_json, history_text(rows))
 
 
 def overdue(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

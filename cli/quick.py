@@ -1,10 +1,10 @@
 """The lean path for the reads people run all day: `govern tasks [--for P]`, `govern overdue`, `govern plan status`,
-`govern status CASE`, `govern actions CASE --as P` and `govern policy list`.
+`govern status CASE`, `govern actions CASE --as P`, `govern policy list` and `govern policy history INSTRUMENT`.
 
 The first three read a few indexed rows of the projections, which takes a millisecond; loading Typer, pydantic,
 SQLAlchemy and the domain to do it would take most of a second. So, on the embedded default's SQLite store, they
 run here with the standard library alone: the same statements (`store.desk_sql`) and the same rendering
-(`cli.desk_text`) as the full path, which a test checks line by line. `status`, `actions` and `policy list` fold
+(`cli.desk_text`) as the full path, which a test checks line by line. `status`, `actions` and the `policy` reads fold
 cases with their own rules, so they load the domain and the organisation file, but not Typer, the settings or
 SQLAlchemy: the same fold (`store.case_read`) and the same rendering (`cli.case_status`, `cli.action_list`,
 `cli.register_list`) as the full path.
@@ -240,6 +240,19 @@ def _policy_list(cursor: sqlite3.Cursor, options: dict[str, str | bool], organis
     return desk_text.dumps(rows) if options.get("--json") else register_text(rows)
 
 
+def _policy_history(
+    cursor: sqlite3.Cursor, options: dict[str, str | bool], organisation: Organisation, instrument: str
+) -> str:
+    from cli.register_list import history_text
+    from domain.policy_register import PolicyRegisterState, register_case_id, version_history
+
+    fold = _readable_case(cursor, register_case_id(instrument))
+    if fold is None or not isinstance(fold.state, PolicyRegisterState):
+        raise _Full  # the full path says the register has not started
+    rows = version_history(fold.state)
+    return desk_text.dumps(rows) if options.get("--json") else history_text(rows)
+
+
 def _actions(
     cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, person: str, organisation: Organisation
 ) -> str:
@@ -318,6 +331,17 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
 
             def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
                 return _policy_list(cursor, options, organisation)
+
+            reads_organisation = True
+        elif word == "policy" and rest[:1] == ["history"] and rest[1:2] and not rest[1].startswith("-"):
+            instrument = rest[1]
+            options = _options(rest[2:], {"--json": False})
+            organisation = _organisation(_organisation_file(values))
+            if instrument not in {item.id for item in organisation.instruments}:
+                raise _Full  # the full path names the instruments the file has
+
+            def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+                return _policy_history(cursor, options, organisation, instrument)
 
             reads_organisation = True
         elif word == "plan" and rest[:1] == ["status"]:

@@ -1,6 +1,7 @@
 """What `govern policy list` prints: each instrument of the organisation file with its register's current version,
-owner, next review date and what is overdue. One definition for the full path (`cli.policy`) and the lean one
-(`cli.quick`); it loads neither Typer, the settings nor SQLAlchemy."""
+owner, next review date and what is overdue; and what `govern policy history INSTRUMENT` prints: each version of
+one register. One definition for the full path (`cli.policy`) and the lean one (`cli.quick`); it loads neither
+Typer, the settings nor SQLAlchemy."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -32,3 +33,13 @@ def register_text(rows: list[dict[str, Any]]) -> str:
         for row in rows
     ]
     return "\n".join(lines) if lines else "The organisation file lists no instruments."
+
+
+def history_text(rows: list[dict[str, Any]]) -> str:
+    """A line per version (`domain.policy_register.version_history`), oldest first."""
+    return "\n".join(
+        f"v{row['version']:<6} published {row['published_on']}  sha256 {str(row.get('sha256') or '-')[:16]}  "
+        f"approved by {row.get('approver') or '-'}  ref {row.get('decision_reference') or '-'}"
+        + ("  (reaffirmed)" if row.get("reaffirmed") else "")
+        for row in rows
+    )

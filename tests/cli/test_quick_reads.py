@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from cli.app import build_app
 from cli.commands import command_word
 from cli.quick import CHOICES, EXAMPLE_ORGANISATION, NOT_SETTINGS, SCHEMA_REVISION, UNDERSTOOD, answer_quickly
+from domain.policy_register import register_case_id
 from runtime.settings import Settings
 from store.event_store import EventStore
 from store.migrate import migrations_head
@@ -136,6 +137,10 @@ def test_the_desk_shows_steps_held_for_an_absent_colleague_and_what_is_overdue(d
         ["actions", "nothing-we-know/1", "--as", "programme-officer-hanoi"],
         ["actions", "--as", "programme-officer-hanoi", "grant/Q-1"],  # an option before the case
         ["actions", "grant/Q-1", "--as", "programme-officer-hanoi", "--as", "director"],
+        ["policy", "history"],
+        ["policy", "history", "no-such-instrument"],  # the full path names the instruments the file has
+        ["policy", "history", "charter"],  # no register yet: the full path says so
+        ["policy", "history", "--json", "charter"],
     ],
     ids=" ".join,
 )
@@ -356,7 +361,7 @@ def test_status_actions_and_policy_list_print_what_the_full_path_prints_for_ever
     """Every case of the stores an earlier release wrote for the example scenarios, once migrated: grants, Board
     decisions, policy registers and reviews, the Strategic Plan and what it opened, an appraisal cycle and its
     appraisals; the actions open on each to everyone who takes part in it and to someone who does not; and the
-    policy list over the registers they hold. The rule holds for any case a store holds, not only the desk's two
+    policy list and each register's history. The rule holds for any case a store holds, not only the desk's two
     grants."""
     store_file = unpack_store(packed, tmp_path / "audit.db")
     migrated(store_file)
@@ -367,6 +372,10 @@ def test_status_actions_and_policy_list_print_what_the_full_path_prints_for_ever
         cases = [case_id for (case_id,) in connection.execute("SELECT DISTINCT stream_id FROM audit_events")]
     assert cases
     reads = [["policy", "list"], ["policy", "list", "--json"]]
+    instruments = [item["id"] for item in yaml.safe_load(Path(EXAMPLE_ORGANISATION).read_text())["instruments"]]
+    for instrument in instruments:
+        if register_case_id(instrument) in cases:
+            reads += [["policy", "history", instrument], ["policy", "history", instrument, "--json"]]
     for case_id in cases:
         reads += [["status", case_id], ["status", case_id, "--json"]]
         for person in _people_to_ask(store_file, case_id):
