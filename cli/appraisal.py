@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.appraisal_progress import as_of_instant, progress_data, progress_text
 from cli.cases import _client_with_worker, _echo, load_org, open_store, refused_or
 from cli.context import fail, settings_of
 from domain import case
-from domain.appraisal import AppraisalState, phase_status
 from domain.appraisal_cycle import APPRAISAL_CYCLE, AppraisalCycleState, cycle_case_id
 from domain.appraisal_cycle_events import APPRAISAL_CYCLE_EVENTS, AppraisalsLaunched
-from domain.appraisal_phases import PHASES
 from domain.case import Context
 from domain.commands import Command
 from domain.errors import NotAllowed
@@ -189,66 +188,13 @@ def progress(
     settings = settings_of(ctx)
     now = datetime.now(UTC)
     if as_of is not None:
-        try:
-            now = datetime.fromisoformat(as_of.strip())
-        except ValueError:
+        instant = as_of_instant(as_of)
+        if instant is None:
             fail(f"Invalid --as-of {as_of!r}: expected an ISO-8601 date or time, e.g. 2028-02-08T12:00:00Z.")
-        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+        now = instant
     store = open_store(settings)
     state = _cycle_state(store, cycle)
     if state.version == 0:
         fail(f"No {cycle} appraisal cycle has been launched (govern appraisal launch --cycle {cycle}).")
-    rows = []
-    late = []
-    for case_id in APPRAISAL_CYCLE.stage_summary(state)["appraisals"]:
-        appraisal = case_state(store, case_id)
-        if not isinstance(appraisal, AppraisalState):
-            rows.append({"case": case_id, "stage": "not opened", "phases": {}})
-            continue
-        rows.append(
-            {
-                "case": case_id,
-                "staff_member": appraisal.staff_member,
-                "stage": appraisal.stage,
-                "phases": phase_status(appraisal, now),
-            }
-        )
-        for task in appraisal.tasks.values():
-            if task.is_overdue(now):
-                assert task.due_at is not None
-                late.append(
-                    {
-                        "case": case_id,
-                        "step": task.task_id,
-                        "assignee": task.assignee,
-                        "due_at": task.due_at.isoformat(),
-                        "days_late": (now - task.due_at).days,
-                        "escalations_sent": task.escalations_sent,
-                    }
-                )
-    totals = {
-        phase: {status: sum(1 for row in rows if row["phases"].get(phase) == status) for status in _STATUSES}
-        for phase, _ in PHASES
-    }
-    data = {
-        "cycle": cycle,
-        "as_of": now.isoformat(),
-        "appraisals": len(rows),
-        "phases": totals,
-        "cases": rows,
-        "late": late,
-    }
-    header = f"  {'phase':<22}" + "".join(f"{status:>9}" for status in _STATUSES)
-    lines = [f"Appraisal cycle {cycle}: {len(rows)} appraisals, as of {now:%Y-%m-%d %H:%M %Z}", header]
-    for phase, label in PHASES:
-        lines.append(f"  {label:<22}" + "".join(f"{totals[phase][s]:>9}" for s in _STATUSES))
-    lines.append("Late:" if late else "Late: nobody")
-    for item in late:
-        lines.append(
-            f"  {item['case']:<40} {item['step']:<20} {item['assignee']:<26} due {item['due_at']} "
-            f"({item['days_late']} days late, {item['escalations_sent']} escalation(s) sent)"
-        )
-    _echo(data, as_json, "\n".join(lines))
-
-
-_STATUSES = ("done", "open", "late", "waiting", "n/a")
+    data = progress_data(cycle, now, state, lambda case_id: case_state(store, case_id))
+    _echo(data, as_json, progress_text(data, now))

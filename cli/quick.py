@@ -1,13 +1,14 @@
 """The lean path for the reads people run all day: `govern tasks [--for P]`, `govern overdue`, `govern plan status`,
-`govern status CASE`, `govern actions CASE --as P`, `govern policy list` and `govern policy history INSTRUMENT`.
+`govern status CASE`, `govern actions CASE --as P`, `govern policy list`, `govern policy history INSTRUMENT` and
+`govern appraisal progress YEAR`.
 
 The first three read a few indexed rows of the projections, which takes a millisecond; loading Typer, pydantic,
 SQLAlchemy and the domain to do it would take most of a second. So, on the embedded default's SQLite store, they
 run here with the standard library alone: the same statements (`store.desk_sql`) and the same rendering
-(`cli.desk_text`) as the full path, which a test checks line by line. `status`, `actions` and the `policy` reads fold
-cases with their own rules, so they load the domain and the organisation file, but not Typer, the settings or
-SQLAlchemy: the same fold (`store.case_read`) and the same rendering (`cli.case_status`, `cli.action_list`,
-`cli.register_list`) as the full path.
+(`cli.desk_text`) as the full path, which a test checks line by line. `status`, `actions`, the `policy` reads and
+`appraisal progress` fold cases with their own rules, so they load the domain (and all but the last the
+organisation file), but not Typer, the settings or SQLAlchemy: the same fold (`store.case_read`) and the same
+rendering (`cli.case_status`, `cli.action_list`, `cli.register_list`, `cli.appraisal_progress`) as the full path.
 
 Whatever this path does not handle itself goes to the full path, which then answers (or refuses) exactly as
 always: another store backend, a setting it does not read, an option it does not know, a step scheduled before
@@ -31,6 +32,7 @@ from store.schema_revision import HEAD_REVISION
 # Standard library only at run time, like `cli.main`: the domain is loaded by the reads that fold cases.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from domain.case import CaseState
     from domain.organisation import Organisation
     from store.case_fold import CaseFold
 
@@ -253,6 +255,22 @@ def _policy_history(
     return desk_text.dumps(rows) if options.get("--json") else history_text(rows)
 
 
+def _appraisal_progress(cursor: sqlite3.Cursor, options: dict[str, str | bool], cycle: int, now: datetime) -> str:
+    from cli.appraisal_progress import progress_data, progress_text
+    from domain.appraisal_cycle import AppraisalCycleState, cycle_case_id
+
+    fold = _readable_case(cursor, cycle_case_id(cycle))
+    if fold is None or not isinstance(fold.state, AppraisalCycleState):
+        raise _Full  # the full path says no such cycle has been launched
+
+    def appraisal_of(case_id: str) -> CaseState | None:
+        found = _readable_case(cursor, case_id)
+        return None if found is None else found.state
+
+    data = progress_data(cycle, now, fold.state, appraisal_of)
+    return desk_text.dumps(data) if options.get("--json") else progress_text(data, now)
+
+
 def _actions(
     cursor: sqlite3.Cursor, options: dict[str, str | bool], case_id: str, person: str, organisation: Organisation
 ) -> str:
@@ -344,6 +362,23 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
                 return _policy_history(cursor, options, organisation, instrument)
 
             reads_organisation = True
+        elif word == "appraisal" and rest[:1] == ["progress"] and rest[1:2] and rest[1].isascii() and rest[1].isdigit():
+            cycle = int(rest[1])
+            options = _options(rest[2:], {"--as-of": True, "--json": False})
+            as_of = options.get("--as-of")
+            now = datetime.now(UTC)
+            if isinstance(as_of, str):
+                from cli.appraisal_progress import as_of_instant
+
+                instant = as_of_instant(as_of)
+                if instant is None:
+                    raise _Full  # the full path says what --as-of expects
+                now = instant
+
+            def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
+                return _appraisal_progress(cursor, options, cycle, now)
+
+            reads_organisation = False
         elif word == "plan" and rest[:1] == ["status"]:
             read, options = _plan_status, _options(rest[1:], {"--json": False})
             reads_organisation = False

@@ -5,6 +5,7 @@ does not handle goes to the full path."""
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -141,6 +142,10 @@ def test_the_desk_shows_steps_held_for_an_absent_colleague_and_what_is_overdue(d
         ["policy", "history", "no-such-instrument"],  # the full path names the instruments the file has
         ["policy", "history", "charter"],  # no register yet: the full path says so
         ["policy", "history", "--json", "charter"],
+        ["appraisal", "progress"],
+        ["appraisal", "progress", "2027x"],
+        ["appraisal", "progress", "2027"],  # no such cycle: the full path says so
+        ["appraisal", "progress", "2027", "--as-of", "yesterday"],  # the full path says what --as-of expects
     ],
     ids=" ".join,
 )
@@ -296,7 +301,7 @@ def test_a_due_date_reads_on_the_clock_it_was_counted_on_after_the_assignee_move
     [["status", "grant/Q-2"], ["policy", "list"], ["actions", "grant/Q-2", "--as", "programme-officer-hanoi"]],
     ids=" ".join,
 )
-def test_status_actions_and_policy_list_through_the_console_script_load_no_typer_settings_or_sqlalchemy(
+def test_the_lean_reads_that_fold_cases_load_no_typer_settings_or_sqlalchemy_through_the_console_script(
     desk_store: Path, read: list[str]
 ) -> None:
     probe = (
@@ -355,14 +360,14 @@ def _people_to_ask(store_file: Path, case_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize("packed", PREVIOUS_RELEASE_STORES, ids=lambda path: path.name)
-def test_status_actions_and_policy_list_print_what_the_full_path_prints_for_every_case_of_every_kind(
+def test_the_lean_reads_print_what_the_full_path_prints_for_every_case_of_every_kind(
     packed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every case of the stores an earlier release wrote for the example scenarios, once migrated: grants, Board
     decisions, policy registers and reviews, the Strategic Plan and what it opened, an appraisal cycle and its
-    appraisals; the actions open on each to everyone who takes part in it and to someone who does not; and the
-    policy list and each register's history. The rule holds for any case a store holds, not only the desk's two
-    grants."""
+    appraisals; the actions open on each to everyone who takes part in it and to someone who does not; the policy
+    list and each register's history; each appraisal cycle's progress at three instants. The rule holds for any
+    case a store holds, not only the desk's two grants."""
     store_file = unpack_store(packed, tmp_path / "audit.db")
     migrated(store_file)
     for name in [name for name in list(os.environ) if name.startswith("GOVERN_")]:
@@ -376,6 +381,12 @@ def test_status_actions_and_policy_list_print_what_the_full_path_prints_for_ever
     for instrument in instruments:
         if register_case_id(instrument) in cases:
             reads += [["policy", "history", instrument], ["policy", "history", instrument, "--json"]]
+    for cycle in sorted(case_id.split("/")[1] for case_id in cases if re.fullmatch(r"appraisal/\d{4}", case_id)):
+        for as_of in (f"{cycle}-06-30T12:00:00Z", f"{int(cycle) + 1}-02-08", f"{int(cycle) + 1}-03-01T09:00:00+01:00"):
+            reads += [
+                ["appraisal", "progress", cycle, "--as-of", as_of],
+                ["appraisal", "progress", cycle, "--json", f"--as-of={as_of}"],
+            ]
     for case_id in cases:
         reads += [["status", case_id], ["status", case_id, "--json"]]
         for person in _people_to_ask(store_file, case_id):
