@@ -80,6 +80,10 @@ def _settings(argv: list[str], position: int) -> dict[str, str]:
         if setting is not None:
             values[setting] = argv[index + 1]
         index += 2
+    if "" in values.values():
+        # Empty is not unset to the settings: an empty data directory is the working directory, an empty file
+        # name no file. The full path makes of it what the settings do.
+        raise _Full
     return values
 
 

@@ -168,6 +168,32 @@ def test_other_settings_and_old_steps_go_to_the_full_path(desk_store: Path, monk
     assert "due Monday 9 November 2026, 17:00 (Europe/Brussels)" in full.stdout
 
 
+@pytest.mark.parametrize(
+    "setting", ["GOVERN_DATA_DIR", "GOVERN_ORGANISATION_FILE", "GOVERN_DATABASE_URL", "--data-dir", "--organisation"]
+)
+def test_a_setting_given_empty_means_what_the_full_path_makes_of_it(
+    desk_store: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    """An empty data directory is the working directory and an empty organisation file is no file, not the
+    defaults: the lean path leaves an empty setting to the full path rather than read a store or a file the full
+    path would not. Run where the default store (var/audit.db) is there, so that taking the default would answer."""
+    monkeypatch.chdir(desk_store.parent.parent)
+    if setting.startswith("--"):
+        argv = [setting, "", "tasks", "--for", "programme-officer-hanoi"]
+    else:
+        monkeypatch.delenv("GOVERN_DATA_DIR")
+        monkeypatch.setenv(setting, "")
+        argv = ["tasks", "--for", "programme-officer-hanoi"]
+    full = CliRunner().invoke(build_app(), argv)
+    code, quick = _quick(argv)
+    if setting == "GOVERN_DATABASE_URL":  # empty is unset to the settings: the full path reads the default store
+        assert full.exit_code == 0 and "grant/Q-1" in full.stdout
+        assert code is None
+    else:
+        assert full.exit_code != 0
+        assert code is None, "the lean path answered from the defaults"
+
+
 def test_a_missing_store_is_named_and_not_created(tmp_path: Path, monkeypatch) -> None:
     missing = tmp_path / "typo" / "audit.db"
     done = subprocess.run(
