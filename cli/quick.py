@@ -67,7 +67,11 @@ class _Full(Exception):
 def _settings(argv: list[str], position: int) -> dict[str, str]:
     values = {name: os.environ[name] for name in UNDERSTOOD if name in os.environ}
     for name, value in os.environ.items():
-        if not name.startswith("GOVERN_") or name in UNDERSTOOD or name in NOT_SETTINGS:
+        if not name.startswith("GOVERN_"):
+            if name.upper().startswith("GOVERN_"):
+                raise _Full  # the settings read their names in any case (govern_data_dir too); this path does not
+            continue
+        if name in UNDERSTOOD or name in NOT_SETTINGS:
             continue
         if value not in CHOICES.get(name, ()):
             raise _Full

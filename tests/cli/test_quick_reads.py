@@ -194,6 +194,18 @@ def test_a_setting_given_empty_means_what_the_full_path_makes_of_it(
         assert code is None, "the lean path answered from the defaults"
 
 
+def test_a_setting_named_in_lower_case_is_read_as_the_full_path_reads_it(
+    desk_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings read `govern_data_dir` as GOVERN_DATA_DIR; the lean path leaves such a name to the full path
+    rather than ignore it and read the store the upper-case name points at."""
+    monkeypatch.setenv("govern_data_dir", str(tmp_path / "elsewhere"))
+    argv = ["tasks", "--for", "programme-officer-hanoi"]
+    assert _quick(argv)[0] is None
+    full = CliRunner().invoke(build_app(), argv)
+    assert full.exit_code != 0 and "No audit store" in full.output
+
+
 def test_a_missing_store_is_named_and_not_created(tmp_path: Path, monkeypatch) -> None:
     missing = tmp_path / "typo" / "audit.db"
     done = subprocess.run(
