@@ -58,10 +58,7 @@ def _when(rules: dict[str, tuple[str, ...]]) -> str:
 def _describe(spec: FieldSpec) -> str:
     parts = [spec.label, "required" if spec.required else "optional"]
     if spec.required_when:
-        parts.append(
-            "required when "
-            + "; ".join(f"{field} is {' or '.join(values)}" for field, values in spec.required_when.items())
-        )
+        parts.append(f"required when {_when(spec.required_when)}")
     if spec.choices:
         joiner = ", " if spec.kind == "people" else " | "
         shown = joiner.join(spec.choices[:_SHOWN])
