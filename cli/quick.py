@@ -363,8 +363,10 @@ def answer_quickly(argv: list[str], word: str, position: int) -> int | None:
             instrument = rest[1]
             options = _options(rest[2:], {"--json": False})
             organisation = _organisation(_organisation_file(values))
-            if instrument not in {item.id for item in organisation.instruments}:
-                raise _Full  # the full path names the instruments the file has
+            try:
+                organisation.instrument(instrument)
+            except LookupError:
+                raise _Full from None  # the full path names the instruments the file has
 
             def read(cursor: sqlite3.Cursor, options: dict[str, str | bool]) -> str:
                 return _policy_history(cursor, options, organisation, instrument)
